@@ -1,0 +1,1 @@
+//! gwcost-analytics (being written).

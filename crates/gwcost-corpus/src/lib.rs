@@ -1,0 +1,1 @@
+//! gwcost-corpus (being written).

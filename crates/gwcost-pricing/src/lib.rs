@@ -1,0 +1,1 @@
+//! gwcost-pricing (being written).

@@ -1,0 +1,1 @@
+//! gwcost-report (being written).
