@@ -5,14 +5,38 @@
 //! minutes, which gateway rejections are not billed) and the tier arithmetic (monthly volume tiers,
 //! the free tier). Pure: no I/O, no polars, no clock. Money is `rust_decimal::Decimal`, never `f64`.
 //!
-//! CONTRACT STUB — the signatures below are the API other crates build against; bodies are being
-//! written.
+//! It sits at the bottom of the workspace and must not depend on any other gwcost crate (nor on
+//! the log schema: callers turn log records into the plain numbers these functions take).
+//!
+//! The flow: [`metering`] turns each event into units, the caller sums them into a [`Usage`] per
+//! calendar month, and [`bill_month`] prices that month with a [`PriceBook`].
 
-use rust_decimal::Decimal;
-use serde::Serialize;
+pub mod bill;
+pub mod metering;
+pub mod price_book;
+pub mod tiers;
+
+pub use bill::{
+    ApiCost, BillOptions, MonthBill, PricingError, TransferCost, WebSocketCost, bill_month,
+    rest_cache_cost,
+};
+pub use metering::{
+    connection_minutes, http_units, increments, metered_bytes, rest_units, ws_message_units,
+};
+pub use price_book::{
+    AWS_US_EAST_1_TOML, CacheSize, DataTransferPrices, GB, HttpApiPrices, KB, MB, MILLION,
+    PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, WebSocketPrices,
+};
+pub use rust_decimal::Decimal;
+pub use tiers::{
+    Tier, TierUse, per_gb_price, tier_breakdown, tiered_cost, tiered_cost_after_free,
+    transfer_breakdown, transfer_cost_after_free,
+};
+
+use serde::{Deserialize, Serialize};
 
 /// Which payload a request's 512 KB increments are counted from (`metering.basis`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MeteringBasis {
     /// Request body + response body (HTTP API's `$context.dataProcessed`). The default.
@@ -28,7 +52,7 @@ pub enum MeteringBasis {
 
 /// One month's (or any period's) metered usage: plain counters, summed event by event.
 /// Adding two `Usage`s gives the usage of both periods' events (tiers are applied by `bill`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// Every REQUEST event seen, billable or not.
     pub requests: u64,
@@ -53,6 +77,49 @@ pub struct Usage {
     pub ws_messages_unsized: u64,
     /// WebSocket connection minutes (per connection rounded up, at least 1).
     pub ws_connection_minutes: u64,
+}
+
+impl MeteringBasis {
+    /// Every basis, in the order the price book documents them.
+    pub const ALL: [MeteringBasis; 4] = [
+        MeteringBasis::Sum,
+        MeteringBasis::Max,
+        MeteringBasis::Request,
+        MeteringBasis::Response,
+    ];
+
+    /// The price book's (and serde's) name of this basis.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeteringBasis::Sum => "sum",
+            MeteringBasis::Max => "max",
+            MeteringBasis::Request => "request",
+            MeteringBasis::Response => "response",
+        }
+    }
+}
+
+impl std::fmt::Display for MeteringBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A metering basis name that is not one of `sum`, `max`, `request`, `response`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown metering basis {0:?}: expected one of sum, max, request, response")]
+pub struct UnknownMeteringBasis(pub String);
+
+impl std::str::FromStr for MeteringBasis {
+    type Err = UnknownMeteringBasis;
+
+    /// Exact, lowercase names, as in the price book and in serde.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MeteringBasis::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s)
+            .ok_or_else(|| UnknownMeteringBasis(s.to_owned()))
+    }
 }
 
 impl std::ops::AddAssign for Usage {

@@ -1,0 +1,932 @@
+//! The price book: AWS's prices, increments, limits and free-tier amounts as data.
+//!
+//! Prices change and differ by region, and third-party calculators publish wrong ones, so they
+//! live in a TOML file with its source and as-of date (`price-books/aws-us-east-1.toml`, embedded
+//! as the default) rather than in code. Reading goes through a raw serde layer that mirrors the
+//! file (unknown keys rejected), then a validation step that converts per-million and per-GB
+//! prices to exact per-unit prices and names the exact key of anything wrong.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::tiers::per_gb_price;
+use crate::{MeteringBasis, Tier};
+
+/// Bytes in a KB (KB = 1024 bytes, as AWS meters API Gateway payloads).
+pub const KB: u64 = 1024;
+/// Bytes in a MB.
+pub const MB: u64 = 1024 * KB;
+/// Bytes in a GB (2^30): data transfer is priced per GB of this size.
+pub const GB: u64 = 1024 * MB;
+/// Units in the "million" that request, message and minute prices are quoted per.
+pub const MILLION: u64 = 1_000_000;
+
+/// The embedded default price book's TOML text (AWS us-east-1 list prices).
+pub const AWS_US_EAST_1_TOML: &str = include_str!("../price-books/aws-us-east-1.toml");
+
+/// A complete, validated price book. All tier prices are per unit (request, message, minute or
+/// byte) so one tier walk prices every line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceBook {
+    pub meta: PriceBookMeta,
+    pub http_api: HttpApiPrices,
+    pub rest_api: RestApiPrices,
+    pub websocket: WebSocketPrices,
+    pub data_transfer_out: DataTransferPrices,
+    /// `errorResponseType` values of requests the gateway rejects itself and does not bill.
+    pub unbilled_error_types: Vec<String>,
+}
+
+/// Where the prices come from, so every report can say which prices it used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceBookMeta {
+    pub name: String,
+    pub region: String,
+    /// Always "USD": every cost field is `cost_usd`.
+    pub currency: String,
+    pub source_url: String,
+    /// The date the prices were read from the source, "YYYY-MM-DD".
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpApiPrices {
+    /// Per-request tiers.
+    pub tiers: Vec<Tier>,
+    /// Size of one metered increment (524288: 512 KB).
+    pub increment_bytes: u64,
+    /// Which payload the increments are counted from (TOML `metering.basis`).
+    pub metering_basis: MeteringBasis,
+    pub free_tier_requests: u64,
+    /// Largest request payload the gateway accepts (10 MB).
+    pub max_payload_bytes: u64,
+    pub integration_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestApiPrices {
+    /// Per-request tiers.
+    pub tiers: Vec<Tier>,
+    pub free_tier_requests: u64,
+    /// Cache sizes on offer and their hourly prices.
+    pub cache: Vec<CacheSize>,
+    /// `None` (the default): one unit per request. `Some(10485760)`: responses of
+    /// streaming-enabled REST APIs are metered in 10 MB increments.
+    pub streaming_increment_bytes: Option<u64>,
+    /// Largest request payload the gateway accepts (10 MB).
+    pub max_payload_bytes: u64,
+    pub integration_timeout_secs: u64,
+}
+
+/// One REST API cache size and what it costs per hour while provisioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheSize {
+    pub size_gb: Decimal,
+    pub per_hour: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebSocketPrices {
+    /// Per-message-unit tiers.
+    pub message_tiers: Vec<Tier>,
+    /// Per-connection-minute tiers.
+    pub connection_minute_tiers: Vec<Tier>,
+    /// Size of one metered message increment (32768: 32 KB).
+    pub message_increment_bytes: u64,
+    /// Whether connect and disconnect each count as a message (default false).
+    pub count_connect_disconnect: bool,
+    pub free_tier_messages: u64,
+    pub free_tier_connection_minutes: u64,
+    /// Largest message (131072: 128 KB).
+    pub max_message_bytes: u64,
+    /// Largest frame (32768: 32 KB); a larger frame closes the connection with 1009.
+    pub max_frame_bytes: u64,
+    pub idle_timeout_secs: u64,
+    pub max_connection_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataTransferPrices {
+    /// Per-byte tiers (written per GB in TOML). Per-byte prices are the per-GB price divided by
+    /// 2^30, which needs up to 30 decimal places; `Decimal` keeps 28, so each is rounded by less
+    /// than 5e-29 USD per byte (under a billionth of a dollar even for 2^64 bytes).
+    pub tiers: Vec<Tier>,
+    /// AWS's 100 GB a month of free data transfer out. It is shared by the whole AWS account, so
+    /// gwcost applies it only with the free tier turned on (see [`crate::bill_month`]).
+    pub free_bytes_per_month: u64,
+}
+
+/// A price book that could not be read. `Display` names the key and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PriceBookError {
+    /// The text is not TOML, or does not have the price book's shape (a missing key, a value of
+    /// the wrong type, an unknown key); the message is toml's, with line and column.
+    #[error("price book is not valid: {message}")]
+    Toml { message: String },
+    /// A value has the right type but is not acceptable.
+    #[error("{key}: {problem}")]
+    Invalid { key: String, problem: String },
+}
+
+impl PriceBookError {
+    /// The dotted key path of the offending value, when the error is about one value.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            PriceBookError::Toml { .. } => None,
+            PriceBookError::Invalid { key, .. } => Some(key),
+        }
+    }
+}
+
+fn invalid(key: impl Into<String>, problem: impl Into<String>) -> PriceBookError {
+    PriceBookError::Invalid {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+impl PriceBook {
+    /// AWS's us-east-1 list prices, from the embedded `price-books/aws-us-east-1.toml`.
+    pub fn aws_us_east_1() -> PriceBook {
+        static BOOK: OnceLock<PriceBook> = OnceLock::new();
+        BOOK.get_or_init(|| match PriceBook::from_toml_str(AWS_US_EAST_1_TOML) {
+            Ok(book) => book,
+            // The text is compiled in and a test parses it: this is a build defect, not input.
+            Err(e) => panic!("the embedded aws-us-east-1 price book is invalid: {e}"),
+        })
+        .clone()
+    }
+
+    /// Reads and validates a price book.
+    pub fn from_toml_str(s: &str) -> Result<PriceBook, PriceBookError> {
+        let raw: RawBook = toml::from_str(s).map_err(|e| PriceBookError::Toml {
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        raw.validate()
+    }
+
+    /// The book in force, as TOML in the layout of `price-books/aws-us-east-1.toml` (without its
+    /// explanatory comments). `from_toml_str` reads it back to an equal book.
+    pub fn to_toml_string(&self) -> String {
+        write_toml(self)
+    }
+
+    /// Whether the gateway bills a request whose `errorResponseType` is `error_response_type`.
+    ///
+    /// Compared case-insensitively and ignoring surrounding spaces; no error type, an empty one
+    /// or `-` (API Gateway's empty value) is billed.
+    pub fn is_billable(&self, error_response_type: Option<&str>) -> bool {
+        match error_response_type.map(str::trim) {
+            None | Some("") | Some("-") => true,
+            Some(t) => !self
+                .unbilled_error_types
+                .iter()
+                .any(|u| u.trim().eq_ignore_ascii_case(t)),
+        }
+    }
+
+    /// The hourly price of a REST API cache of `size_gb` (0.5 and 0.50 are the same size), or
+    /// `None` when AWS offers no such size.
+    pub fn cache_price_per_hour(&self, size_gb: Decimal) -> Option<Decimal> {
+        self.rest_api
+            .cache
+            .iter()
+            .find(|c| c.size_gb == size_gb)
+            .map(|c| c.per_hour)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw layer: mirrors the TOML file exactly.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBook {
+    unbilled_error_types: Vec<String>,
+    meta: RawMeta,
+    metering: RawMetering,
+    http_api: RawHttp,
+    rest_api: RawRest,
+    websocket: RawWebSocket,
+    data_transfer_out: RawTransfer,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    name: String,
+    region: String,
+    currency: String,
+    source_url: String,
+    as_of: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetering {
+    basis: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    increment_kb: Option<u64>,
+    increment_bytes: Option<u64>,
+    free_tier_requests: u64,
+    max_payload_mb: Option<u64>,
+    max_payload_bytes: Option<u64>,
+    integration_timeout_secs: u64,
+    tiers: Vec<RawCountTier>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRest {
+    free_tier_requests: u64,
+    streaming: bool,
+    streaming_increment_mb: Option<u64>,
+    streaming_increment_bytes: Option<u64>,
+    max_payload_mb: Option<u64>,
+    max_payload_bytes: Option<u64>,
+    integration_timeout_secs: u64,
+    tiers: Vec<RawCountTier>,
+    cache: Vec<RawCache>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    size_gb: toml::Value,
+    price_per_hour: toml::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebSocket {
+    message_increment_kb: Option<u64>,
+    message_increment_bytes: Option<u64>,
+    max_message_kb: Option<u64>,
+    max_message_bytes: Option<u64>,
+    max_frame_kb: Option<u64>,
+    max_frame_bytes: Option<u64>,
+    count_connect_disconnect: bool,
+    free_tier_messages: u64,
+    free_tier_connection_minutes: u64,
+    idle_timeout_secs: u64,
+    max_connection_secs: u64,
+    message_tiers: Vec<RawCountTier>,
+    connection_minute_tiers: Vec<RawCountTier>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransfer {
+    free_gb_per_month: Option<u64>,
+    free_bytes_per_month: Option<u64>,
+    tiers: Vec<RawByteTier>,
+}
+
+/// A tier of requests, messages or minutes, priced per million.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCountTier {
+    up_to_millions: Option<u64>,
+    up_to: Option<u64>,
+    price_per_million: toml::Value,
+}
+
+/// A data-transfer tier, priced per GB.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawByteTier {
+    up_to_gb: Option<u64>,
+    up_to_bytes: Option<u64>,
+    price_per_gb: toml::Value,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: raw -> PriceBook, naming the key of the first problem.
+
+/// A size written either in `unit_key` (KB, MB or GB) or in `bytes_key`, exactly one of them.
+struct SizeKeys<'a> {
+    section: &'a str,
+    unit_key: &'a str,
+    bytes_key: &'a str,
+    unit: u64,
+}
+
+impl SizeKeys<'_> {
+    fn read(&self, in_unit: Option<u64>, in_bytes: Option<u64>) -> Result<u64, PriceBookError> {
+        let (section, unit_key, bytes_key) = (self.section, self.unit_key, self.bytes_key);
+        match (in_unit, in_bytes) {
+            (Some(_), Some(_)) => Err(invalid(
+                format!("{section}.{unit_key}"),
+                format!("give either {unit_key} or {bytes_key}, not both"),
+            )),
+            (None, None) => Err(invalid(
+                format!("{section}.{unit_key}"),
+                format!("missing (or give {bytes_key})"),
+            )),
+            (Some(n), None) => n.checked_mul(self.unit).ok_or_else(|| {
+                invalid(format!("{section}.{unit_key}"), format!("{n} is too large"))
+            }),
+            (None, Some(b)) => Ok(b),
+        }
+    }
+
+    /// Like `read`, and the size must be above zero.
+    fn read_positive(
+        &self,
+        in_unit: Option<u64>,
+        in_bytes: Option<u64>,
+    ) -> Result<u64, PriceBookError> {
+        let bytes = self.read(in_unit, in_bytes)?;
+        if bytes == 0 {
+            let key = if in_unit.is_some() {
+                self.unit_key
+            } else {
+                self.bytes_key
+            };
+            return Err(invalid(format!("{}.{key}", self.section), "must be > 0"));
+        }
+        Ok(bytes)
+    }
+}
+
+fn positive(key: &str, value: u64) -> Result<u64, PriceBookError> {
+    if value == 0 {
+        return Err(invalid(key, "must be > 0"));
+    }
+    Ok(value)
+}
+
+fn non_empty(key: &str, value: String) -> Result<String, PriceBookError> {
+    if value.trim().is_empty() {
+        return Err(invalid(key, "must not be empty"));
+    }
+    Ok(value)
+}
+
+/// A decimal written as a TOML string ("3.50") or integer; floats are refused because they are
+/// not exact.
+fn decimal(key: &str, value: &toml::Value) -> Result<Decimal, PriceBookError> {
+    match value {
+        toml::Value::String(s) => Decimal::from_str_exact(s.trim())
+            .map_err(|_| invalid(key, format!("{s:?} is not a decimal"))),
+        toml::Value::Integer(i) => Ok(Decimal::from(*i)),
+        toml::Value::Float(f) => Err(invalid(
+            key,
+            format!(
+                "{f} is a floating-point number; write it as a string (\"{f}\") so it is read as an exact decimal"
+            ),
+        )),
+        other => Err(invalid(
+            key,
+            format!(
+                "expected a decimal string such as \"3.50\", found a {}",
+                other.type_str()
+            ),
+        )),
+    }
+}
+
+fn price(key: &str, value: &toml::Value) -> Result<Decimal, PriceBookError> {
+    let p = decimal(key, value)?;
+    if p < Decimal::ZERO {
+        return Err(invalid(key, format!("{p} is negative")));
+    }
+    Ok(p)
+}
+
+fn as_of_date(key: &str, value: String) -> Result<String, PriceBookError> {
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4);
+    let shaped = shaped && digits(5..7) && digits(8..10);
+    let number = |r: std::ops::Range<usize>| value[r].parse::<u32>().unwrap_or(0);
+    if !shaped || !(1..=12).contains(&number(5..7)) || !(1..=31).contains(&number(8..10)) {
+        return Err(invalid(key, format!("{value:?} is not a date YYYY-MM-DD")));
+    }
+    Ok(value)
+}
+
+/// Checks the bounds of a tier table: at least one tier, ascending bounds above zero, and only
+/// the last tier without a bound (so every unit has a price). `bound_keys[i]` is the key tier
+/// `i` wrote its bound with (or would have).
+fn check_bounds(
+    key: &str,
+    bounds: &[(Option<u64>, &str)],
+    bound_key: &str,
+) -> Result<(), PriceBookError> {
+    if bounds.is_empty() {
+        return Err(invalid(
+            key,
+            format!("at least one tier is required (the last one without {bound_key})"),
+        ));
+    }
+    let last = bounds.len() - 1;
+    let mut previous = 0u64;
+    for (i, &(bound, written_as)) in bounds.iter().enumerate() {
+        match bound {
+            Some(_) if i == last => {
+                return Err(invalid(
+                    format!("{key}[{i}].{written_as}"),
+                    "the last tier must have no upper bound, so every unit has a price",
+                ));
+            }
+            None if i < last => {
+                return Err(invalid(
+                    format!("{key}[{i}]"),
+                    format!("only the last tier may have no {bound_key}"),
+                ));
+            }
+            Some(b) if i == 0 && b == 0 => {
+                return Err(invalid(format!("{key}[{i}].{written_as}"), "must be > 0"));
+            }
+            Some(b) if b <= previous => {
+                return Err(invalid(
+                    format!("{key}[{i}].{written_as}"),
+                    format!(
+                        "must be above the previous tier's bound ({key}[{}]); tiers ascend",
+                        i - 1
+                    ),
+                ));
+            }
+            Some(b) => previous = b,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Tiers of requests, messages or minutes: per-million prices become exact per-unit prices.
+fn count_tiers(key: &str, raw: &[RawCountTier]) -> Result<Vec<Tier>, PriceBookError> {
+    let million = Decimal::from(MILLION);
+    let mut tiers = Vec::with_capacity(raw.len());
+    let mut bounds = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        let price_key = format!("{key}[{i}].price_per_million");
+        let per_million = price(&price_key, &t.price_per_million)?;
+        let unit_price = per_million / million;
+        if unit_price * million != per_million {
+            return Err(invalid(
+                price_key,
+                format!("{per_million} has too many decimal places to divide exactly by a million"),
+            ));
+        }
+        let (up_to, written_as) = match (t.up_to_millions, t.up_to) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    format!("{key}[{i}].up_to_millions"),
+                    "give either up_to_millions or up_to, not both",
+                ));
+            }
+            (Some(m), None) => {
+                let units = m.checked_mul(MILLION).ok_or_else(|| {
+                    invalid(
+                        format!("{key}[{i}].up_to_millions"),
+                        format!("{m} is too large"),
+                    )
+                })?;
+                (Some(units), "up_to_millions")
+            }
+            (None, Some(u)) => (Some(u), "up_to"),
+            (None, None) => (None, "up_to_millions"),
+        };
+        bounds.push((up_to, written_as));
+        tiers.push(Tier { up_to, unit_price });
+    }
+    check_bounds(key, &bounds, "up_to_millions")?;
+    Ok(tiers)
+}
+
+/// Data-transfer tiers: per-GB prices and bounds become per-byte ones.
+fn byte_tiers(key: &str, raw: &[RawByteTier]) -> Result<Vec<Tier>, PriceBookError> {
+    let gb = Decimal::from(GB);
+    let mut tiers = Vec::with_capacity(raw.len());
+    let mut bounds = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        let per_gb = price(&format!("{key}[{i}].price_per_gb"), &t.price_per_gb)?;
+        let (up_to, written_as) = match (t.up_to_gb, t.up_to_bytes) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    format!("{key}[{i}].up_to_gb"),
+                    "give either up_to_gb or up_to_bytes, not both",
+                ));
+            }
+            (Some(g), None) => {
+                let bytes = g.checked_mul(GB).ok_or_else(|| {
+                    invalid(format!("{key}[{i}].up_to_gb"), format!("{g} is too large"))
+                })?;
+                (Some(bytes), "up_to_gb")
+            }
+            (None, Some(b)) => (Some(b), "up_to_bytes"),
+            (None, None) => (None, "up_to_gb"),
+        };
+        bounds.push((up_to, written_as));
+        tiers.push(Tier {
+            up_to,
+            unit_price: per_gb / gb,
+        });
+    }
+    check_bounds(key, &bounds, "up_to_gb")?;
+    Ok(tiers)
+}
+
+fn cache_sizes(raw: &[RawCache]) -> Result<Vec<CacheSize>, PriceBookError> {
+    let mut sizes: Vec<CacheSize> = Vec::with_capacity(raw.len());
+    for (i, c) in raw.iter().enumerate() {
+        let key = format!("rest_api.cache[{i}]");
+        let size_gb = decimal(&format!("{key}.size_gb"), &c.size_gb)?;
+        if size_gb <= Decimal::ZERO {
+            return Err(invalid(format!("{key}.size_gb"), "must be > 0"));
+        }
+        if let Some(j) = sizes.iter().position(|s| s.size_gb == size_gb) {
+            return Err(invalid(
+                format!("{key}.size_gb"),
+                format!("{size_gb} GB is already listed as rest_api.cache[{j}]"),
+            ));
+        }
+        let per_hour = price(&format!("{key}.price_per_hour"), &c.price_per_hour)?;
+        sizes.push(CacheSize { size_gb, per_hour });
+    }
+    Ok(sizes)
+}
+
+impl RawBook {
+    fn validate(self) -> Result<PriceBook, PriceBookError> {
+        let RawBook {
+            unbilled_error_types,
+            meta,
+            metering,
+            http_api,
+            rest_api,
+            websocket,
+            data_transfer_out,
+        } = self;
+
+        let currency = non_empty("meta.currency", meta.currency)?;
+        if currency != "USD" {
+            return Err(invalid(
+                "meta.currency",
+                format!(
+                    "{currency:?} is not supported: gwcost prices in USD (every cost is cost_usd)"
+                ),
+            ));
+        }
+        let meta = PriceBookMeta {
+            name: non_empty("meta.name", meta.name)?,
+            region: non_empty("meta.region", meta.region)?,
+            currency,
+            source_url: non_empty("meta.source_url", meta.source_url)?,
+            as_of: as_of_date("meta.as_of", meta.as_of)?,
+        };
+
+        let metering_basis = MeteringBasis::from_str(metering.basis.trim()).map_err(|_| {
+            invalid(
+                "metering.basis",
+                format!(
+                    "{:?} is not one of \"sum\", \"max\", \"request\", \"response\"",
+                    metering.basis
+                ),
+            )
+        })?;
+
+        let payload = |section| SizeKeys {
+            section,
+            unit_key: "max_payload_mb",
+            bytes_key: "max_payload_bytes",
+            unit: MB,
+        };
+
+        let http = HttpApiPrices {
+            tiers: count_tiers("http_api.tiers", &http_api.tiers)?,
+            increment_bytes: SizeKeys {
+                section: "http_api",
+                unit_key: "increment_kb",
+                bytes_key: "increment_bytes",
+                unit: KB,
+            }
+            .read_positive(http_api.increment_kb, http_api.increment_bytes)?,
+            metering_basis,
+            free_tier_requests: http_api.free_tier_requests,
+            max_payload_bytes: payload("http_api")
+                .read_positive(http_api.max_payload_mb, http_api.max_payload_bytes)?,
+            integration_timeout_secs: positive(
+                "http_api.integration_timeout_secs",
+                http_api.integration_timeout_secs,
+            )?,
+        };
+
+        let streaming = SizeKeys {
+            section: "rest_api",
+            unit_key: "streaming_increment_mb",
+            bytes_key: "streaming_increment_bytes",
+            unit: MB,
+        };
+        let streaming_increment_bytes = match (
+            rest_api.streaming,
+            rest_api.streaming_increment_mb,
+            rest_api.streaming_increment_bytes,
+        ) {
+            (true, mb, bytes) => Some(streaming.read_positive(mb, bytes)?),
+            // Off, and no increment written: nothing to check.
+            (false, None, None) => None,
+            // Off, but the increment is still checked so that turning it on cannot surprise.
+            (false, mb, bytes) => {
+                streaming.read_positive(mb, bytes)?;
+                None
+            }
+        };
+        let rest = RestApiPrices {
+            tiers: count_tiers("rest_api.tiers", &rest_api.tiers)?,
+            free_tier_requests: rest_api.free_tier_requests,
+            cache: cache_sizes(&rest_api.cache)?,
+            streaming_increment_bytes,
+            max_payload_bytes: payload("rest_api")
+                .read_positive(rest_api.max_payload_mb, rest_api.max_payload_bytes)?,
+            integration_timeout_secs: positive(
+                "rest_api.integration_timeout_secs",
+                rest_api.integration_timeout_secs,
+            )?,
+        };
+
+        let ws_kb = |unit_key, bytes_key| SizeKeys {
+            section: "websocket",
+            unit_key,
+            bytes_key,
+            unit: KB,
+        };
+        let ws = WebSocketPrices {
+            message_tiers: count_tiers("websocket.message_tiers", &websocket.message_tiers)?,
+            connection_minute_tiers: count_tiers(
+                "websocket.connection_minute_tiers",
+                &websocket.connection_minute_tiers,
+            )?,
+            message_increment_bytes: ws_kb("message_increment_kb", "message_increment_bytes")
+                .read_positive(
+                    websocket.message_increment_kb,
+                    websocket.message_increment_bytes,
+                )?,
+            count_connect_disconnect: websocket.count_connect_disconnect,
+            free_tier_messages: websocket.free_tier_messages,
+            free_tier_connection_minutes: websocket.free_tier_connection_minutes,
+            max_message_bytes: ws_kb("max_message_kb", "max_message_bytes")
+                .read_positive(websocket.max_message_kb, websocket.max_message_bytes)?,
+            max_frame_bytes: ws_kb("max_frame_kb", "max_frame_bytes")
+                .read_positive(websocket.max_frame_kb, websocket.max_frame_bytes)?,
+            idle_timeout_secs: positive(
+                "websocket.idle_timeout_secs",
+                websocket.idle_timeout_secs,
+            )?,
+            max_connection_secs: positive(
+                "websocket.max_connection_secs",
+                websocket.max_connection_secs,
+            )?,
+        };
+
+        let transfer = DataTransferPrices {
+            tiers: byte_tiers("data_transfer_out.tiers", &data_transfer_out.tiers)?,
+            free_bytes_per_month: SizeKeys {
+                section: "data_transfer_out",
+                unit_key: "free_gb_per_month",
+                bytes_key: "free_bytes_per_month",
+                unit: GB,
+            }
+            .read(
+                data_transfer_out.free_gb_per_month,
+                data_transfer_out.free_bytes_per_month,
+            )?,
+        };
+
+        let unbilled_error_types = unbilled_error_types
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| non_empty(&format!("unbilled_error_types[{i}]"), t))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        Ok(PriceBook {
+            meta,
+            http_api: http,
+            rest_api: rest,
+            websocket: ws,
+            data_transfer_out: transfer,
+            unbilled_error_types,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: PriceBook -> TOML in the file's layout.
+
+/// A TOML basic string.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A price as a TOML string, with at least two decimal places ("1.00", "0.085").
+fn price_string(p: Decimal) -> String {
+    let mut p = p.normalize();
+    if p.scale() < 2 {
+        p.rescale(2);
+    }
+    quoted(&p.to_string())
+}
+
+/// `key = value` in the larger unit when the size is a whole number of them, else in bytes.
+fn size_line(out: &mut String, unit_key: &str, bytes_key: &str, unit: u64, bytes: u64) {
+    if bytes.is_multiple_of(unit) {
+        out.push_str(&format!("{unit_key} = {}\n", bytes / unit));
+    } else {
+        out.push_str(&format!("{bytes_key} = {bytes}\n"));
+    }
+}
+
+fn count_tier_tables(out: &mut String, table: &str, tiers: &[Tier]) {
+    let million = Decimal::from(MILLION);
+    for t in tiers {
+        out.push_str(&format!("\n[[{table}]]\n"));
+        if let Some(u) = t.up_to {
+            size_line(out, "up_to_millions", "up_to", MILLION, u);
+        }
+        let per_million = t.unit_price.saturating_mul(million);
+        out.push_str(&format!(
+            "price_per_million = {}\n",
+            price_string(per_million)
+        ));
+    }
+}
+
+fn byte_tier_tables(out: &mut String, table: &str, tiers: &[Tier]) {
+    for t in tiers {
+        out.push_str(&format!("\n[[{table}]]\n"));
+        if let Some(u) = t.up_to {
+            size_line(out, "up_to_gb", "up_to_bytes", GB, u);
+        }
+        out.push_str(&format!(
+            "price_per_gb = {}\n",
+            price_string(per_gb_price(t.unit_price))
+        ));
+    }
+}
+
+fn write_toml(book: &PriceBook) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# gwcost price book {} (prices are exact decimal strings; KB = 1024 bytes, GB = 2^30 bytes)\n\n",
+        quoted(&book.meta.name)
+    ));
+
+    out.push_str("unbilled_error_types = [\n");
+    for t in &book.unbilled_error_types {
+        out.push_str(&format!("    {},\n", quoted(t)));
+    }
+    out.push_str("]\n");
+
+    let m = &book.meta;
+    out.push_str("\n[meta]\n");
+    out.push_str(&format!("name = {}\n", quoted(&m.name)));
+    out.push_str(&format!("region = {}\n", quoted(&m.region)));
+    out.push_str(&format!("currency = {}\n", quoted(&m.currency)));
+    out.push_str(&format!("source_url = {}\n", quoted(&m.source_url)));
+    out.push_str(&format!("as_of = {}\n", quoted(&m.as_of)));
+
+    out.push_str("\n[metering]\n");
+    out.push_str(&format!(
+        "basis = {}\n",
+        quoted(&book.http_api.metering_basis.to_string())
+    ));
+
+    let h = &book.http_api;
+    out.push_str("\n[http_api]\n");
+    size_line(
+        &mut out,
+        "increment_kb",
+        "increment_bytes",
+        KB,
+        h.increment_bytes,
+    );
+    out.push_str(&format!("free_tier_requests = {}\n", h.free_tier_requests));
+    size_line(
+        &mut out,
+        "max_payload_mb",
+        "max_payload_bytes",
+        MB,
+        h.max_payload_bytes,
+    );
+    out.push_str(&format!(
+        "integration_timeout_secs = {}\n",
+        h.integration_timeout_secs
+    ));
+    count_tier_tables(&mut out, "http_api.tiers", &h.tiers);
+
+    let r = &book.rest_api;
+    out.push_str("\n[rest_api]\n");
+    out.push_str(&format!("free_tier_requests = {}\n", r.free_tier_requests));
+    out.push_str(&format!(
+        "streaming = {}\n",
+        r.streaming_increment_bytes.is_some()
+    ));
+    // Off still writes AWS's 10 MB increment, so turning streaming on is a one-word edit.
+    let streaming_increment = r.streaming_increment_bytes.unwrap_or(10 * MB);
+    size_line(
+        &mut out,
+        "streaming_increment_mb",
+        "streaming_increment_bytes",
+        MB,
+        streaming_increment,
+    );
+    size_line(
+        &mut out,
+        "max_payload_mb",
+        "max_payload_bytes",
+        MB,
+        r.max_payload_bytes,
+    );
+    out.push_str(&format!(
+        "integration_timeout_secs = {}\n",
+        r.integration_timeout_secs
+    ));
+    count_tier_tables(&mut out, "rest_api.tiers", &r.tiers);
+    for c in &r.cache {
+        out.push_str("\n[[rest_api.cache]]\n");
+        out.push_str(&format!("size_gb = {}\n", quoted(&c.size_gb.to_string())));
+        out.push_str(&format!(
+            "price_per_hour = {}\n",
+            quoted(&c.per_hour.to_string())
+        ));
+    }
+
+    let w = &book.websocket;
+    out.push_str("\n[websocket]\n");
+    size_line(
+        &mut out,
+        "message_increment_kb",
+        "message_increment_bytes",
+        KB,
+        w.message_increment_bytes,
+    );
+    size_line(
+        &mut out,
+        "max_message_kb",
+        "max_message_bytes",
+        KB,
+        w.max_message_bytes,
+    );
+    size_line(
+        &mut out,
+        "max_frame_kb",
+        "max_frame_bytes",
+        KB,
+        w.max_frame_bytes,
+    );
+    out.push_str(&format!(
+        "count_connect_disconnect = {}\n",
+        w.count_connect_disconnect
+    ));
+    out.push_str(&format!("free_tier_messages = {}\n", w.free_tier_messages));
+    out.push_str(&format!(
+        "free_tier_connection_minutes = {}\n",
+        w.free_tier_connection_minutes
+    ));
+    out.push_str(&format!("idle_timeout_secs = {}\n", w.idle_timeout_secs));
+    out.push_str(&format!(
+        "max_connection_secs = {}\n",
+        w.max_connection_secs
+    ));
+    count_tier_tables(&mut out, "websocket.message_tiers", &w.message_tiers);
+    count_tier_tables(
+        &mut out,
+        "websocket.connection_minute_tiers",
+        &w.connection_minute_tiers,
+    );
+
+    let d = &book.data_transfer_out;
+    out.push_str("\n[data_transfer_out]\n");
+    size_line(
+        &mut out,
+        "free_gb_per_month",
+        "free_bytes_per_month",
+        GB,
+        d.free_bytes_per_month,
+    );
+    byte_tier_tables(&mut out, "data_transfer_out.tiers", &d.tiers);
+    out
+}
