@@ -930,3 +930,589 @@ fn write_toml(book: &PriceBook) -> String {
     byte_tier_tables(&mut out, "data_transfer_out.tiers", &d.tiers);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// The default book's TOML with `from` replaced by `to` (which must occur exactly once, so a
+    /// test cannot pass by editing nothing).
+    fn edited(from: &str, to: &str) -> String {
+        assert_eq!(
+            AWS_US_EAST_1_TOML.matches(from).count(),
+            1,
+            "{from:?} must occur exactly once in the default book"
+        );
+        AWS_US_EAST_1_TOML.replacen(from, to, 1)
+    }
+
+    fn error_of(toml: &str) -> String {
+        PriceBook::from_toml_str(toml).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn default_book_has_its_source_and_date() {
+        let book = PriceBook::aws_us_east_1();
+        assert_eq!(book.meta.name, "aws-us-east-1");
+        assert_eq!(book.meta.region, "us-east-1");
+        assert_eq!(book.meta.currency, "USD");
+        assert_eq!(
+            book.meta.source_url,
+            "https://aws.amazon.com/api-gateway/pricing/"
+        );
+        assert_eq!(book.meta.as_of, "2026-11-01");
+    }
+
+    #[test]
+    fn default_http_prices_match_aws() {
+        let h = PriceBook::aws_us_east_1().http_api;
+        assert_eq!(
+            h.tiers,
+            vec![
+                Tier {
+                    up_to: Some(300_000_000),
+                    unit_price: d("0.000001")
+                },
+                Tier {
+                    up_to: None,
+                    unit_price: d("0.0000009")
+                },
+            ]
+        );
+        assert_eq!(h.increment_bytes, 524_288);
+        assert_eq!(h.metering_basis, MeteringBasis::Sum);
+        assert_eq!(h.free_tier_requests, 1_000_000);
+        assert_eq!(h.max_payload_bytes, 10_485_760);
+        assert_eq!(h.integration_timeout_secs, 30);
+    }
+
+    #[test]
+    fn default_rest_prices_match_aws() {
+        let r = PriceBook::aws_us_east_1().rest_api;
+        let tiers: Vec<(Option<u64>, Decimal)> =
+            r.tiers.iter().map(|t| (t.up_to, t.unit_price)).collect();
+        assert_eq!(
+            tiers,
+            vec![
+                (Some(333_000_000), d("0.0000035")),
+                (Some(1_000_000_000), d("0.0000028")),
+                (Some(20_000_000_000), d("0.00000238")),
+                (None, d("0.00000151")),
+            ]
+        );
+        assert_eq!(r.free_tier_requests, 1_000_000);
+        assert_eq!(r.streaming_increment_bytes, None);
+        assert_eq!(r.max_payload_bytes, 10_485_760);
+        assert_eq!(r.integration_timeout_secs, 29);
+        let cache: Vec<(Decimal, Decimal)> =
+            r.cache.iter().map(|c| (c.size_gb, c.per_hour)).collect();
+        let expected = [
+            ("0.5", "0.020"),
+            ("1.6", "0.038"),
+            ("6.1", "0.200"),
+            ("13.5", "0.250"),
+            ("28.4", "0.500"),
+            ("58.2", "1.000"),
+            ("118", "1.900"),
+            ("237", "3.800"),
+        ]
+        .map(|(s, p)| (d(s), d(p)));
+        assert_eq!(cache, expected);
+    }
+
+    #[test]
+    fn default_websocket_prices_match_aws() {
+        let w = PriceBook::aws_us_east_1().websocket;
+        assert_eq!(
+            w.message_tiers,
+            vec![
+                Tier {
+                    up_to: Some(1_000_000_000),
+                    unit_price: d("0.000001")
+                },
+                Tier {
+                    up_to: None,
+                    unit_price: d("0.0000008")
+                },
+            ]
+        );
+        assert_eq!(
+            w.connection_minute_tiers,
+            vec![Tier {
+                up_to: None,
+                unit_price: d("0.00000025")
+            }]
+        );
+        assert_eq!(w.message_increment_bytes, 32_768);
+        assert_eq!(w.max_message_bytes, 131_072);
+        assert_eq!(w.max_frame_bytes, 32_768);
+        assert!(!w.count_connect_disconnect);
+        assert_eq!(w.free_tier_messages, 1_000_000);
+        assert_eq!(w.free_tier_connection_minutes, 750_000);
+        assert_eq!(w.idle_timeout_secs, 600);
+        assert_eq!(w.max_connection_secs, 7_200);
+    }
+
+    #[test]
+    fn default_data_transfer_prices_match_aws() {
+        let t = PriceBook::aws_us_east_1().data_transfer_out;
+        const TB: u64 = 1 << 40;
+        let tiers: Vec<(Option<u64>, Decimal)> = t
+            .tiers
+            .iter()
+            .map(|t| (t.up_to, per_gb_price(t.unit_price)))
+            .collect();
+        assert_eq!(
+            tiers,
+            vec![
+                (Some(10 * TB), d("0.09")),
+                (Some(50 * TB), d("0.085")),
+                (Some(150 * TB), d("0.07")),
+                (None, d("0.05")),
+            ]
+        );
+        // Per byte: the per-GB price over 2^30, within Decimal's 28 places.
+        let per_byte = t.tiers[0].unit_price;
+        assert!((per_byte - d("0.09") / Decimal::from(GB)).abs() <= d("1e-28"));
+        assert_eq!(t.free_bytes_per_month, 100 * 1_073_741_824);
+    }
+
+    #[test]
+    fn default_unbilled_error_types_are_auth_and_throttling() {
+        let book = PriceBook::aws_us_east_1();
+        assert_eq!(
+            book.unbilled_error_types,
+            [
+                "UNAUTHORIZED",
+                "ACCESS_DENIED",
+                "MISSING_AUTHENTICATION_TOKEN",
+                "INVALID_API_KEY",
+                "EXPIRED_TOKEN",
+                "INVALID_SIGNATURE",
+                "THROTTLED",
+                "QUOTA_EXCEEDED",
+            ]
+        );
+    }
+
+    #[test]
+    fn gateway_rejections_for_auth_and_throttling_are_not_billed() {
+        let book = PriceBook::aws_us_east_1();
+        for t in [
+            "UNAUTHORIZED",
+            "ACCESS_DENIED",
+            "MISSING_AUTHENTICATION_TOKEN",
+            "INVALID_API_KEY",
+            "EXPIRED_TOKEN",
+            "INVALID_SIGNATURE",
+            "THROTTLED",
+            "QUOTA_EXCEEDED",
+            "throttled",
+            " QUOTA_EXCEEDED ",
+        ] {
+            assert!(!book.is_billable(Some(t)), "{t} must not be billed");
+        }
+    }
+
+    #[test]
+    fn everything_else_that_reaches_the_gateway_is_billed() {
+        let book = PriceBook::aws_us_east_1();
+        for t in [
+            None,
+            Some(""),
+            Some("-"),
+            Some("INTEGRATION_TIMEOUT"),
+            Some("INTEGRATION_FAILURE"),
+            Some("DEFAULT_5XX"),
+            Some("RESOURCE_NOT_FOUND"),
+            Some("BAD_REQUEST_BODY"),
+        ] {
+            assert!(book.is_billable(t), "{t:?} must be billed");
+        }
+    }
+
+    #[test]
+    fn a_book_can_change_which_error_types_are_unbilled() {
+        let toml = edited("    \"QUOTA_EXCEEDED\",\n", "    \"WAF_FILTERED\",\n");
+        let book = PriceBook::from_toml_str(&toml).unwrap();
+        assert!(book.is_billable(Some("QUOTA_EXCEEDED")));
+        assert!(!book.is_billable(Some("WAF_FILTERED")));
+    }
+
+    #[test]
+    fn cache_price_lookup_ignores_the_scale_of_the_size() {
+        let book = PriceBook::aws_us_east_1();
+        assert_eq!(book.cache_price_per_hour(d("0.50")), Some(d("0.020")));
+        assert_eq!(book.cache_price_per_hour(d("237")), Some(d("3.8")));
+        assert_eq!(book.cache_price_per_hour(d("1")), None);
+    }
+
+    #[test]
+    fn default_book_round_trips_through_toml() {
+        let book = PriceBook::aws_us_east_1();
+        let text = book.to_toml_string();
+        assert_eq!(PriceBook::from_toml_str(&text).unwrap(), book);
+        // Written in the file's units and exact decimals, not per unit.
+        assert!(
+            text.contains(
+                "[[rest_api.tiers]]\nup_to_millions = 333\nprice_per_million = \"3.50\"\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "[[data_transfer_out.tiers]]\nup_to_gb = 10240\nprice_per_gb = \"0.09\"\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("increment_kb = 512\n"), "{text}");
+        assert!(text.contains("free_gb_per_month = 100\n"), "{text}");
+        assert!(text.contains("streaming = false\n"), "{text}");
+        assert!(text.contains("basis = \"sum\"\n"), "{text}");
+    }
+
+    #[test]
+    fn odd_sizes_and_bounds_round_trip_in_bytes() {
+        let mut book = PriceBook::aws_us_east_1();
+        book.meta.name = "custom \"quoted\" \\ name".into();
+        book.http_api.increment_bytes = 500_000;
+        book.http_api.metering_basis = MeteringBasis::Max;
+        book.http_api.tiers[0].up_to = Some(1_234_567);
+        book.http_api.tiers[1].unit_price = d("0.0000001234567");
+        book.rest_api.streaming_increment_bytes = Some(7);
+        book.websocket.count_connect_disconnect = true;
+        book.data_transfer_out.free_bytes_per_month = 12_345;
+        book.data_transfer_out.tiers[0].up_to = Some(999);
+        book.data_transfer_out.tiers[1].unit_price = d("0.0000000001234567890123456789");
+        let text = book.to_toml_string();
+        assert!(text.contains("increment_bytes = 500000\n"), "{text}");
+        assert!(text.contains("up_to = 1234567\n"), "{text}");
+        assert!(
+            text.contains("streaming = true\nstreaming_increment_bytes = 7\n"),
+            "{text}"
+        );
+        assert!(text.contains("up_to_bytes = 999\n"), "{text}");
+        assert_eq!(PriceBook::from_toml_str(&text).unwrap(), book);
+    }
+
+    #[test]
+    fn integer_prices_are_accepted_as_exact() {
+        let toml = edited("price_per_million = \"0.90\"", "price_per_million = 1");
+        let book = PriceBook::from_toml_str(&toml).unwrap();
+        assert_eq!(book.http_api.tiers[1].unit_price, d("0.000001"));
+    }
+
+    #[test]
+    fn bytes_may_replace_a_kb_key() {
+        let toml = edited("increment_kb = 512", "increment_bytes = 500000");
+        let book = PriceBook::from_toml_str(&toml).unwrap();
+        assert_eq!(book.http_api.increment_bytes, 500_000);
+    }
+
+    #[test]
+    fn streaming_on_meters_rest_in_10_mb_increments() {
+        let toml = edited("streaming = false", "streaming = true");
+        let book = PriceBook::from_toml_str(&toml).unwrap();
+        assert_eq!(book.rest_api.streaming_increment_bytes, Some(10_485_760));
+    }
+
+    #[test]
+    fn a_price_that_is_not_a_decimal_names_its_tier() {
+        let toml = edited(
+            "price_per_million = \"2.38\"",
+            "price_per_million = \"abc\"",
+        );
+        assert_eq!(
+            error_of(&toml),
+            "rest_api.tiers[2].price_per_million: \"abc\" is not a decimal"
+        );
+    }
+
+    #[test]
+    fn a_float_price_is_refused_as_inexact() {
+        let toml = edited("price_per_gb = \"0.085\"", "price_per_gb = 0.085");
+        let msg = error_of(&toml);
+        assert!(
+            msg.starts_with(
+                "data_transfer_out.tiers[1].price_per_gb: 0.085 is a floating-point number"
+            ),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_negative_price_names_its_key() {
+        let toml = edited(
+            "price_per_million = \"0.25\"",
+            "price_per_million = \"-0.25\"",
+        );
+        assert_eq!(
+            error_of(&toml),
+            "websocket.connection_minute_tiers[0].price_per_million: -0.25 is negative"
+        );
+    }
+
+    #[test]
+    fn a_zero_increment_names_its_key() {
+        let toml = edited("increment_kb = 512", "increment_kb = 0");
+        assert_eq!(error_of(&toml), "http_api.increment_kb: must be > 0");
+        let toml = edited("message_increment_kb = 32", "message_increment_bytes = 0");
+        assert_eq!(
+            error_of(&toml),
+            "websocket.message_increment_bytes: must be > 0"
+        );
+    }
+
+    #[test]
+    fn a_size_given_twice_names_both_keys() {
+        let toml = edited(
+            "max_frame_kb = 32",
+            "max_frame_kb = 32\nmax_frame_bytes = 32768",
+        );
+        assert_eq!(
+            error_of(&toml),
+            "websocket.max_frame_kb: give either max_frame_kb or max_frame_bytes, not both"
+        );
+    }
+
+    #[test]
+    fn a_missing_size_names_its_key() {
+        let toml = edited("max_message_kb = 128\n", "");
+        assert_eq!(
+            error_of(&toml),
+            "websocket.max_message_kb: missing (or give max_message_bytes)"
+        );
+    }
+
+    #[test]
+    fn descending_tiers_name_the_tier_that_goes_down() {
+        let toml = edited("up_to_millions = 20_000", "up_to_millions = 900");
+        assert_eq!(
+            error_of(&toml),
+            "rest_api.tiers[2].up_to_millions: must be above the previous tier's bound (rest_api.tiers[1]); tiers ascend"
+        );
+    }
+
+    #[test]
+    fn equal_tier_bounds_are_refused() {
+        let toml = edited("up_to_gb = 51_200", "up_to_gb = 10_240");
+        assert_eq!(
+            error_of(&toml),
+            "data_transfer_out.tiers[1].up_to_gb: must be above the previous tier's bound (data_transfer_out.tiers[0]); tiers ascend"
+        );
+    }
+
+    #[test]
+    fn an_unbounded_tier_before_the_last_is_refused() {
+        let toml = edited("up_to_millions = 300\n", "");
+        assert_eq!(
+            error_of(&toml),
+            "http_api.tiers[0]: only the last tier may have no up_to_millions"
+        );
+    }
+
+    #[test]
+    fn a_bounded_last_tier_is_refused() {
+        let toml = edited(
+            "price_per_million = \"0.80\"",
+            "up_to_millions = 5_000\nprice_per_million = \"0.80\"",
+        );
+        assert_eq!(
+            error_of(&toml),
+            "websocket.message_tiers[1].up_to_millions: the last tier must have no upper bound, so every unit has a price"
+        );
+    }
+
+    #[test]
+    fn a_zero_first_bound_is_refused() {
+        let toml = edited("up_to_millions = 300", "up_to_millions = 0");
+        assert_eq!(
+            error_of(&toml),
+            "http_api.tiers[0].up_to_millions: must be > 0"
+        );
+    }
+
+    #[test]
+    fn an_empty_tier_table_is_refused() {
+        let toml = edited(
+            "[[websocket.connection_minute_tiers]]\nprice_per_million = \"0.25\"\n",
+            "",
+        )
+        .replacen(
+            "[websocket]\n",
+            "[websocket]\nconnection_minute_tiers = []\n",
+            1,
+        );
+        assert_eq!(
+            error_of(&toml),
+            "websocket.connection_minute_tiers: at least one tier is required (the last one without up_to_millions)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let toml = edited(
+            "free_tier_messages = 1_000_000",
+            "free_tier_mesages = 1_000_000",
+        );
+        let msg = error_of(&toml);
+        assert!(msg.contains("unknown field `free_tier_mesages`"), "{msg}");
+        assert!(msg.contains("line "), "{msg}");
+    }
+
+    #[test]
+    fn an_unknown_section_is_named() {
+        let toml = format!("{AWS_US_EAST_1_TOML}\n[lambda]\nprice = \"1\"\n");
+        let msg = error_of(&toml);
+        assert!(msg.contains("unknown field `lambda`"), "{msg}");
+    }
+
+    #[test]
+    fn a_missing_key_is_named() {
+        let toml = edited("integration_timeout_secs = 29\n", "");
+        let msg = error_of(&toml);
+        assert!(
+            msg.contains("missing field `integration_timeout_secs`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_toml_syntax_error_shows_the_line() {
+        let toml = edited("idle_timeout_secs = 600", "idle_timeout_secs = = 600");
+        let line = AWS_US_EAST_1_TOML
+            .lines()
+            .position(|l| l.starts_with("idle_timeout_secs"))
+            .unwrap()
+            + 1;
+        let msg = error_of(&toml);
+        assert!(msg.contains(&format!("line {line}")), "{msg}");
+        assert!(PriceBook::from_toml_str(&toml).unwrap_err().key().is_none());
+    }
+
+    #[test]
+    fn a_wrong_type_is_reported_by_toml() {
+        let toml = edited(
+            "count_connect_disconnect = false",
+            "count_connect_disconnect = \"no\"",
+        );
+        let msg = error_of(&toml);
+        assert!(msg.contains("expected a boolean"), "{msg}");
+        assert!(msg.contains("line "), "{msg}");
+    }
+
+    #[test]
+    fn an_unknown_metering_basis_is_named() {
+        let toml = edited("basis = \"sum\"", "basis = \"average\"");
+        assert_eq!(
+            error_of(&toml),
+            "metering.basis: \"average\" is not one of \"sum\", \"max\", \"request\", \"response\""
+        );
+    }
+
+    #[test]
+    fn every_metering_basis_reads() {
+        for basis in MeteringBasis::ALL {
+            let toml = edited("basis = \"sum\"", &format!("basis = \"{basis}\""));
+            assert_eq!(
+                PriceBook::from_toml_str(&toml)
+                    .unwrap()
+                    .http_api
+                    .metering_basis,
+                basis
+            );
+        }
+    }
+
+    #[test]
+    fn a_currency_other_than_usd_is_refused() {
+        let toml = edited("currency = \"USD\"", "currency = \"EUR\"");
+        let msg = error_of(&toml);
+        assert!(
+            msg.starts_with("meta.currency: \"EUR\" is not supported"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_as_of_date_is_refused() {
+        for bad in ["2026-13-01", "2026-11-1", "Nov 2026", "2026-11-00", ""] {
+            let toml = edited("as_of = \"2026-11-01\"", &format!("as_of = \"{bad}\""));
+            assert_eq!(
+                error_of(&toml),
+                format!("meta.as_of: {bad:?} is not a date YYYY-MM-DD")
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_name_is_refused() {
+        let toml = edited("name = \"aws-us-east-1\"", "name = \"  \"");
+        assert_eq!(error_of(&toml), "meta.name: must not be empty");
+    }
+
+    #[test]
+    fn a_duplicate_cache_size_names_both_entries() {
+        let toml = edited("size_gb = \"1.6\"", "size_gb = \"0.50\"");
+        assert_eq!(
+            error_of(&toml),
+            "rest_api.cache[1].size_gb: 0.50 GB is already listed as rest_api.cache[0]"
+        );
+    }
+
+    #[test]
+    fn a_zero_cache_size_is_refused() {
+        let toml = edited("size_gb = \"237\"", "size_gb = \"0\"");
+        assert_eq!(error_of(&toml), "rest_api.cache[7].size_gb: must be > 0");
+    }
+
+    #[test]
+    fn a_zero_timeout_is_refused() {
+        let toml = edited("idle_timeout_secs = 600", "idle_timeout_secs = 0");
+        assert_eq!(error_of(&toml), "websocket.idle_timeout_secs: must be > 0");
+    }
+
+    #[test]
+    fn an_empty_unbilled_error_type_is_refused() {
+        let toml = edited("    \"THROTTLED\",\n", "    \"\",\n");
+        assert_eq!(
+            error_of(&toml),
+            "unbilled_error_types[6]: must not be empty"
+        );
+    }
+
+    #[test]
+    fn a_streaming_increment_of_zero_is_refused_even_when_off() {
+        let toml = edited("streaming_increment_mb = 10", "streaming_increment_mb = 0");
+        assert_eq!(
+            error_of(&toml),
+            "rest_api.streaming_increment_mb: must be > 0"
+        );
+    }
+
+    #[test]
+    fn too_many_decimals_to_divide_by_a_million_are_refused() {
+        let toml = edited(
+            "price_per_million = \"1.51\"",
+            "price_per_million = \"1.0000000000000000000000001\"",
+        );
+        let msg = error_of(&toml);
+        assert!(
+            msg.starts_with("rest_api.tiers[3].price_per_million: 1.0000000000000000000000001 has too many decimal places"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_bound_too_large_for_u64_is_refused() {
+        let toml = edited("up_to_gb = 153_600", "up_to_gb = 17_179_869_184");
+        assert_eq!(
+            error_of(&toml),
+            "data_transfer_out.tiers[2].up_to_gb: 17179869184 is too large"
+        );
+    }
+}
