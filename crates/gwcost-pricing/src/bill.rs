@@ -323,6 +323,61 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn whole_gb_transfer_costs_exactly_its_per_gb_tiers(gb in 0u64..300_000) {
+            // Independent: AWS's per-GB tiers in GB, 10 / 40 / 100 TB wide, then the rest.
+            let mut rest = gb;
+            let mut expected = Decimal::ZERO;
+            for (width, price) in [(10_240, "0.09"), (40_960, "0.085"), (102_400, "0.07"), (u64::MAX, "0.05")] {
+                let in_tier = rest.min(width);
+                expected += Decimal::from(in_tier) * d(price);
+                rest -= in_tier;
+            }
+            let usage = Usage { response_bytes: gb << 30, ..Usage::default() };
+            proptest::prop_assert_eq!(bill_month(&usage, &book(), OFF).data_transfer_out.cost_usd, expected);
+        }
+
+        #[test]
+        fn free_tier_never_raises_any_line(
+            http in 0u64..2_000_000_000, rest in 0u64..30_000_000_000,
+            msgs in 0u64..3_000_000_000, minutes in 0u64..5_000_000, bytes in 0u64..(1 << 50),
+        ) {
+            let usage = Usage {
+                http_units: http,
+                rest_units: rest,
+                ws_message_units: msgs,
+                ws_connection_minutes: minutes,
+                response_bytes: bytes,
+                ..Usage::default()
+            };
+            let on = bill_month(&usage, &book(), ON);
+            let off = bill_month(&usage, &book(), OFF);
+            proptest::prop_assert!(on.http_api.cost_usd <= off.http_api.cost_usd);
+            proptest::prop_assert!(on.rest_api.cost_usd <= off.rest_api.cost_usd);
+            proptest::prop_assert!(on.websocket.messages_cost_usd <= off.websocket.messages_cost_usd);
+            proptest::prop_assert!(
+                on.websocket.connection_minutes_cost_usd <= off.websocket.connection_minutes_cost_usd
+            );
+            proptest::prop_assert!(on.data_transfer_out.cost_usd <= off.data_transfer_out.cost_usd);
+            proptest::prop_assert!(on.total_as_http_usd() >= Decimal::ZERO);
+        }
+
+        #[test]
+        fn more_usage_never_costs_less(
+            http in 0u64..2_000_000_000, more in 0u64..2_000_000_000, bytes in 0u64..(1 << 50),
+            more_bytes in 0u64..(1 << 50), free_tier in proptest::bool::ANY,
+        ) {
+            let opts = BillOptions { free_tier };
+            let small = Usage { http_units: http, rest_units: http, response_bytes: bytes, ..Usage::default() };
+            let mut large = small;
+            large += Usage { http_units: more, rest_units: more, response_bytes: more_bytes, ..Usage::default() };
+            let (s, l) = (bill_month(&small, &book(), opts), bill_month(&large, &book(), opts));
+            proptest::prop_assert!(l.total_as_http_usd() >= s.total_as_http_usd());
+            proptest::prop_assert!(l.total_as_rest_usd() >= s.total_as_rest_usd());
+        }
+    }
+
     #[test]
     fn unknown_cache_size_lists_the_sizes_on_offer() {
         let err = rest_cache_cost(&book(), d("2"), 720).unwrap_err();

@@ -320,6 +320,27 @@ mod tests {
         }
 
         #[test]
+        fn transfer_buckets_add_up_and_stay_within_a_rounding_of_per_byte_pricing(
+            tiers in arb_tiers(), bytes in 0u64..u64::MAX / 2, free in 0u64..u64::MAX / 2,
+        ) {
+            let buckets = transfer_breakdown(bytes, free, &tiers);
+            let unit_sum: u64 = buckets.iter().map(|b| b.units).sum();
+            let cost_sum: Decimal = buckets.iter().map(|b| b.cost).sum();
+            prop_assert_eq!(unit_sum, bytes);
+            prop_assert_eq!(cost_sum, transfer_cost_after_free(bytes, free, &tiers));
+            let per_byte = tiered_cost_after_free(bytes, free, &tiers);
+            // Both sides are exact to Decimal's 28-29 significant digits: absolute 1e-6 for
+            // ordinary amounts, relative 1e-20 for the astronomically large ones.
+            let tolerance = Decimal::new(1, 6).max(per_byte.abs() * Decimal::new(1, 20));
+            prop_assert!(
+                (cost_sum - per_byte).abs() <= tolerance,
+                "{} vs {}",
+                cost_sum,
+                per_byte
+            );
+        }
+
+        #[test]
         fn cost_is_the_sum_of_units_in_each_range_times_its_price(
             tiers in arb_tiers(), units in 0u64..5_000_000,
         ) {
