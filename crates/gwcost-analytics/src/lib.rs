@@ -1,1 +1,90 @@
-//! gwcost-analytics (being written).
+//! gwcost-analytics: reads access logs and meters them into monthly API Gateway usage.
+//!
+//! Owns the readers (JSON lines — gwcost's schema v1 and API Gateway's own access-log formats,
+//! including CLF lines — CSV with or without a header, Parquet, any of them gzipped, directories,
+//! stdin), the normalisation of a log record into one billable [`Event`], and the metering fold
+//! ([`Tally`]) that turns events into per-month and per-day [`gwcost_pricing::Usage`] counters.
+//! Parsing and metering are kept apart so a faster parser can feed the same fold.
+//!
+//! It prices nothing itself (that is `gwcost-pricing`'s job, applied by `gwcost-report`) and must
+//! not depend on the report, the CLI or anything networked.
+
+mod analysis;
+mod clf;
+mod columns;
+mod error;
+mod event;
+mod input;
+mod jsonl;
+mod polars_io;
+mod tally;
+
+pub use analysis::{
+    Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
+    SizeHistogram,
+};
+pub use error::AnalyticsError;
+pub use event::Event;
+pub use input::{Input, parse_date};
+pub use tally::Tally;
+
+use gwcost_pricing::{MeteringBasis, PriceBook};
+
+/// Which JSON-lines parser reads `.jsonl`/`.json`/`.log` inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// gwcost's own line parser, one thread per core over line-aligned chunks.
+    #[default]
+    Fast,
+    /// polars' NDJSON reader: an independent parser, used to cross-check the fast path.
+    Polars,
+}
+
+/// Which extra per-month breakdowns to keep (months are always kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Breakdowns {
+    pub route: bool,
+    pub stage: bool,
+    pub status: bool,
+}
+
+impl Breakdowns {
+    /// True when any breakdown is asked for.
+    pub fn any(self) -> bool {
+        self.route || self.stage || self.status
+    }
+}
+
+/// How to read and meter the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// Overrides the price book's `http_api.metering_basis`.
+    pub metering_basis: Option<MeteringBasis>,
+    /// Keep events at or after this instant (ms since the epoch, UTC).
+    pub since_ms: Option<i64>,
+    /// Keep events strictly before this instant (ms since the epoch, UTC).
+    pub until_ms: Option<i64>,
+    pub breakdowns: Breakdowns,
+    /// Drop events whose `requestId` was already seen (overlapping rotated files).
+    pub dedupe: bool,
+    pub engine: Engine,
+    /// Worker threads for big JSON-lines inputs; `None` = one per core.
+    pub threads: Option<usize>,
+}
+
+/// Reads every input and meters it: the whole of `gwcost analyze` short of pricing.
+///
+/// Malformed lines are counted and kept (the first [`MAX_MALFORMED_KEPT`]), never fatal; a
+/// missing or unreadable input is an error.
+pub fn analyze(
+    inputs: &[Input],
+    opts: &AnalyzeOptions,
+    book: &PriceBook,
+) -> Result<Analysis, AnalyticsError> {
+    let files = input::expand(inputs)?;
+    let mut tally = Tally::new(book, opts);
+    for file in &files {
+        input::read_into(file, opts, &mut tally)?;
+    }
+    Ok(tally.finish(files.len() as u64))
+}

@@ -1,1 +1,36 @@
-//! gwcost-report (being written).
+//! gwcost-report: the report models and their renderers.
+//!
+//! One model per command — [`AnalyzeReport`] for `gwcost analyze`, [`Quote`] for `gwcost quote`
+//! — built from metered usage and a price book, and rendered to JSON (the contract other tools
+//! read), an aligned terminal table, Markdown and CSV. Every format is rendered from the same
+//! model, so they cannot disagree. Money stays an exact `Decimal` in the model; only the table
+//! and Markdown renderers round, half-even to cents, when printing.
+//!
+//! Depends on `gwcost-pricing` (billing) and `gwcost-analytics` (the usage it reports); it must
+//! not read files, parse arguments or depend on the CLI.
+
+mod analyze;
+mod money;
+mod prices;
+mod quote;
+mod render;
+mod table;
+
+pub use analyze::{
+    AnalyzeReport, ApiLine, BreakdownRow, InputsLine, Lines, MonthReport, PriceBookLine,
+    ReportContext, ReportOptions, SCHEMA_VERSION, TransferLine, WebSocketLine,
+};
+pub use money::{format_bytes, format_count, format_usd};
+pub use prices::render_prices_table;
+pub use quote::{Quote, QuoteError, QuoteLine, quote_http, quote_rest, quote_websocket};
+pub use render::{render_csv, render_json, render_markdown, render_table};
+
+/// Output formats every report can be rendered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}

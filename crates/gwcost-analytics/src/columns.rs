@@ -1,0 +1,135 @@
+//! Column-oriented inputs (CSV, and rows of a polars DataFrame) to log records: a row becomes a
+//! JSON object keyed by the schema's column names and goes through the same lenient
+//! deserializer as a JSON line, so every format reads numbers, `-` and empties the same way.
+
+use gwcost_log::LogRecord;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::{Event, Tally};
+
+/// Column names of schema v1 (`shared/log-schema.md`), plus API Gateway example-format fields
+/// that gwcost ignores but recognises as a header.
+pub(crate) const KNOWN_COLUMNS: &[&str] = &[
+    "schema",
+    "requestId",
+    "requestTimeEpoch",
+    "requestTime",
+    "eventType",
+    "apiId",
+    "stage",
+    "routeKey",
+    "resourcePath",
+    "httpMethod",
+    "path",
+    "protocol",
+    "status",
+    "requestLength",
+    "responseLength",
+    "dataProcessed",
+    "integrationLatency",
+    "responseLatency",
+    "integrationStatus",
+    "errorResponseType",
+    "ip",
+    "userAgent",
+    "connectionId",
+    "direction",
+    "messageLength",
+    "connectedAt",
+    "messageId",
+    "disconnectStatusCode",
+    "extendedRequestId",
+    "caller",
+    "user",
+];
+
+/// AWS's documented REST API CSV access-log layout (no header line):
+/// `$context.identity.sourceIp,$context.identity.caller,$context.identity.user,
+/// $context.requestTime,$context.httpMethod,$context.resourcePath,$context.protocol,
+/// $context.status,$context.responseLength,$context.requestId,$context.extendedRequestId`.
+pub(crate) const AWS_REST_CSV_COLUMNS: &[&str] = &[
+    "ip",
+    "caller",
+    "user",
+    "requestTime",
+    "httpMethod",
+    "resourcePath",
+    "protocol",
+    "status",
+    "responseLength",
+    "requestId",
+    "extendedRequestId",
+];
+
+/// Builds a record from (column, value) pairs; the error is why the row is malformed.
+pub(crate) fn event_from_object(map: Map<String, Value>) -> Result<Event, String> {
+    let record =
+        LogRecord::deserialize(Value::Object(map)).map_err(|e| format!("bad field: {e}"))?;
+    Event::from_record(record)
+}
+
+/// Reads CSV: a header row naming schema columns, or headerless AWS REST CSV.
+pub(crate) fn read_csv(name: &str, data: &[u8], tally: &mut Tally<'_>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut header: Option<Vec<String>> = None;
+    let mut lines = 0;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line_no = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                lines += 1;
+                let line = e.position().map_or(line_no, csv::Position::line);
+                tally.malformed(name, line, format!("bad CSV: {e}"));
+                // A broken UTF-8 field does not stop the reader; other errors might.
+                if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    continue;
+                }
+                break;
+            }
+        }
+        let line_no = record.position().map_or(line_no, csv::Position::line);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if header.is_none() {
+            let names: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
+            if names.iter().any(|n| KNOWN_COLUMNS.contains(&n.as_str())) {
+                header = Some(names);
+                continue;
+            }
+            header = Some(
+                AWS_REST_CSV_COLUMNS
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            );
+        }
+        let columns: &[String] = header.as_deref().unwrap_or_default();
+        lines += 1;
+        if record.len() > columns.len() {
+            tally.malformed(
+                name,
+                line_no,
+                format!("{} fields, the header has {}", record.len(), columns.len()),
+            );
+            continue;
+        }
+        let map: Map<String, Value> = columns
+            .iter()
+            .zip(record.iter())
+            .map(|(c, v)| (c.clone(), Value::String(v.to_owned())))
+            .collect();
+        match event_from_object(map) {
+            Ok(ev) => tally.push(ev),
+            Err(reason) => tally.malformed(name, line_no, reason),
+        }
+    }
+    tally.add_lines(lines);
+}

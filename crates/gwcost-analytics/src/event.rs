@@ -1,0 +1,92 @@
+//! One log record reduced to what billing needs, with the defaults the schema prescribes.
+
+use gwcost_log::{EventType, LogRecord, parse_request_time};
+
+/// A normalised, billable view of one log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// When it happened: `requestTimeEpoch`, else `requestTime` parsed (ms since epoch, UTC).
+    pub time_ms: i64,
+    pub kind: EventType,
+    pub request_id: Option<String>,
+    /// `stage`, `$default` when absent.
+    pub stage: String,
+    /// `routeKey`, else `httpMethod resourcePath`, else `-`.
+    pub route: String,
+    pub status: Option<u16>,
+    /// Request body bytes (0 when not logged).
+    pub request_bytes: u64,
+    /// Response body bytes (0 when not logged).
+    pub response_bytes: u64,
+    pub data_processed: Option<u64>,
+    pub error_response_type: Option<String>,
+    pub connection_id: Option<String>,
+    pub connected_at_ms: Option<i64>,
+    /// WebSocket message payload size; `None` in real API Gateway logs.
+    pub message_bytes: Option<u64>,
+}
+
+impl Event {
+    /// Normalises a record; the error is the reason the line is malformed.
+    pub fn from_record(r: LogRecord) -> Result<Self, String> {
+        let time_ms = match (r.request_time_epoch, &r.request_time) {
+            (Some(ms), _) => ms,
+            (None, Some(t)) => parse_request_time(t).map_err(|e| e.to_string())?,
+            (None, None) => return Err("no timestamp (requestTimeEpoch or requestTime)".into()),
+        };
+        let kind = r.event();
+        let route = r.route().unwrap_or_else(|| "-".to_owned());
+        Ok(Self {
+            time_ms,
+            kind,
+            route,
+            request_id: r.request_id,
+            stage: r.stage.unwrap_or_else(|| "$default".to_owned()),
+            status: r.status,
+            request_bytes: r.request_length.unwrap_or(0),
+            response_bytes: r.response_length.unwrap_or(0),
+            data_processed: r.data_processed,
+            error_response_type: r.error_response_type,
+            connection_id: r.connection_id,
+            connected_at_ms: r.connected_at,
+            message_bytes: r.message_length,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_schema() {
+        let r = LogRecord::from_json(
+            br#"{"requestId":"a","requestTime":"01/Dec/2025:00:00:00 +0000","httpMethod":"GET","resourcePath":"/pets","status":"200","responseLength":"-"}"#,
+        )
+        .unwrap();
+        let e = Event::from_record(r).unwrap();
+        assert_eq!(e.time_ms, 1_764_547_200_000);
+        assert_eq!(e.kind, EventType::Request);
+        assert_eq!(e.stage, "$default");
+        assert_eq!(e.route, "GET /pets");
+        assert_eq!(e.status, Some(200));
+        assert_eq!(e.response_bytes, 0);
+    }
+
+    #[test]
+    fn epoch_wins_over_clf_time() {
+        let r = LogRecord::from_json(
+            br#"{"requestTimeEpoch":1000,"requestTime":"01/Dec/2025:00:00:00 +0000"}"#,
+        )
+        .unwrap();
+        assert_eq!(Event::from_record(r).unwrap().time_ms, 1000);
+    }
+
+    #[test]
+    fn no_time_is_malformed() {
+        let r = LogRecord::from_json(br#"{"requestId":"a"}"#).unwrap();
+        assert!(Event::from_record(r).unwrap_err().contains("no timestamp"));
+        let r = LogRecord::from_json(br#"{"requestTime":"yesterday"}"#).unwrap();
+        assert!(Event::from_record(r).unwrap_err().contains("requestTime"));
+    }
+}

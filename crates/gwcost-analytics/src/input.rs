@@ -1,0 +1,286 @@
+//! Naming inputs (files, directories, stdin), finding the log files under a directory, reading
+//! them (gunzipping when needed) and choosing the reader by extension or, failing that, content.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+use crate::error::AnalyticsError;
+use crate::{AnalyzeOptions, Engine, Tally, columns, jsonl, polars_io};
+
+/// One input as named by the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a directory read recursively.
+    Path(PathBuf),
+    /// Standard input (`-`); its format is recognised from its content.
+    Stdin,
+}
+
+impl Input {
+    /// `-` is stdin, anything else a path.
+    pub fn parse(s: &str) -> Self {
+        if s == "-" {
+            Self::Stdin
+        } else {
+            Self::Path(PathBuf::from(s))
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` to ms since the epoch of 00:00 UTC that day.
+pub fn parse_date(value: &str) -> Result<i64, AnalyticsError> {
+    let bad = || AnalyticsError::BadDate {
+        value: value.to_owned(),
+    };
+    let mut parts = value.trim().splitn(3, '-');
+    let mut num = |len: usize| -> Result<u32, AnalyticsError> {
+        let p = parts.next().ok_or_else(bad)?;
+        if p.len() != len || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        p.parse().map_err(|_| bad())
+    };
+    let (y, m, d) = (num(4)?, num(2)?, num(2)?);
+    if !(1..=12).contains(&m) || d == 0 {
+        return Err(bad());
+    }
+    let ms = gwcost_log::epoch_ms_of_date(i64::from(y), m, d);
+    // Reject 2025-02-30 and the like: the date must survive the round trip.
+    if gwcost_log::utc_date(ms) != (i64::from(y), m, d) {
+        return Err(bad());
+    }
+    Ok(ms)
+}
+
+/// One file to read.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceFile {
+    /// As shown in messages: the path as given or found, `-` for stdin.
+    pub(crate) name: String,
+    pub(crate) path: Option<PathBuf>,
+}
+
+/// The layout of a file's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// One record per line; `clf` also accepts API Gateway CLF lines.
+    JsonLines {
+        clf: bool,
+    },
+    Csv,
+    Parquet,
+}
+
+/// The extension that decides the format, looking through `.gz` and rotation numbers
+/// (`access.log.1.gz` → `log`).
+fn effective_extension(name: &str) -> Option<String> {
+    let mut parts: Vec<&str> = name.split('.').skip(1).collect();
+    while let Some(last) = parts.last() {
+        if last.eq_ignore_ascii_case("gz")
+            || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+        {
+            parts.pop();
+        } else {
+            break;
+        }
+    }
+    parts.last().map(|e| e.to_ascii_lowercase())
+}
+
+fn format_by_extension(name: &str) -> Option<Format> {
+    match effective_extension(name)?.as_str() {
+        "jsonl" | "json" | "ndjson" => Some(Format::JsonLines { clf: false }),
+        "log" => Some(Format::JsonLines { clf: true }),
+        "csv" => Some(Format::Csv),
+        "parquet" => Some(Format::Parquet),
+        _ => None,
+    }
+}
+
+/// Recognises content when the name does not say (stdin, `access.1`).
+fn sniff(data: &[u8]) -> Format {
+    if data.starts_with(b"PAR1") {
+        return Format::Parquet;
+    }
+    let first_line = data
+        .split(|b| *b == b'\n')
+        .map(|l| l.trim_ascii())
+        .find(|l| !l.is_empty());
+    match first_line {
+        Some(l) if l.starts_with(b"{") || l.starts_with(b"\xEF\xBB\xBF{") => {
+            Format::JsonLines { clf: true }
+        }
+        Some(l)
+            if std::str::from_utf8(l)
+                .ok()
+                .is_some_and(|s| crate::clf::parse(s).is_ok()) =>
+        {
+            Format::JsonLines { clf: true }
+        }
+        None => Format::JsonLines { clf: true },
+        Some(_) => Format::Csv,
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AnalyticsError> {
+    let shown = dir.display().to_string();
+    let entries = fs::read_dir(dir).map_err(|e| AnalyticsError::io(&shown, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| AnalyticsError::io(&shown, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let ft = entry
+            .file_type()
+            .map_err(|e| AnalyticsError::io(&path.display().to_string(), e))?;
+        let is_dir = if ft.is_symlink() {
+            path.is_dir()
+        } else {
+            ft.is_dir()
+        };
+        if is_dir {
+            walk(&path, out)?;
+        } else if format_by_extension(&name).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Expands directories (recursively, log files only, sorted for determinism) into files.
+pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => files.push(SourceFile {
+                name: "-".to_owned(),
+                path: None,
+            }),
+            Input::Path(p) => {
+                let shown = p.display().to_string();
+                let meta = fs::metadata(p).map_err(|e| AnalyticsError::io(&shown, e))?;
+                if meta.is_dir() {
+                    let mut found = Vec::new();
+                    walk(p, &mut found)?;
+                    found.sort();
+                    files.extend(found.into_iter().map(|f| SourceFile {
+                        name: f.display().to_string(),
+                        path: Some(f),
+                    }));
+                } else {
+                    files.push(SourceFile {
+                        name: shown,
+                        path: Some(p.clone()),
+                    });
+                }
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Reads a whole file (or stdin) into memory, gunzipping it when it is gzip.
+fn load(file: &SourceFile) -> Result<Vec<u8>, AnalyticsError> {
+    let raw = match &file.path {
+        Some(p) => fs::read(p).map_err(|e| AnalyticsError::io(&file.name, e))?,
+        None => {
+            let mut buf = Vec::new();
+            io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| AnalyticsError::io(&file.name, e))?;
+            buf
+        }
+    };
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(raw.len().saturating_mul(4));
+        MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| AnalyticsError::Io {
+                path: file.name.clone(),
+                source: io::Error::new(e.kind(), format!("gzip: {e}")),
+            })?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Reads one file into the tally with the reader its name or content calls for.
+pub(crate) fn read_into(
+    file: &SourceFile,
+    opts: &AnalyzeOptions,
+    tally: &mut Tally<'_>,
+) -> Result<(), AnalyticsError> {
+    let data = load(file)?;
+    tally.add_bytes(data.len() as u64);
+    let format = file
+        .path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .and_then(|n| format_by_extension(&n.to_string_lossy()))
+        .unwrap_or_else(|| sniff(&data));
+    match format {
+        Format::JsonLines { clf: false } if opts.engine == Engine::Polars => {
+            polars_io::read_ndjson(&file.name, &data, tally)
+        }
+        Format::JsonLines { clf } => {
+            let threads = opts.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
+            jsonl::read(&file.name, &data, clf, threads, tally);
+            Ok(())
+        }
+        Format::Csv => {
+            columns::read_csv(&file.name, &data, tally);
+            Ok(())
+        }
+        Format::Parquet => polars_io::read_parquet(&file.name, data, tally),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_look_through_gz_and_rotation() {
+        assert_eq!(
+            format_by_extension("access.log.1.gz"),
+            Some(Format::JsonLines { clf: true })
+        );
+        assert_eq!(format_by_extension("a.csv.gz"), Some(Format::Csv));
+        assert_eq!(format_by_extension("a.PARQUET"), Some(Format::Parquet));
+        assert_eq!(
+            format_by_extension("a.jsonl"),
+            Some(Format::JsonLines { clf: false })
+        );
+        assert_eq!(format_by_extension("README.md"), None);
+        assert_eq!(format_by_extension("noext"), None);
+    }
+
+    #[test]
+    fn sniffs_content() {
+        assert_eq!(sniff(b"PAR1...."), Format::Parquet);
+        assert_eq!(sniff(b"\n  {\"a\":1}\n"), Format::JsonLines { clf: true });
+        assert_eq!(
+            sniff(b"1.2.3.4 - - [01/Dec/2025:00:00:00 +0000] \"GET / HTTP/1.1\" 200 5 id\n"),
+            Format::JsonLines { clf: true }
+        );
+        assert_eq!(sniff(b"requestId,status\nx,200\n"), Format::Csv);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2025-12-01").unwrap(), 1_764_547_200_000);
+        for bad in ["2025-13-01", "2025-02-30", "25-12-01", "2025-12-1", "x", ""] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The metering fold: events in, usage counters out. Independent of how the events were parsed,
+//! and mergeable, so readers can fold line-aligned chunks on several threads and add the results.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use gwcost_log::EventType;
+use gwcost_pricing::{MeteringBasis, PriceBook, Usage, connection_minutes, http_units, increments};
+
+use crate::analysis::{
+    Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
+    SizeHistogram,
+};
+use crate::{AnalyzeOptions, Breakdowns};
+
+/// What the fold needs from the price book and the options, copied once.
+#[derive(Debug, Clone)]
+struct MeterConfig {
+    basis: MeteringBasis,
+    http_increment: u64,
+    ws_increment: u64,
+    rest_streaming_increment: Option<u64>,
+    count_connect_disconnect: bool,
+    since_ms: Option<i64>,
+    until_ms: Option<i64>,
+    breakdowns: Breakdowns,
+    dedupe: bool,
+}
+
+/// One WebSocket connection as seen so far (its events may be spread over chunks and files).
+#[derive(Debug, Clone)]
+struct Conn {
+    /// `connectedAt` as logged on any of its events.
+    connected_at: Option<i64>,
+    /// Time of its CONNECT event.
+    connect_time: Option<i64>,
+    first_seen: i64,
+    last_seen: i64,
+    /// Time of its DISCONNECT event.
+    disconnect_time: Option<i64>,
+    stage: String,
+    status: Option<u16>,
+}
+
+impl Conn {
+    fn merge(&mut self, o: Conn) {
+        fn min(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.connected_at = min(self.connected_at, o.connected_at);
+        self.connect_time = min(self.connect_time, o.connect_time);
+        self.first_seen = self.first_seen.min(o.first_seen);
+        self.last_seen = self.last_seen.max(o.last_seen);
+        self.disconnect_time = match (self.disconnect_time, o.disconnect_time) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if self.status.is_none() {
+            self.status = o.status;
+        }
+    }
+}
+
+/// The running totals of an analysis; see the module doc.
+#[derive(Debug)]
+pub struct Tally<'a> {
+    book: &'a PriceBook,
+    cfg: MeterConfig,
+    lines: u64,
+    bytes: u64,
+    malformed_count: u64,
+    malformed: Vec<Malformed>,
+    months: BTreeMap<Month, MonthUsage>,
+    days: BTreeMap<Day, Usage>,
+    http_sizes: SizeHistogram,
+    ws_sizes: SizeHistogram,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+    duplicates_dropped: u64,
+    filtered_out: u64,
+    conns: HashMap<String, Conn>,
+    seen_ids: HashSet<String>,
+}
+
+fn basis_bytes(request: u64, response: u64, basis: MeteringBasis) -> u64 {
+    match basis {
+        MeteringBasis::Sum => request.saturating_add(response),
+        MeteringBasis::Max => request.max(response),
+        MeteringBasis::Request => request,
+        MeteringBasis::Response => response,
+    }
+}
+
+fn status_key(status: Option<u16>) -> String {
+    status.map_or_else(|| "-".to_owned(), |s| s.to_string())
+}
+
+impl<'a> Tally<'a> {
+    /// An empty tally metering with `book` under `opts`.
+    pub fn new(book: &'a PriceBook, opts: &AnalyzeOptions) -> Self {
+        let cfg = MeterConfig {
+            basis: opts.metering_basis.unwrap_or(book.http_api.metering_basis),
+            http_increment: book.http_api.increment_bytes,
+            ws_increment: book.websocket.message_increment_bytes,
+            rest_streaming_increment: book.rest_api.streaming_increment_bytes,
+            count_connect_disconnect: book.websocket.count_connect_disconnect,
+            since_ms: opts.since_ms,
+            until_ms: opts.until_ms,
+            breakdowns: opts.breakdowns,
+            dedupe: opts.dedupe,
+        };
+        Self {
+            book,
+            cfg,
+            lines: 0,
+            bytes: 0,
+            malformed_count: 0,
+            malformed: Vec::new(),
+            months: BTreeMap::new(),
+            days: BTreeMap::new(),
+            http_sizes: SizeHistogram::default(),
+            ws_sizes: SizeHistogram::default(),
+            first_ms: None,
+            last_ms: None,
+            duplicates_dropped: 0,
+            filtered_out: 0,
+            conns: HashMap::new(),
+            seen_ids: HashSet::new(),
+        }
+    }
+
+    /// An empty tally with the same book and options (for a worker thread).
+    pub fn empty_like(&self) -> Self {
+        let mut t = Self::new(self.book, &AnalyzeOptions::default());
+        t.cfg = self.cfg.clone();
+        t
+    }
+
+    /// Whether `--dedupe` is on: then events must be pushed in input order on one tally.
+    pub fn dedupes(&self) -> bool {
+        self.cfg.dedupe
+    }
+
+    /// Counts `n` lines read (malformed or not).
+    pub fn add_lines(&mut self, n: u64) {
+        self.lines += n;
+    }
+
+    /// Counts `n` bytes read.
+    pub fn add_bytes(&mut self, n: u64) {
+        self.bytes += n;
+    }
+
+    /// Records a line that could not be read.
+    pub fn malformed(&mut self, file: &str, line: u64, reason: String) {
+        self.malformed_count += 1;
+        if self.malformed.len() < MAX_MALFORMED_KEPT {
+            self.malformed.push(Malformed {
+                file: file.to_owned(),
+                line,
+                reason,
+            });
+        }
+    }
+
+    /// Meters one event.
+    pub fn push(&mut self, ev: crate::Event) {
+        if self.cfg.since_ms.is_some_and(|s| ev.time_ms < s)
+            || self.cfg.until_ms.is_some_and(|u| ev.time_ms >= u)
+        {
+            self.filtered_out += 1;
+            return;
+        }
+        if self.cfg.dedupe
+            && let Some(id) = &ev.request_id
+            && !self.seen_ids.insert(id.clone())
+        {
+            self.duplicates_dropped += 1;
+            return;
+        }
+        self.first_ms = Some(self.first_ms.map_or(ev.time_ms, |f| f.min(ev.time_ms)));
+        self.last_ms = Some(self.last_ms.map_or(ev.time_ms, |l| l.max(ev.time_ms)));
+
+        let mut delta = Usage::default();
+        match ev.kind {
+            EventType::Request => {
+                delta.requests = 1;
+                delta.response_bytes = ev.response_bytes;
+                let metered = ev.data_processed.unwrap_or_else(|| {
+                    basis_bytes(ev.request_bytes, ev.response_bytes, self.cfg.basis)
+                });
+                self.http_sizes.add(metered);
+                if self.book.is_billable(ev.error_response_type.as_deref()) {
+                    let units = http_units(
+                        ev.request_bytes,
+                        ev.response_bytes,
+                        ev.data_processed,
+                        self.cfg.basis,
+                        self.cfg.http_increment,
+                    );
+                    delta.billable_requests = 1;
+                    delta.http_units = units;
+                    delta.oversize_requests = u64::from(units > 1);
+                    delta.rest_units = match self.cfg.rest_streaming_increment {
+                        Some(inc) => increments(ev.response_bytes, inc),
+                        None => 1,
+                    };
+                }
+            }
+            EventType::Message => {
+                delta.ws_messages = 1;
+                delta.ws_message_units =
+                    gwcost_pricing::ws_message_units(ev.message_bytes, self.cfg.ws_increment);
+                match ev.message_bytes {
+                    Some(b) => self.ws_sizes.add(b),
+                    None => delta.ws_messages_unsized = 1,
+                }
+                self.track_connection(&ev);
+            }
+            EventType::Connect | EventType::Disconnect => {
+                if self.cfg.count_connect_disconnect {
+                    delta.ws_message_units = 1;
+                }
+                self.track_connection(&ev);
+            }
+        }
+        self.add_usage(ev.time_ms, &ev.route, &ev.stage, ev.status, delta);
+    }
+
+    fn track_connection(&mut self, ev: &crate::Event) {
+        let Some(id) = ev.connection_id.as_ref().or(ev.request_id.as_ref()) else {
+            return;
+        };
+        let seen = Conn {
+            connected_at: ev.connected_at_ms,
+            connect_time: (ev.kind == EventType::Connect).then_some(ev.time_ms),
+            first_seen: ev.time_ms,
+            last_seen: ev.time_ms,
+            disconnect_time: (ev.kind == EventType::Disconnect).then_some(ev.time_ms),
+            stage: ev.stage.clone(),
+            status: if ev.kind == EventType::Connect {
+                ev.status
+            } else {
+                None
+            },
+        };
+        match self.conns.get_mut(id) {
+            Some(c) => c.merge(seen),
+            None => {
+                self.conns.insert(id.clone(), seen);
+            }
+        }
+    }
+
+    fn add_usage(&mut self, time_ms: i64, route: &str, stage: &str, status: Option<u16>, d: Usage) {
+        let b = self.cfg.breakdowns;
+        let month = self.months.entry(Month::of_epoch_ms(time_ms)).or_default();
+        month.usage += d;
+        fn bump(slot: &mut Option<Breakdown>, key: &str, d: Usage) {
+            let map = slot.get_or_insert_with(Breakdown::new);
+            match map.get_mut(key) {
+                Some(u) => *u += d,
+                None => {
+                    map.insert(key.to_owned(), d);
+                }
+            }
+        }
+        if b.route {
+            bump(&mut month.by_route, route, d);
+        }
+        if b.stage {
+            bump(&mut month.by_stage, stage, d);
+        }
+        if b.status {
+            bump(&mut month.by_status, &status_key(status), d);
+        }
+        *self.days.entry(Day::of_epoch_ms(time_ms)).or_default() += d;
+    }
+
+    /// Adds another tally's totals to this one. Merge chunk tallies in input order so the kept
+    /// malformed lines stay in order.
+    pub fn merge(&mut self, o: Tally<'a>) {
+        self.lines += o.lines;
+        self.bytes += o.bytes;
+        self.malformed_count += o.malformed_count;
+        let room = MAX_MALFORMED_KEPT.saturating_sub(self.malformed.len());
+        self.malformed.extend(o.malformed.into_iter().take(room));
+        for (m, mu) in o.months {
+            let slot = self.months.entry(m).or_default();
+            slot.usage += mu.usage;
+            for (mine, theirs) in [
+                (&mut slot.by_route, mu.by_route),
+                (&mut slot.by_stage, mu.by_stage),
+                (&mut slot.by_status, mu.by_status),
+            ] {
+                if let Some(theirs) = theirs {
+                    let map = mine.get_or_insert_with(Breakdown::new);
+                    for (k, u) in theirs {
+                        *map.entry(k).or_default() += u;
+                    }
+                }
+            }
+        }
+        for (d, u) in o.days {
+            *self.days.entry(d).or_default() += u;
+        }
+        self.http_sizes.merge(&o.http_sizes);
+        self.ws_sizes.merge(&o.ws_sizes);
+        self.first_ms = match (self.first_ms, o.first_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ms = match (self.last_ms, o.last_ms) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.duplicates_dropped += o.duplicates_dropped;
+        self.filtered_out += o.filtered_out;
+        for (id, c) in o.conns {
+            match self.conns.get_mut(&id) {
+                Some(mine) => mine.merge(c),
+                None => {
+                    self.conns.insert(id, c);
+                }
+            }
+        }
+        self.seen_ids.extend(o.seen_ids);
+    }
+
+    /// Closes the books: bills every connection in the month it ends and returns the analysis.
+    pub fn finish(mut self, files: u64) -> Analysis {
+        let mut unclosed = 0;
+        let conns = std::mem::take(&mut self.conns);
+        for (_, c) in conns {
+            let start = c.connected_at.or(c.connect_time).unwrap_or(c.first_seen);
+            let end = match c.disconnect_time {
+                Some(t) => t,
+                None => {
+                    unclosed += 1;
+                    c.last_seen
+                }
+            };
+            let d = Usage {
+                ws_connections: 1,
+                ws_connection_minutes: connection_minutes(start, end),
+                ..Usage::default()
+            };
+            self.add_usage(end, "$connect", &c.stage, c.status, d);
+        }
+        let ws_unsized = self
+            .months
+            .values()
+            .map(|m| m.usage.ws_messages_unsized)
+            .sum();
+        Analysis {
+            inputs: InputsSummary {
+                files,
+                lines: self.lines,
+                malformed_lines: self.malformed_count,
+                bytes: self.bytes,
+                first_event_ms: self.first_ms,
+                last_event_ms: self.last_ms,
+                ws_message_sizes_unknown: ws_unsized,
+                duplicates_dropped: self.duplicates_dropped,
+                filtered_out: self.filtered_out,
+                unclosed_connections: unclosed,
+            },
+            malformed: self.malformed,
+            months: self.months,
+            days: self.days,
+            http_sizes: self.http_sizes,
+            ws_sizes: self.ws_sizes,
+            metering_basis: self.cfg.basis,
+        }
+    }
+}

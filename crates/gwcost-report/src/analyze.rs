@@ -1,0 +1,262 @@
+//! The `gwcost analyze` report: each month's usage billed with the price book, and the total.
+//!
+//! Its `Serialize` form is the JSON contract of `gwcost analyze --format json` (schema_version 1):
+//! fields are only ever added, never renamed or removed.
+
+use gwcost_analytics::{Analysis, Breakdown, MonthUsage};
+use gwcost_pricing::{BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Version of the JSON contract.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How the report bills.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportOptions {
+    pub free_tier: bool,
+}
+
+/// Which price book priced the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceBookLine {
+    pub name: String,
+    pub as_of: String,
+}
+
+/// What was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputsLine {
+    pub files: u64,
+    pub lines: u64,
+    pub malformed_lines: u64,
+}
+
+/// The month's requests priced as one API type.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ApiLine {
+    /// Every REQUEST event, billable or not.
+    pub requests: u64,
+    /// Metered units of the billable requests (HTTP: 512 KB increments; REST: one each).
+    pub billed_requests: u64,
+    /// Exact, unrounded.
+    pub cost_usd: Decimal,
+}
+
+/// The month's WebSocket traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct WebSocketLine {
+    pub connections: u64,
+    pub messages: u64,
+    pub billed_messages: u64,
+    pub connection_minutes: u64,
+    /// Messages plus connection minutes; exact, unrounded.
+    pub cost_usd: Decimal,
+    /// The message part of `cost_usd` (table only).
+    #[serde(skip)]
+    pub messages_cost_usd: Decimal,
+    /// The connection-minute part of `cost_usd` (table only).
+    #[serde(skip)]
+    pub connection_minutes_cost_usd: Decimal,
+}
+
+/// Data transfer out (response bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct TransferLine {
+    pub bytes: u64,
+    pub cost_usd: Decimal,
+}
+
+/// The four lines of a bill. HTTP API and REST API price the same requests two ways
+/// (alternatives); WebSocket and data transfer out add to either.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Lines {
+    pub http_api: ApiLine,
+    pub rest_api: ApiLine,
+    pub websocket: WebSocketLine,
+    pub data_transfer_out: TransferLine,
+}
+
+impl Lines {
+    fn from_bill(usage: &Usage, bill: &MonthBill) -> Self {
+        Self {
+            http_api: ApiLine {
+                requests: usage.requests,
+                billed_requests: bill.http_api.billed_requests,
+                cost_usd: bill.http_api.cost_usd,
+            },
+            rest_api: ApiLine {
+                requests: usage.requests,
+                billed_requests: bill.rest_api.billed_requests,
+                cost_usd: bill.rest_api.cost_usd,
+            },
+            websocket: WebSocketLine {
+                connections: bill.websocket.connections,
+                messages: bill.websocket.messages,
+                billed_messages: bill.websocket.billed_messages,
+                connection_minutes: bill.websocket.connection_minutes,
+                cost_usd: bill.websocket.cost_usd,
+                messages_cost_usd: bill.websocket.messages_cost_usd,
+                connection_minutes_cost_usd: bill.websocket.connection_minutes_cost_usd,
+            },
+            data_transfer_out: TransferLine {
+                bytes: bill.data_transfer_out.bytes,
+                cost_usd: bill.data_transfer_out.cost_usd,
+            },
+        }
+    }
+
+    fn add(&mut self, o: &Lines) {
+        let api = |a: &mut ApiLine, b: &ApiLine| {
+            a.requests += b.requests;
+            a.billed_requests += b.billed_requests;
+            a.cost_usd += b.cost_usd;
+        };
+        api(&mut self.http_api, &o.http_api);
+        api(&mut self.rest_api, &o.rest_api);
+        let w = &mut self.websocket;
+        w.connections += o.websocket.connections;
+        w.messages += o.websocket.messages;
+        w.billed_messages += o.websocket.billed_messages;
+        w.connection_minutes += o.websocket.connection_minutes;
+        w.cost_usd += o.websocket.cost_usd;
+        w.messages_cost_usd += o.websocket.messages_cost_usd;
+        w.connection_minutes_cost_usd += o.websocket.connection_minutes_cost_usd;
+        self.data_transfer_out.bytes += o.data_transfer_out.bytes;
+        self.data_transfer_out.cost_usd += o.data_transfer_out.cost_usd;
+    }
+
+    /// Total if the requests ran on an HTTP API.
+    pub fn total_as_http_usd(&self) -> Decimal {
+        self.http_api.cost_usd + self.websocket.cost_usd + self.data_transfer_out.cost_usd
+    }
+
+    /// Total if the requests ran on a REST API.
+    pub fn total_as_rest_usd(&self) -> Decimal {
+        self.rest_api.cost_usd + self.websocket.cost_usd + self.data_transfer_out.cost_usd
+    }
+}
+
+/// One key of a breakdown (a route, a stage or a status) within a month. Its costs are what that
+/// slice would cost billed on its own, without the free tier: within the first volume tier the
+/// slices add up to the month, above it they overstate (the month's tiers apply to the sum).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakdownRow {
+    pub key: String,
+    #[serde(flatten)]
+    pub lines: Lines,
+}
+
+/// One UTC calendar month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthReport {
+    /// `YYYY-MM`.
+    pub month: String,
+    #[serde(flatten)]
+    pub lines: Lines,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_route: Option<Vec<BreakdownRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_stage: Option<Vec<BreakdownRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_status: Option<Vec<BreakdownRow>>,
+}
+
+/// What the table and Markdown renderers say besides the bill (not part of the JSON contract).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportContext {
+    pub metering_basis: MeteringBasis,
+    pub bytes_read: u64,
+    pub first_event_ms: Option<i64>,
+    pub last_event_ms: Option<i64>,
+    pub ws_message_sizes_unknown: u64,
+    pub duplicates_dropped: u64,
+    pub filtered_out: u64,
+    pub unclosed_connections: u64,
+    pub oversize_requests: u64,
+    pub source_url: String,
+}
+
+/// The `gwcost analyze` report; `Serialize` is the JSON contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnalyzeReport {
+    pub schema_version: u32,
+    pub currency: String,
+    pub price_book: PriceBookLine,
+    pub free_tier: bool,
+    pub inputs: InputsLine,
+    pub months: Vec<MonthReport>,
+    /// Sums of the months. Tiers restart every month, so the total cost is the sum of the
+    /// monthly costs, not the bill of the summed usage.
+    pub total: Lines,
+    #[serde(skip)]
+    pub context: ReportContext,
+}
+
+fn breakdown_rows(b: Option<&Breakdown>, book: &PriceBook) -> Option<Vec<BreakdownRow>> {
+    b.map(|map| {
+        map.iter()
+            .map(|(key, usage)| BreakdownRow {
+                key: key.clone(),
+                lines: Lines::from_bill(usage, &bill_month(usage, book, BillOptions::default())),
+            })
+            .collect()
+    })
+}
+
+impl AnalyzeReport {
+    /// Bills every month of `analysis` with `book`.
+    pub fn new(analysis: &Analysis, book: &PriceBook, opts: ReportOptions) -> Self {
+        let bill_opts = BillOptions {
+            free_tier: opts.free_tier,
+        };
+        let mut total = Lines::default();
+        let mut months = Vec::with_capacity(analysis.months.len());
+        for (month, mu) in &analysis.months {
+            let MonthUsage {
+                usage,
+                by_route,
+                by_stage,
+                by_status,
+            } = mu;
+            let lines = Lines::from_bill(usage, &bill_month(usage, book, bill_opts));
+            total.add(&lines);
+            months.push(MonthReport {
+                month: month.to_string(),
+                lines,
+                by_route: breakdown_rows(by_route.as_ref(), book),
+                by_stage: breakdown_rows(by_stage.as_ref(), book),
+                by_status: breakdown_rows(by_status.as_ref(), book),
+            });
+        }
+        let i = &analysis.inputs;
+        Self {
+            schema_version: SCHEMA_VERSION,
+            currency: book.meta.currency.clone(),
+            price_book: PriceBookLine {
+                name: book.meta.name.clone(),
+                as_of: book.meta.as_of.clone(),
+            },
+            free_tier: opts.free_tier,
+            inputs: InputsLine {
+                files: i.files,
+                lines: i.lines,
+                malformed_lines: i.malformed_lines,
+            },
+            months,
+            total,
+            context: ReportContext {
+                metering_basis: analysis.metering_basis,
+                bytes_read: i.bytes,
+                first_event_ms: i.first_event_ms,
+                last_event_ms: i.last_event_ms,
+                ws_message_sizes_unknown: i.ws_message_sizes_unknown,
+                duplicates_dropped: i.duplicates_dropped,
+                filtered_out: i.filtered_out,
+                unclosed_connections: i.unclosed_connections,
+                oversize_requests: analysis.total_usage().oversize_requests,
+                source_url: book.meta.source_url.clone(),
+            },
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! `gwcost quote`: the calculator from counts (one month of assumed traffic), priced with the
+//! same `bill_month` as observed traffic.
+
+use gwcost_pricing::{
+    BillOptions, MeteringBasis, PriceBook, Usage, bill_month, http_units, increments,
+    rest_cache_cost, ws_message_units,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::money::{format_count, format_usd};
+use crate::table::{Align, csv_field, markdown_table, text_table};
+
+/// Why a quote cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    #[error("{what} overflows: {count} × {per} units")]
+    Overflow {
+        what: &'static str,
+        count: u64,
+        per: u64,
+    },
+    #[error(transparent)]
+    Pricing(#[from] gwcost_pricing::PricingError),
+}
+
+/// One priced line of a quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuoteLine {
+    /// What is priced (`http_api_requests`, `rest_api_cache`, …).
+    pub item: String,
+    /// How many of the user's units (requests, messages, minutes, bytes, hours).
+    pub quantity: u64,
+    /// Metered units billed (after increments).
+    pub billed: u64,
+    pub cost_usd: Decimal,
+}
+
+/// A month of assumed traffic, priced. `Serialize` is `gwcost quote --format json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    pub schema_version: u32,
+    pub currency: String,
+    pub price_book: PriceBookLine,
+    pub free_tier: bool,
+    /// `http`, `rest` or `websocket`.
+    pub api: String,
+    /// What was assumed, in words.
+    pub assumptions: Vec<String>,
+    pub lines: Vec<QuoteLine>,
+    /// Sum of the lines; exact.
+    pub total_usd: Decimal,
+}
+
+fn mul(what: &'static str, count: u64, per: u64) -> Result<u64, QuoteError> {
+    count
+        .checked_mul(per)
+        .ok_or(QuoteError::Overflow { what, count, per })
+}
+
+fn quote(
+    book: &PriceBook,
+    free_tier: bool,
+    api: &str,
+    assumptions: Vec<String>,
+    lines: Vec<QuoteLine>,
+) -> Quote {
+    let total_usd = lines.iter().map(|l| l.cost_usd).sum();
+    Quote {
+        schema_version: SCHEMA_VERSION,
+        currency: book.meta.currency.clone(),
+        price_book: PriceBookLine {
+            name: book.meta.name.clone(),
+            as_of: book.meta.as_of.clone(),
+        },
+        free_tier,
+        api: api.to_owned(),
+        assumptions,
+        lines,
+        total_usd,
+    }
+}
+
+/// An HTTP API month: `requests` requests, each with the given body sizes.
+pub fn quote_http(
+    book: &PriceBook,
+    free_tier: bool,
+    basis: Option<MeteringBasis>,
+    requests: u64,
+    request_bytes: u64,
+    response_bytes: u64,
+) -> Result<Quote, QuoteError> {
+    let basis = basis.unwrap_or(book.http_api.metering_basis);
+    let per = http_units(
+        request_bytes,
+        response_bytes,
+        None,
+        basis,
+        book.http_api.increment_bytes,
+    );
+    let usage = Usage {
+        requests,
+        billable_requests: requests,
+        http_units: mul("HTTP API units", requests, per)?,
+        response_bytes: mul("response bytes", requests, response_bytes)?,
+        ..Usage::default()
+    };
+    let bill = bill_month(&usage, book, BillOptions { free_tier });
+    let mut lines = vec![QuoteLine {
+        item: "http_api_requests".to_owned(),
+        quantity: requests,
+        billed: bill.http_api.billed_requests,
+        cost_usd: bill.http_api.cost_usd,
+    }];
+    if response_bytes > 0 {
+        lines.push(QuoteLine {
+            item: "data_transfer_out_bytes".to_owned(),
+            quantity: usage.response_bytes,
+            billed: usage.response_bytes,
+            cost_usd: bill.data_transfer_out.cost_usd,
+        });
+    }
+    let assumptions = vec![format!(
+        "{} requests of {} B request + {} B response body each: {} unit{} per request (512 KB increments, basis {})",
+        format_count(requests),
+        request_bytes,
+        response_bytes,
+        per,
+        if per == 1 { "" } else { "s" },
+        crate::render::basis_name(basis)
+    )];
+    Ok(quote(book, free_tier, "http", assumptions, lines))
+}
+
+/// A REST API month: `requests` requests, optionally a cache of `cache_gb` for `hours`.
+pub fn quote_rest(
+    book: &PriceBook,
+    free_tier: bool,
+    requests: u64,
+    response_bytes: u64,
+    cache: Option<(Decimal, u64)>,
+) -> Result<Quote, QuoteError> {
+    let per = match book.rest_api.streaming_increment_bytes {
+        Some(inc) => increments(response_bytes, inc),
+        None => 1,
+    };
+    let usage = Usage {
+        requests,
+        billable_requests: requests,
+        rest_units: mul("REST API units", requests, per)?,
+        response_bytes: mul("response bytes", requests, response_bytes)?,
+        ..Usage::default()
+    };
+    let bill = bill_month(&usage, book, BillOptions { free_tier });
+    let mut lines = vec![QuoteLine {
+        item: "rest_api_requests".to_owned(),
+        quantity: requests,
+        billed: bill.rest_api.billed_requests,
+        cost_usd: bill.rest_api.cost_usd,
+    }];
+    let mut assumptions = vec![format!("{} requests", format_count(requests))];
+    if let Some((gb, hours)) = cache {
+        let cost = rest_cache_cost(book, gb, hours)?;
+        lines.push(QuoteLine {
+            item: format!("rest_api_cache_{gb}_gb_hours"),
+            quantity: hours,
+            billed: hours,
+            cost_usd: cost,
+        });
+        assumptions.push(format!(
+            "a {gb} GB cache provisioned for {hours} hours (one stage)"
+        ));
+    }
+    if response_bytes > 0 {
+        lines.push(QuoteLine {
+            item: "data_transfer_out_bytes".to_owned(),
+            quantity: usage.response_bytes,
+            billed: usage.response_bytes,
+            cost_usd: bill.data_transfer_out.cost_usd,
+        });
+    }
+    Ok(quote(book, free_tier, "rest", assumptions, lines))
+}
+
+/// A WebSocket month: `messages` messages (of `message_bytes` each, unknown = one unit each)
+/// and `connection_minutes` connection minutes.
+pub fn quote_websocket(
+    book: &PriceBook,
+    free_tier: bool,
+    messages: u64,
+    message_bytes: Option<u64>,
+    connection_minutes: u64,
+) -> Result<Quote, QuoteError> {
+    let per = ws_message_units(message_bytes, book.websocket.message_increment_bytes);
+    let usage = Usage {
+        ws_messages: messages,
+        ws_message_units: mul("WebSocket message units", messages, per)?,
+        ws_connection_minutes: connection_minutes,
+        ..Usage::default()
+    };
+    let bill = bill_month(&usage, book, BillOptions { free_tier });
+    let lines = vec![
+        QuoteLine {
+            item: "websocket_messages".to_owned(),
+            quantity: messages,
+            billed: bill.websocket.billed_messages,
+            cost_usd: bill.websocket.messages_cost_usd,
+        },
+        QuoteLine {
+            item: "websocket_connection_minutes".to_owned(),
+            quantity: connection_minutes,
+            billed: connection_minutes,
+            cost_usd: bill.websocket.connection_minutes_cost_usd,
+        },
+    ];
+    let size = match message_bytes {
+        Some(b) => format!(
+            "{b} B each: {per} unit{} per message (32 KB increments)",
+            if per == 1 { "" } else { "s" }
+        ),
+        None => "of unknown size: one unit each".to_owned(),
+    };
+    let assumptions = vec![format!("{} messages {size}", format_count(messages))];
+    Ok(quote(book, free_tier, "websocket", assumptions, lines))
+}
+
+fn item_label(item: &str) -> String {
+    match item {
+        "http_api_requests" => "HTTP API requests".to_owned(),
+        "rest_api_requests" => "REST API requests".to_owned(),
+        "websocket_messages" => "WebSocket messages".to_owned(),
+        "websocket_connection_minutes" => "WebSocket connection minutes".to_owned(),
+        "data_transfer_out_bytes" => "Data transfer out (bytes)".to_owned(),
+        other => match other
+            .strip_prefix("rest_api_cache_")
+            .and_then(|s| s.strip_suffix("_gb_hours"))
+        {
+            Some(gb) => format!("REST API cache {gb} GB (hours)"),
+            None => other.to_owned(),
+        },
+    }
+}
+
+const HEADER: [&str; 4] = ["Line", "Quantity", "Billed units", "Cost (USD)"];
+const ALIGN: [Align; 4] = [Align::Left, Align::Right, Align::Right, Align::Right];
+
+fn rows(q: &Quote) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = q
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                item_label(&l.item),
+                format_count(l.quantity),
+                format_count(l.billed),
+                format_usd(l.cost_usd),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "Total".to_owned(),
+        String::new(),
+        String::new(),
+        format_usd(q.total_usd),
+    ]);
+    rows
+}
+
+fn header_line(q: &Quote) -> String {
+    format!(
+        "Quote ({} API, one month): price book {} (as of {}), {}; free tier {}",
+        q.api,
+        q.price_book.name,
+        q.price_book.as_of,
+        q.currency,
+        if q.free_tier { "on" } else { "off" }
+    )
+}
+
+impl Quote {
+    /// JSON, pretty-printed, with a trailing newline.
+    pub fn render_json(&self) -> Result<String, serde_json::Error> {
+        let mut s = serde_json::to_string_pretty(self)?;
+        s.push('\n');
+        Ok(s)
+    }
+
+    /// The terminal table.
+    pub fn render_table(&self) -> String {
+        let mut out = header_line(self);
+        out.push_str("\n\n");
+        out.push_str(&text_table(&HEADER, &ALIGN, &rows(self)));
+        for a in &self.assumptions {
+            out.push_str(&format!("\nAssumed: {a}"));
+        }
+        out.push('\n');
+        out
+    }
+
+    /// Markdown.
+    pub fn render_markdown(&self) -> String {
+        let mut out = format!("## {}\n\n", header_line(self));
+        out.push_str(&markdown_table(&HEADER, &ALIGN, &rows(self)));
+        out.push('\n');
+        for a in &self.assumptions {
+            out.push_str(&format!("> Assumed: {a}\n"));
+        }
+        out
+    }
+
+    /// CSV: one row per line, then `total`. Costs are exact.
+    pub fn render_csv(&self) -> String {
+        let mut out = String::from("item,quantity,billed_units,cost_usd\n");
+        for l in &self.lines {
+            out.push_str(&format!(
+                "{},{},{},{}\n",
+                csv_field(&l.item),
+                l.quantity,
+                l.billed,
+                l.cost_usd
+            ));
+        }
+        out.push_str(&format!("total,,,{}\n", self.total_usd));
+        out
+    }
+}
