@@ -1,0 +1,571 @@
+//! The access log: events leave the request path through a bounded queue (never blocking; a full
+//! queue drops the event and counts it) and a dedicated writer thread turns them into schema-v1
+//! lines (`gwcost_log::LogRecord`), batching writes in a `BufWriter` and flushing when the queue is
+//! empty. The file keeps a fixed name: it is reopened on SIGHUP (logrotate's `postrotate`) and can
+//! rotate itself by size with a retention count. Shutdown drains the queue, flushes and fsyncs.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use gwcost_log::{Direction, EventType, LogRecord};
+use http::{HeaderValue, Method, Version};
+use tokio::sync::mpsc;
+
+use crate::config::LogConfig;
+
+/// One HTTP request, as the proxy saw it; formatted off the request path.
+#[derive(Debug)]
+pub struct RequestEvent {
+    pub time_ms: i64,
+    pub route_key: &'static str,
+    pub method: Method,
+    /// The request URI as received (its path is logged, not its query).
+    pub uri: http::Uri,
+    pub version: Version,
+    pub status: u16,
+    pub request_length: u64,
+    pub response_length: u64,
+    pub integration_latency: Option<u64>,
+    pub response_latency: u64,
+    pub integration_status: Option<u16>,
+    pub error_type: Option<&'static str>,
+    pub ip: IpAddr,
+    pub user_agent: Option<HeaderValue>,
+}
+
+/// One step of a WebSocket connection.
+#[derive(Debug)]
+pub struct WsEvent {
+    pub kind: EventType,
+    pub time_ms: i64,
+    pub connection_id: u64,
+    pub connected_at: i64,
+    pub direction: Option<Direction>,
+    pub message_length: Option<u64>,
+    pub status: Option<u16>,
+    pub disconnect_status_code: Option<u16>,
+    /// CONNECT only: the upgrade request.
+    pub connect: Option<Box<ConnectInfo>>,
+}
+
+#[derive(Debug)]
+pub struct ConnectInfo {
+    pub method: Method,
+    pub uri: http::Uri,
+    pub ip: IpAddr,
+    pub user_agent: Option<HeaderValue>,
+    pub error_type: Option<&'static str>,
+}
+
+#[derive(Debug)]
+pub enum LogEvent {
+    Request(RequestEvent),
+    Ws(WsEvent),
+    /// Close and reopen the file by name (SIGHUP).
+    Reopen,
+    /// Write everything queued before this, flush, fsync, then answer.
+    Shutdown(std::sync::mpsc::SyncSender<()>),
+}
+
+/// Counters the writer shares with `/metrics`.
+#[derive(Debug, Default)]
+pub struct LogCounters {
+    pub written: AtomicU64,
+    pub dropped: AtomicU64,
+    pub write_errors: AtomicU64,
+}
+
+/// The request path's end of the queue. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct LogHandle {
+    tx: mpsc::Sender<LogEvent>,
+    counters: Arc<LogCounters>,
+}
+
+impl LogHandle {
+    /// Queues an event without waiting; a full or closed queue drops it and counts it.
+    pub fn submit(&self, ev: LogEvent) {
+        if self.tx.try_send(ev).is_err() {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn counters(&self) -> &Arc<LogCounters> {
+        &self.counters
+    }
+
+    /// Asks the writer to reopen the file (waits only for queue space, never for the disk).
+    pub async fn reopen(&self) {
+        let _ = self.tx.send(LogEvent::Reopen).await;
+    }
+
+    /// Drains the queue to disk, fsyncs, and waits (at most `timeout`) for the writer to confirm.
+    pub async fn shutdown(&self, timeout: Duration) -> bool {
+        let (ack_tx, ack_rx) = std::sync::mpsc::sync_channel(1);
+        if tokio::time::timeout(timeout, self.tx.send(LogEvent::Shutdown(ack_tx)))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        tokio::task::spawn_blocking(move || ack_rx.recv_timeout(timeout).is_ok())
+            .await
+            .unwrap_or(false)
+    }
+}
+
+/// Static fields every line carries, and how ids are made unique across restarts.
+#[derive(Debug, Clone)]
+pub struct LogIdentity {
+    pub stage: String,
+    pub api_id: Option<String>,
+    /// Random per process: ids are `{prefix}{counter}`.
+    pub id_prefix: String,
+}
+
+impl LogIdentity {
+    pub fn new(stage: String, api_id: Option<String>) -> Self {
+        Self {
+            stage,
+            api_id,
+            id_prefix: format!("{:012x}", process_nonce() & 0xffff_ffff_ffff),
+        }
+    }
+
+    /// The connection id written for a connection counter value.
+    pub fn connection_id(&self, n: u64) -> String {
+        format!("c{}{n:x}", self.id_prefix)
+    }
+}
+
+/// A per-process random value without a random-number crate: std's hasher keys are random.
+fn process_nonce() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.finish()
+}
+
+/// Opens the log (creating it) and starts the writer thread.
+pub fn start(
+    cfg: &LogConfig,
+    identity: LogIdentity,
+) -> io::Result<(LogHandle, std::thread::JoinHandle<()>)> {
+    let file = open_append(&cfg.path)?;
+    let (tx, rx) = mpsc::channel(cfg.queue_capacity);
+    let counters = Arc::new(LogCounters::default());
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut writer = Writer {
+        path: cfg.path.clone(),
+        rotate_bytes: cfg.rotate_bytes,
+        retain: cfg.retain,
+        out: Some(BufWriter::with_capacity(64 * 1024, file)),
+        size,
+        unflushed_lines: 0,
+        last_reopen_try: Instant::now(),
+        counters: counters.clone(),
+        identity,
+        record: LogRecord::default(),
+        line: Vec::with_capacity(1024),
+        seq: 0,
+    };
+    let handle = std::thread::Builder::new()
+        .name("gwcost-log".into())
+        .spawn(move || writer.run(rx))?;
+    Ok((LogHandle { tx, counters }, handle))
+}
+
+fn open_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+struct Writer {
+    path: PathBuf,
+    rotate_bytes: Option<u64>,
+    retain: usize,
+    /// `None` after a write error, until the file can be reopened.
+    out: Option<BufWriter<File>>,
+    size: u64,
+    /// Lines written to the buffer since the last successful flush: lost if the flush fails.
+    unflushed_lines: u64,
+    last_reopen_try: Instant,
+    counters: Arc<LogCounters>,
+    identity: LogIdentity,
+    /// Reused for every line so steady-state formatting does not allocate.
+    record: LogRecord,
+    line: Vec<u8>,
+    seq: u64,
+}
+
+/// Replaces the contents of an optional string, reusing its allocation.
+fn set(slot: &mut Option<String>, v: &str) {
+    match slot {
+        Some(s) => {
+            s.clear();
+            s.push_str(v);
+        }
+        None => *slot = Some(v.to_owned()),
+    }
+}
+
+fn set_fmt(slot: &mut Option<String>, args: std::fmt::Arguments<'_>) {
+    use std::fmt::Write as _;
+    let s = slot.get_or_insert_with(String::new);
+    s.clear();
+    let _ = s.write_fmt(args);
+}
+
+fn protocol_str(v: Version) -> &'static str {
+    match v {
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
+}
+
+impl Writer {
+    fn run(&mut self, mut rx: mpsc::Receiver<LogEvent>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut next = Some(first);
+            while let Some(ev) = next.take() {
+                match ev {
+                    LogEvent::Shutdown(ack) => {
+                        // Everything queued before the request is written; take what is left too.
+                        while let Ok(ev) = rx.try_recv() {
+                            if let LogEvent::Request(_) | LogEvent::Ws(_) = ev {
+                                self.write_event(&ev);
+                            }
+                        }
+                        self.flush(true);
+                        let _ = ack.send(());
+                        return;
+                    }
+                    LogEvent::Reopen => {
+                        self.flush(true);
+                        self.reopen();
+                    }
+                    ev => self.write_event(&ev),
+                }
+                next = rx.try_recv().ok();
+            }
+            // Queue empty: push the batch to the kernel.
+            self.flush(false);
+            self.maybe_rotate();
+        }
+        self.flush(true);
+    }
+
+    fn write_event(&mut self, ev: &LogEvent) {
+        if self.out.is_none() && self.last_reopen_try.elapsed() >= Duration::from_secs(1) {
+            self.reopen();
+        }
+        if self.out.is_none() {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.fill(ev);
+        self.line.clear();
+        if self.record.write_json_line(&mut self.line).is_err() {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let ok = match self.out.as_mut() {
+            Some(out) => out.write_all(&self.line).is_ok(),
+            None => false,
+        };
+        if ok {
+            self.unflushed_lines += 1;
+            self.size += self.line.len() as u64;
+        } else {
+            self.fail();
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Fills the reused record from an event.
+    fn fill(&mut self, ev: &LogEvent) {
+        self.seq += 1;
+        let r = &mut self.record;
+        set_fmt(
+            &mut r.request_id,
+            format_args!("{}{:08x}", self.identity.id_prefix, self.seq),
+        );
+        set(&mut r.stage, &self.identity.stage);
+        match &self.identity.api_id {
+            Some(a) => set(&mut r.api_id, a),
+            None => r.api_id = None,
+        }
+        match ev {
+            LogEvent::Request(e) => {
+                r.request_time_epoch = Some(e.time_ms);
+                r.event_type = Some(EventType::Request);
+                set(&mut r.route_key, e.route_key);
+                set(&mut r.http_method, e.method.as_str());
+                set(&mut r.path, e.uri.path());
+                set(&mut r.protocol, protocol_str(e.version));
+                r.status = Some(e.status);
+                r.request_length = Some(e.request_length);
+                r.response_length = Some(e.response_length);
+                r.integration_latency = e.integration_latency;
+                r.response_latency = Some(e.response_latency);
+                r.integration_status = e.integration_status;
+                match e.error_type {
+                    Some(t) => set(&mut r.error_response_type, t),
+                    None => r.error_response_type = None,
+                }
+                set_fmt(&mut r.ip, format_args!("{}", e.ip));
+                match e.user_agent.as_ref().and_then(|v| v.to_str().ok()) {
+                    Some(ua) => set(&mut r.user_agent, ua),
+                    None => r.user_agent = None,
+                }
+                r.connection_id = None;
+                r.direction = None;
+                r.message_length = None;
+                r.connected_at = None;
+                r.disconnect_status_code = None;
+            }
+            LogEvent::Ws(e) => {
+                r.request_time_epoch = Some(e.time_ms);
+                r.event_type = Some(e.kind);
+                set(
+                    &mut r.route_key,
+                    match e.kind {
+                        EventType::Connect => "$connect",
+                        EventType::Disconnect => "$disconnect",
+                        _ => "$default",
+                    },
+                );
+                set_fmt(
+                    &mut r.connection_id,
+                    format_args!("c{}{:x}", self.identity.id_prefix, e.connection_id),
+                );
+                r.connected_at = Some(e.connected_at);
+                r.direction = e.direction;
+                r.message_length = e.message_length;
+                r.status = e.status;
+                r.disconnect_status_code = e.disconnect_status_code;
+                r.request_length = None;
+                r.response_length = None;
+                r.integration_latency = None;
+                r.response_latency = None;
+                r.integration_status = None;
+                match &e.connect {
+                    Some(c) => {
+                        set(&mut r.http_method, c.method.as_str());
+                        set(&mut r.path, c.uri.path());
+                        set(&mut r.protocol, "HTTP/1.1");
+                        set_fmt(&mut r.ip, format_args!("{}", c.ip));
+                        match c.user_agent.as_ref().and_then(|v| v.to_str().ok()) {
+                            Some(ua) => set(&mut r.user_agent, ua),
+                            None => r.user_agent = None,
+                        }
+                        match c.error_type {
+                            Some(t) => set(&mut r.error_response_type, t),
+                            None => r.error_response_type = None,
+                        }
+                    }
+                    None => {
+                        r.http_method = None;
+                        r.path = None;
+                        r.protocol = None;
+                        r.ip = None;
+                        r.user_agent = None;
+                        r.error_response_type = None;
+                    }
+                }
+            }
+            LogEvent::Reopen | LogEvent::Shutdown(_) => {}
+        }
+    }
+
+    fn flush(&mut self, sync: bool) {
+        let Some(out) = self.out.as_mut() else {
+            return;
+        };
+        let mut ok = out.flush().is_ok();
+        if ok && sync {
+            ok = out.get_ref().sync_all().is_ok();
+        }
+        if ok {
+            self.counters
+                .written
+                .fetch_add(self.unflushed_lines, Ordering::Relaxed);
+            self.unflushed_lines = 0;
+        } else {
+            self.fail();
+        }
+    }
+
+    /// A write failed: the buffered lines are lost (counted), the file is reopened later.
+    fn fail(&mut self) {
+        self.counters.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .dropped
+            .fetch_add(self.unflushed_lines, Ordering::Relaxed);
+        self.unflushed_lines = 0;
+        if let Some(out) = self.out.take() {
+            // The buffer may hold part of a line; never write it after an error.
+            let _ = out.into_parts();
+        }
+        self.last_reopen_try = Instant::now();
+    }
+
+    fn reopen(&mut self) {
+        self.last_reopen_try = Instant::now();
+        match open_append(&self.path) {
+            Ok(f) => {
+                self.size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                self.out = Some(BufWriter::with_capacity(64 * 1024, f));
+            }
+            Err(e) => {
+                tracing::warn!(path = %self.path.display(), error = %e, "cannot reopen the access log");
+                self.counters.write_errors.fetch_add(1, Ordering::Relaxed);
+                self.out = None;
+            }
+        }
+    }
+
+    /// Size rotation: `access.log` → `access.log.1` → … → `access.log.N` (the oldest removed).
+    fn maybe_rotate(&mut self) {
+        let Some(limit) = self.rotate_bytes else {
+            return;
+        };
+        if self.size < limit || self.out.is_none() {
+            return;
+        }
+        self.flush(true);
+        self.out = None;
+        let numbered = |n: usize| {
+            let mut p = self.path.clone().into_os_string();
+            p.push(format!(".{n}"));
+            PathBuf::from(p)
+        };
+        let _ = std::fs::remove_file(numbered(self.retain));
+        for n in (1..self.retain).rev() {
+            let from = numbered(n);
+            if from.exists() {
+                let _ = std::fs::rename(&from, numbered(n + 1));
+            }
+        }
+        if let Err(e) = std::fs::rename(&self.path, numbered(1)) {
+            tracing::warn!(error = %e, "cannot rotate the access log");
+        }
+        self.reopen();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req_event(n: u64) -> LogEvent {
+        LogEvent::Request(RequestEvent {
+            time_ms: 1_764_547_200_123,
+            route_key: "GET /messages",
+            method: Method::GET,
+            uri: "/messages?x=1".parse().unwrap(),
+            version: Version::HTTP_2,
+            status: 200,
+            request_length: n,
+            response_length: 2 * n,
+            integration_latency: Some(3),
+            response_latency: 4,
+            integration_status: Some(200),
+            error_type: None,
+            ip: "127.0.0.1".parse().unwrap(),
+            user_agent: Some(HeaderValue::from_static("t/1")),
+        })
+    }
+
+    fn lines(p: &Path) -> Vec<LogRecord> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| LogRecord::from_json(l.as_bytes()).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn writes_schema_lines_and_flushes_on_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let cfg = LogConfig {
+            path: path.clone(),
+            queue_capacity: 16,
+            rotate_bytes: None,
+            retain: 1,
+        };
+        let (h, t) = start(&cfg, LogIdentity::new("prod".into(), None)).unwrap();
+        for n in 0..10 {
+            h.submit(req_event(n));
+        }
+        assert!(h.shutdown(Duration::from_secs(5)).await);
+        t.join().unwrap();
+        let recs = lines(&path);
+        assert_eq!(recs.len(), 10);
+        let ids: std::collections::HashSet<_> = recs.iter().map(|r| r.request_id.clone()).collect();
+        assert_eq!(ids.len(), 10);
+        let r = &recs[7];
+        assert_eq!(r.request_length, Some(7));
+        assert_eq!(r.response_length, Some(14));
+        assert_eq!(r.path.as_deref(), Some("/messages"));
+        assert_eq!(r.protocol.as_deref(), Some("HTTP/2.0"));
+        assert_eq!(r.stage.as_deref(), Some("prod"));
+        assert_eq!(r.event_type, Some(EventType::Request));
+        assert_eq!(h.counters().written.load(Ordering::Relaxed), 10);
+    }
+
+    #[tokio::test]
+    async fn full_queue_drops_and_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        // Not started: a queue nobody reads, capacity 2.
+        let (tx, _rx) = mpsc::channel(2);
+        let h = LogHandle {
+            tx,
+            counters: Arc::default(),
+        };
+        for n in 0..5 {
+            h.submit(req_event(n));
+        }
+        assert_eq!(h.counters().dropped.load(Ordering::Relaxed), 3);
+        drop(path);
+    }
+
+    #[tokio::test]
+    async fn rotates_by_size_keeping_retain_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let cfg = LogConfig {
+            path: path.clone(),
+            queue_capacity: 1024,
+            rotate_bytes: Some(300),
+            retain: 2,
+        };
+        let (h, t) = start(&cfg, LogIdentity::new("prod".into(), None)).unwrap();
+        for n in 0..20 {
+            h.submit(req_event(n));
+            // One event per batch so each batch can rotate.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(h.shutdown(Duration::from_secs(5)).await);
+        t.join().unwrap();
+        let p1 = dir.path().join("access.log.1");
+        let p2 = dir.path().join("access.log.2");
+        assert!(p1.exists() && p2.exists());
+        assert!(!dir.path().join("access.log.3").exists());
+        let total = lines(&path).len() + lines(&p1).len() + lines(&p2).len();
+        assert!(total < 20, "older files were removed");
+        assert!(std::fs::metadata(&p1).unwrap().len() >= 300);
+    }
+}

@@ -1,0 +1,842 @@
+//! Configuration: command-line flags for the one-service case, a TOML file for routes,
+//! authorizers, TLS and limits, flags overriding the file. Every error names the key it is about
+//! (`routes[1].key: ...`, `--listen: ...`) on one line, so a typo is found without reading docs.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use http::Method;
+use http::uri::{Authority, Scheme, Uri};
+use serde::Deserialize;
+
+use crate::routes::RoutePattern;
+
+/// API Gateway's payload limit (HTTP and REST APIs): 10 MB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// API Gateway's integration timeout for HTTP APIs: 30 seconds.
+pub const DEFAULT_INTEGRATION_TIMEOUT_MS: u64 = 30_000;
+/// API Gateway's WebSocket message limit: 128 KB.
+pub const DEFAULT_WS_MAX_MESSAGE_BYTES: u64 = 128 * 1024;
+/// API Gateway's WebSocket idle timeout: 10 minutes.
+pub const DEFAULT_WS_IDLE_SECS: u64 = 600;
+/// API Gateway's WebSocket connection duration limit: 2 hours.
+pub const DEFAULT_WS_MAX_CONNECTION_SECS: u64 = 7200;
+
+/// A configuration problem, always tied to the key or flag that caused it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{key}: {message}")]
+pub struct ConfigError {
+    /// The TOML key path (`limits.max_body_bytes`) or flag (`--listen`).
+    pub key: String,
+    /// What is wrong, on one line.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        let message = message.to_string();
+        // One line, always: multi-line library messages keep only their first line.
+        let message = message.lines().next().unwrap_or_default().trim().to_owned();
+        Self {
+            key: key.into(),
+            message,
+        }
+    }
+}
+
+/// Command-line flags. Every flag overrides the same setting of `--config`.
+#[derive(Debug, Parser, Default)]
+#[command(
+    name = "gwcost-sidecar",
+    version,
+    about = "A metering reverse proxy: logs, request by request, what AWS API Gateway would bill."
+)]
+pub struct Cli {
+    /// Address to accept client connections on (e.g. 0.0.0.0:8080; port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The service behind the sidecar (http:// or https:// URL); the `$default` route's upstream.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Access log file (schema v1 JSON lines); reopened on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
+    /// Address of the admin listener (/metrics, /healthz, /ready).
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<String>,
+    /// Stage name written to every log line (default `$default`).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// TOML configuration file (routes, authorizers, TLS, limits).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// PEM certificate chain for TLS termination.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS termination.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Extra PEM CA certificates trusted for https:// upstreams.
+    #[arg(long, value_name = "FILE")]
+    pub upstream_ca: Option<PathBuf>,
+    /// Integration timeout in milliseconds (API Gateway: 30000).
+    #[arg(long, value_name = "MS")]
+    pub integration_timeout_ms: Option<u64>,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    #[arg(long, value_name = "SECS")]
+    pub drain_grace_secs: Option<u64>,
+    /// Tokio worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+}
+
+/// The TOML file, as written. Unknown keys are errors (a misspelt key must not be ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    upstream: Option<String>,
+    access_log: Option<PathBuf>,
+    admin: Option<String>,
+    stage: Option<String>,
+    api_id: Option<String>,
+    /// The authorizer applied to every route that does not name its own.
+    authorizer: Option<String>,
+    workers: Option<usize>,
+    tls: Option<TlsFile>,
+    upstream_tls: Option<UpstreamTlsFile>,
+    #[serde(default)]
+    limits: LimitsFile,
+    #[serde(default)]
+    log: LogFile,
+    #[serde(default)]
+    server: ServerFile,
+    #[serde(default)]
+    metrics: MetricsFile,
+    #[serde(default)]
+    routes: Vec<RouteFile>,
+    #[serde(default)]
+    authorizers: BTreeMap<String, AuthorizerFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpstreamTlsFile {
+    ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    max_body_bytes: Option<u64>,
+    integration_timeout_ms: Option<u64>,
+    ws_max_message_bytes: Option<u64>,
+    ws_idle_timeout_secs: Option<u64>,
+    ws_max_connection_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogFile {
+    queue_capacity: Option<usize>,
+    rotate_bytes: Option<u64>,
+    retain: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerFile {
+    drain_grace_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsFile {
+    free_tier: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteFile {
+    key: String,
+    upstream: Option<String>,
+    authorizer: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizerFile {
+    issuer: Option<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+    jwks_file: Option<PathBuf>,
+    jwks_url: Option<String>,
+    hs256_secret: Option<String>,
+    leeway_secs: Option<u64>,
+    jwks_refresh_secs: Option<u64>,
+}
+
+/// An upstream (an HTTP integration): scheme, authority and an optional base path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub scheme: Scheme,
+    pub authority: Authority,
+    /// Prefix prepended to the request path; `None` for `/`.
+    pub base_path: Option<String>,
+}
+
+impl Upstream {
+    /// Parses `http://host:port[/base]`; `key` names the setting in errors.
+    pub fn parse(s: &str, key: &str) -> Result<Self, ConfigError> {
+        let uri: Uri = s
+            .parse()
+            .map_err(|e| ConfigError::new(key, format_args!("{s:?} is not a URL: {e}")))?;
+        let scheme = match uri.scheme_str() {
+            Some("http") => Scheme::HTTP,
+            Some("https") => Scheme::HTTPS,
+            _ => {
+                return Err(ConfigError::new(
+                    key,
+                    format_args!("{s:?} must start with http:// or https://"),
+                ));
+            }
+        };
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| ConfigError::new(key, format_args!("{s:?} has no host")))?;
+        if uri.query().is_some() {
+            return Err(ConfigError::new(
+                key,
+                format_args!("{s:?} must not have a query"),
+            ));
+        }
+        let path = uri.path().trim_end_matches('/');
+        let base_path = (!path.is_empty()).then(|| path.to_owned());
+        Ok(Self {
+            scheme,
+            authority,
+            base_path,
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.scheme == Scheme::HTTPS
+    }
+}
+
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}://{}{}",
+            self.scheme,
+            self.authority,
+            self.base_path.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// One route: its key, where it goes, who may call it.
+#[derive(Debug, Clone)]
+pub struct RouteConfig {
+    pub key: String,
+    pub pattern: RoutePattern,
+    pub upstream: Upstream,
+    /// Name of the authorizer (already checked to exist), `None` for an open route.
+    pub authorizer: Option<String>,
+    /// Scopes of which the token must carry at least one (HTTP API's `authorizationScopes`).
+    pub scopes: Vec<String>,
+}
+
+/// Where a JWT authorizer gets its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    File(PathBuf),
+    Url(Uri),
+    /// Only an HS256 secret, no public keys.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorizerConfig {
+    pub name: String,
+    pub issuer: Option<String>,
+    pub audiences: Vec<String>,
+    pub jwks: JwksSource,
+    pub hs256_secret: Option<String>,
+    pub leeway: Duration,
+    pub jwks_refresh: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_body_bytes: u64,
+    pub integration_timeout: Duration,
+    pub ws_max_message_bytes: u64,
+    pub ws_idle_timeout: Duration,
+    pub ws_max_connection: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            integration_timeout: Duration::from_millis(DEFAULT_INTEGRATION_TIMEOUT_MS),
+            ws_max_message_bytes: DEFAULT_WS_MAX_MESSAGE_BYTES,
+            ws_idle_timeout: Duration::from_secs(DEFAULT_WS_IDLE_SECS),
+            ws_max_connection: Duration::from_secs(DEFAULT_WS_MAX_CONNECTION_SECS),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    pub path: PathBuf,
+    /// Bounded queue between the request path and the writer thread.
+    pub queue_capacity: usize,
+    /// Rotate when the file reaches this size; `None` leaves rotation to logrotate.
+    pub rotate_bytes: Option<u64>,
+    /// Rotated files kept (`access.log.1` … `access.log.N`).
+    pub retain: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The resolved configuration the sidecar runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub admin: Option<SocketAddr>,
+    pub stage: String,
+    pub api_id: Option<String>,
+    pub tls: Option<TlsFiles>,
+    pub upstream_ca_file: Option<PathBuf>,
+    pub routes: Vec<RouteConfig>,
+    pub authorizers: BTreeMap<String, AuthorizerConfig>,
+    pub limits: Limits,
+    pub log: LogConfig,
+    pub drain_grace: Duration,
+    pub metrics_free_tier: bool,
+    pub workers: Option<usize>,
+}
+
+/// What the binary should do after reading its arguments.
+#[derive(Debug)]
+pub enum Loaded {
+    Run(Box<Config>),
+    /// `--help` or `--version`: print this on stdout and exit 0.
+    Print(String),
+}
+
+/// Parses the command line (including the program name) and the config file it names.
+pub fn load<I, T>(args: I) -> Result<Loaded, ConfigError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                return Ok(Loaded::Print(e.render().to_string()));
+            }
+            return Err(clap_error(&e));
+        }
+    };
+    let file = match &cli.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new(
+                    "--config",
+                    format_args!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            parse_file(&text, path)?
+        }
+        None => FileConfig::default(),
+    };
+    resolve(cli, file).map(|c| Loaded::Run(Box::new(c)))
+}
+
+/// Turns clap's multi-line error into `--flag: problem`.
+fn clap_error(e: &clap::Error) -> ConfigError {
+    use clap::error::{ContextKind, ContextValue};
+    let key = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.split_whitespace().next().unwrap_or("arguments"),
+        _ => "arguments",
+    }
+    .to_owned();
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    ConfigError::new(key, first)
+}
+
+/// Parses the TOML text; errors name the key path (`routes[0].upstream`) or the line.
+fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let at = match line {
+            Some(l) => format!("{} line {l}", path.display()),
+            None => path.display().to_string(),
+        };
+        ConfigError::new(at, e.message())
+    })?;
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let key = e.path().to_string();
+        let key = if key == "." || key.is_empty() {
+            path.display().to_string()
+        } else {
+            key
+        };
+        ConfigError::new(key, e.inner())
+    })
+}
+
+fn parse_addr(s: &str, key: &str) -> Result<SocketAddr, ConfigError> {
+    s.parse().map_err(|_| {
+        ConfigError::new(
+            key,
+            format_args!("{s:?} is not an IP:port address (e.g. 127.0.0.1:8080)"),
+        )
+    })
+}
+
+fn positive(v: Option<u64>, default: u64, key: &str) -> Result<u64, ConfigError> {
+    match v {
+        Some(0) => Err(ConfigError::new(key, "must be greater than 0")),
+        Some(n) => Ok(n),
+        None => Ok(default),
+    }
+}
+
+fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
+    let (listen_s, listen_key) = match (&cli.listen, &file.listen) {
+        (Some(s), _) => (s.as_str(), "--listen"),
+        (None, Some(s)) => (s.as_str(), "listen"),
+        (None, None) => ("127.0.0.1:8080", "--listen"),
+    };
+    let listen = parse_addr(listen_s, listen_key)?;
+    let admin = match (&cli.admin, &file.admin) {
+        (Some(s), _) => Some(parse_addr(s, "--admin")?),
+        (None, Some(s)) => Some(parse_addr(s, "admin")?),
+        (None, None) => None,
+    };
+    let default_upstream = match (&cli.upstream, &file.upstream) {
+        (Some(s), _) => Some(Upstream::parse(s, "--upstream")?),
+        (None, Some(s)) => Some(Upstream::parse(s, "upstream")?),
+        (None, None) => None,
+    };
+    let log_path = cli.access_log.or(file.access_log).ok_or_else(|| {
+        ConfigError::new("--access-log", "is required (or access_log in the config)")
+    })?;
+    let stage = cli
+        .stage
+        .or(file.stage)
+        .unwrap_or_else(|| "$default".to_owned());
+    if stage.is_empty() {
+        return Err(ConfigError::new("stage", "must not be empty"));
+    }
+
+    let tls_file = file.tls.unwrap_or_default();
+    let cert = cli.tls_cert.or(tls_file.cert);
+    let key = cli.tls_key.or(tls_file.key);
+    let tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(ConfigError::new("--tls-key", "is required with --tls-cert"));
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::new("--tls-cert", "is required with --tls-key"));
+        }
+    };
+    let upstream_ca_file = cli
+        .upstream_ca
+        .or(file.upstream_tls.and_then(|t| t.ca_file));
+
+    let mut authorizers = BTreeMap::new();
+    for (name, a) in file.authorizers {
+        let key = |k: &str| format!("authorizers.{name}.{k}");
+        if name.eq_ignore_ascii_case("none") {
+            return Err(ConfigError::new(
+                format!("authorizers.{name}"),
+                "\"none\" is reserved (it turns authorization off for a route)",
+            ));
+        }
+        let jwks = match (a.jwks_file, a.jwks_url) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    key("jwks_url"),
+                    "give jwks_file or jwks_url, not both",
+                ));
+            }
+            (Some(p), None) => JwksSource::File(p),
+            (None, Some(u)) => {
+                let uri: Uri = u.parse().map_err(|e| {
+                    ConfigError::new(key("jwks_url"), format_args!("{u:?} is not a URL: {e}"))
+                })?;
+                if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+                    return Err(ConfigError::new(
+                        key("jwks_url"),
+                        format_args!("{u:?} must be an http:// or https:// URL"),
+                    ));
+                }
+                JwksSource::Url(uri)
+            }
+            (None, None) => JwksSource::None,
+        };
+        if jwks == JwksSource::None && a.hs256_secret.is_none() {
+            return Err(ConfigError::new(
+                key("jwks_url"),
+                "an authorizer needs jwks_file, jwks_url or hs256_secret",
+            ));
+        }
+        if a.hs256_secret.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::new(key("hs256_secret"), "must not be empty"));
+        }
+        let jwks_refresh = positive(a.jwks_refresh_secs, 600, &key("jwks_refresh_secs"))?;
+        authorizers.insert(
+            name.clone(),
+            AuthorizerConfig {
+                name: name.clone(),
+                issuer: a.issuer,
+                audiences: a.audiences,
+                jwks,
+                hs256_secret: a.hs256_secret,
+                leeway: Duration::from_secs(a.leeway_secs.unwrap_or(60)),
+                jwks_refresh: Duration::from_secs(jwks_refresh),
+            },
+        );
+    }
+    let global_authorizer = match file.authorizer {
+        Some(n) if n.eq_ignore_ascii_case("none") => None,
+        Some(n) => {
+            if !authorizers.contains_key(&n) {
+                return Err(ConfigError::new(
+                    "authorizer",
+                    format_args!("no [authorizers.{n}] section"),
+                ));
+            }
+            Some(n)
+        }
+        None => None,
+    };
+
+    let mut routes = Vec::new();
+    if file.routes.is_empty() {
+        let upstream = default_upstream.clone().ok_or_else(|| {
+            ConfigError::new(
+                "--upstream",
+                "is required (or upstream / [[routes]] in the config)",
+            )
+        })?;
+        routes.push(RouteConfig {
+            key: "$default".to_owned(),
+            pattern: RoutePattern::Default,
+            upstream,
+            authorizer: global_authorizer.clone(),
+            scopes: Vec::new(),
+        });
+    }
+    for (i, r) in file.routes.into_iter().enumerate() {
+        let pattern = RoutePattern::parse(&r.key)
+            .map_err(|m| ConfigError::new(format!("routes[{i}].key"), m))?;
+        if let Some(j) = routes
+            .iter()
+            .position(|o: &RouteConfig| o.pattern == pattern)
+        {
+            return Err(ConfigError::new(
+                format!("routes[{i}].key"),
+                format_args!("{:?} repeats routes[{j}]", r.key),
+            ));
+        }
+        let upstream = match (&r.upstream, &default_upstream) {
+            (Some(u), _) => Upstream::parse(u, &format!("routes[{i}].upstream"))?,
+            (None, Some(d)) => d.clone(),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    format!("routes[{i}].upstream"),
+                    "is required when there is no top-level upstream",
+                ));
+            }
+        };
+        let authorizer = match r.authorizer {
+            Some(n) if n.eq_ignore_ascii_case("none") => None,
+            Some(n) => {
+                if !authorizers.contains_key(&n) {
+                    return Err(ConfigError::new(
+                        format!("routes[{i}].authorizer"),
+                        format_args!("no [authorizers.{n}] section"),
+                    ));
+                }
+                Some(n)
+            }
+            None => global_authorizer.clone(),
+        };
+        if !r.scopes.is_empty() && authorizer.is_none() {
+            return Err(ConfigError::new(
+                format!("routes[{i}].scopes"),
+                "scopes need an authorizer on the route",
+            ));
+        }
+        routes.push(RouteConfig {
+            key: pattern.to_string(),
+            pattern,
+            upstream,
+            authorizer,
+            scopes: r.scopes,
+        });
+    }
+
+    let l = file.limits;
+    let limits = Limits {
+        max_body_bytes: positive(
+            l.max_body_bytes,
+            DEFAULT_MAX_BODY_BYTES,
+            "limits.max_body_bytes",
+        )?,
+        integration_timeout: Duration::from_millis(positive(
+            cli.integration_timeout_ms.or(l.integration_timeout_ms),
+            DEFAULT_INTEGRATION_TIMEOUT_MS,
+            if cli.integration_timeout_ms.is_some() {
+                "--integration-timeout-ms"
+            } else {
+                "limits.integration_timeout_ms"
+            },
+        )?),
+        ws_max_message_bytes: positive(
+            l.ws_max_message_bytes,
+            DEFAULT_WS_MAX_MESSAGE_BYTES,
+            "limits.ws_max_message_bytes",
+        )?,
+        ws_idle_timeout: Duration::from_secs(positive(
+            l.ws_idle_timeout_secs,
+            DEFAULT_WS_IDLE_SECS,
+            "limits.ws_idle_timeout_secs",
+        )?),
+        ws_max_connection: Duration::from_secs(positive(
+            l.ws_max_connection_secs,
+            DEFAULT_WS_MAX_CONNECTION_SECS,
+            "limits.ws_max_connection_secs",
+        )?),
+    };
+    let queue_capacity = file.log.queue_capacity.unwrap_or(65_536);
+    if queue_capacity == 0 {
+        return Err(ConfigError::new(
+            "log.queue_capacity",
+            "must be greater than 0",
+        ));
+    }
+    let rotate_bytes = match file.log.rotate_bytes {
+        Some(0) | None => None,
+        Some(n) => Some(n),
+    };
+    let retain = file.log.retain.unwrap_or(5);
+    if rotate_bytes.is_some() && retain == 0 {
+        return Err(ConfigError::new(
+            "log.retain",
+            "must be at least 1 with rotate_bytes",
+        ));
+    }
+    let workers = cli.workers.or(file.workers);
+    if workers == Some(0) {
+        return Err(ConfigError::new("--workers", "must be greater than 0"));
+    }
+    Ok(Config {
+        listen,
+        admin,
+        stage,
+        api_id: file.api_id,
+        tls,
+        upstream_ca_file,
+        routes,
+        authorizers,
+        limits,
+        log: LogConfig {
+            path: log_path,
+            queue_capacity,
+            rotate_bytes,
+            retain,
+        },
+        drain_grace: Duration::from_secs(
+            cli.drain_grace_secs
+                .or(file.server.drain_grace_secs)
+                .unwrap_or(30),
+        ),
+        metrics_free_tier: file.metrics.free_tier.unwrap_or(false),
+        workers,
+    })
+}
+
+/// The method a route key names, `None` for `ANY`.
+pub fn parse_method(s: &str) -> Result<Option<Method>, String> {
+    if s == "ANY" {
+        return Ok(None);
+    }
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(format!("{s:?} is not an upper-case HTTP method or ANY"));
+    }
+    Method::from_bytes(s.as_bytes())
+        .map(Some)
+        .map_err(|_| format!("{s:?} is not an HTTP method"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_with(toml_text: &str, extra: &[&str]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sidecar.toml");
+        std::fs::write(&p, toml_text).unwrap();
+        let mut args = vec![
+            "gwcost-sidecar".to_owned(),
+            "--config".to_owned(),
+            p.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        match load(args)? {
+            Loaded::Run(c) => Ok(*c),
+            Loaded::Print(_) => panic!("unexpected print"),
+        }
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let c = load_with(
+            "listen = \"127.0.0.1:1\"\nupstream = \"http://127.0.0.1:2\"\naccess_log = \"a.log\"\nstage = \"dev\"\n",
+            &["--listen", "127.0.0.1:3", "--stage", "prod"],
+        )
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:3".parse().unwrap());
+        assert_eq!(c.stage, "prod");
+        assert_eq!(c.log.path, PathBuf::from("a.log"));
+        assert_eq!(c.routes.len(), 1);
+        assert_eq!(c.routes[0].key, "$default");
+        assert_eq!(c.routes[0].upstream.to_string(), "http://127.0.0.1:2");
+        assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = load_with("access_log = \"a\"\n[limits]\nmax_body_byte = 3\n", &[]).unwrap_err();
+        assert_eq!(e.key, "limits.max_body_byte");
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key_path() {
+        let e = load_with(
+            "access_log = \"a\"\nupstream = \"http://x\"\n[[routes]]\nkey = \"GET /a\"\n[[routes]]\nkey = \"GET /b\"\nscopes = \"read\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "routes[1].scopes");
+        let e = load_with(
+            "access_log = \"a\"\n[limits]\nmax_body_bytes = \"big\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "limits.max_body_bytes");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = load_with("access_log = \"a\"\nupstream = \"ftp://x\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "upstream");
+        let e = load_with(
+            "access_log = \"a\"\nupstream = \"http://x\"\n[[routes]]\nkey = \"GET messages\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "routes[0].key");
+        let e = load_with(
+            "access_log = \"a\"\nupstream = \"http://x\"\n[[routes]]\nkey = \"GET /a\"\nauthorizer = \"missing\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "routes[0].authorizer");
+        let e = load_with(
+            "access_log = \"a\"\nupstream = \"http://x\"\n",
+            &["--listen", "nope"],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "--listen");
+        let e = load_with("access_log = \"a\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "--upstream");
+        let e = load_with("access_log = [\n", &[]).unwrap_err();
+        assert!(e.key.contains("line"), "{e}");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn unknown_flag_is_one_line() {
+        let e = load(["gwcost-sidecar", "--bogus", "1"]).unwrap_err();
+        assert!(e.key.starts_with("--bogus"), "{e:?}");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn routes_authorizers_and_limits() {
+        let c = load_with(
+            r#"
+access_log = "a.log"
+upstream = "http://127.0.0.1:3000/base/"
+authorizer = "main"
+[limits]
+integration_timeout_ms = 1000
+ws_max_message_bytes = 1024
+[log]
+rotate_bytes = 1000
+retain = 2
+[authorizers.main]
+issuer = "https://issuer"
+audiences = ["api"]
+hs256_secret = "s3cret"
+[[routes]]
+key = "GET /messages"
+scopes = ["read"]
+[[routes]]
+key = "ANY /files/{proxy+}"
+upstream = "https://files.internal:8443"
+authorizer = "none"
+"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.routes.len(), 2);
+        assert_eq!(c.routes[0].authorizer.as_deref(), Some("main"));
+        assert_eq!(c.routes[0].upstream.base_path.as_deref(), Some("/base"));
+        assert_eq!(c.routes[1].authorizer, None);
+        assert!(c.routes[1].upstream.is_https());
+        assert_eq!(c.limits.integration_timeout, Duration::from_secs(1));
+        assert_eq!(c.limits.ws_max_message_bytes, 1024);
+        assert_eq!(c.log.rotate_bytes, Some(1000));
+        assert_eq!(c.authorizers["main"].leeway, Duration::from_secs(60));
+    }
+}

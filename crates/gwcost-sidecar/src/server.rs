@@ -1,0 +1,274 @@
+//! Start-up, the accept loops and the signals: SIGTERM/SIGINT stop accepting, drain in-flight
+//! requests (bounded by the grace period; hyper-util's graceful shutdown), close WebSocket
+//! connections with 1001, then flush and fsync the log; SIGHUP reopens the log file.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use http_body_util::Empty;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use crate::access_log::{self, LogIdentity};
+use crate::auth::Authorizer;
+use crate::config::{Config, ConfigError};
+use crate::metrics::Metrics;
+use crate::proxy::{self, ConnInfo, RouteEntry, State};
+use crate::routes::RouteTable;
+use crate::{admin, tls};
+
+/// Why the sidecar could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A setting is wrong (exit 2).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Anything else: a port in use, an unwritable log (exit 1).
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+fn http_connector() -> HttpConnector {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(Duration::from_secs(10)));
+    http.set_keepalive(Some(Duration::from_secs(60)));
+    http
+}
+
+/// Runs until SIGTERM or SIGINT. `on_listening` gets the bound proxy and admin addresses.
+pub async fn run(
+    cfg: Config,
+    on_listening: impl FnOnce(SocketAddr, Option<SocketAddr>),
+) -> Result<(), RunError> {
+    let client_tls = tls::client_config(cfg.upstream_ca_file.as_deref())?;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(client_tls.clone())
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http_connector());
+    let client: proxy::UpstreamClient = Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(usize::MAX)
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        .build(https.clone());
+    let fetch_client: Client<_, Empty<bytes::Bytes>> =
+        Client::builder(TokioExecutor::new()).build(https);
+
+    let mut authorizers = std::collections::BTreeMap::new();
+    for (name, a) in &cfg.authorizers {
+        authorizers.insert(
+            name.clone(),
+            Arc::new(Authorizer::new(a, fetch_client.clone())?),
+        );
+    }
+    let entries: Vec<RouteEntry> = cfg
+        .routes
+        .iter()
+        .map(|r| RouteEntry {
+            key: Box::leak(r.key.clone().into_boxed_str()),
+            upstream: r.upstream.clone(),
+            authorizer: r
+                .authorizer
+                .as_ref()
+                .and_then(|n| authorizers.get(n).cloned()),
+            scopes: r.scopes.clone(),
+        })
+        .collect();
+    let routes = RouteTable::new(cfg.routes.iter().map(|r| &r.pattern));
+    let metrics = Metrics::new(
+        cfg.routes.iter().map(|r| r.key.clone()),
+        gwcost_pricing::PriceBook::aws_us_east_1(),
+        cfg.metrics_free_tier,
+    );
+    let server_tls = match &cfg.tls {
+        Some(t) => Some(TlsAcceptor::from(tls::server_config(&t.cert, &t.key)?)),
+        None => None,
+    };
+    let (log, log_thread) = access_log::start(
+        &cfg.log,
+        LogIdentity::new(cfg.stage.clone(), cfg.api_id.clone()),
+    )
+    .with_context(|| format!("cannot open the access log {}", cfg.log.path.display()))?;
+
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let admin_listener = match cfg.admin {
+        Some(a) => Some(
+            TcpListener::bind(a)
+                .await
+                .with_context(|| format!("cannot listen on {a} (admin)"))?,
+        ),
+        None => None,
+    };
+    let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let state = Arc::new(State {
+        routes,
+        entries,
+        client,
+        log: log.clone(),
+        metrics,
+        limits: cfg.limits.clone(),
+        draining: AtomicBool::new(false),
+        shutdown: shutdown_rx,
+        next_connection: AtomicU64::new(1),
+    });
+    for a in authorizers.values() {
+        a.spawn_refresh();
+    }
+    let local = listener.local_addr().context("local address")?;
+    let admin_local = match &admin_listener {
+        Some(l) => Some(l.local_addr().context("admin local address")?),
+        None => None,
+    };
+    let admin_task = admin_listener.map(|l| tokio::spawn(serve_admin(l, state.clone())));
+    let hup_log = log.clone();
+    let hup_task = tokio::spawn(async move {
+        while sighup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reopening the access log");
+            hup_log.reopen().await;
+        }
+    });
+    on_listening(local, admin_local);
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+
+    loop {
+        tokio::select! {
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve_connection(
+                    stream,
+                    peer,
+                    server_tls.clone(),
+                    builder.clone(),
+                    state.clone(),
+                    graceful.watcher(),
+                ));
+            }
+        }
+    }
+
+    // Drain: stop accepting, let in-flight requests finish, then close WebSockets and the log.
+    state.draining.store(true, Ordering::Relaxed);
+    drop(listener);
+    let grace = cfg.drain_grace;
+    let deadline = tokio::time::Instant::now() + grace;
+    if tokio::time::timeout_at(deadline, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over with requests still in flight");
+    }
+    let _ = shutdown_tx.send(true);
+    let ws_deadline = deadline.max(tokio::time::Instant::now() + Duration::from_secs(6));
+    while state.metrics.ws_open() > 0 && tokio::time::Instant::now() < ws_deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if let Some(t) = admin_task {
+        t.abort();
+    }
+    hup_task.abort();
+    if !log.shutdown(Duration::from_secs(10)).await {
+        return Err(anyhow::anyhow!("the access log could not be flushed").into());
+    }
+    let _ = tokio::task::spawn_blocking(move || log_thread.join()).await;
+    Ok(())
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    state: Arc<State>,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let info = Arc::new(ConnInfo::new(peer, tls.is_some()));
+    let svc = service_fn(move |req| {
+        let state = state.clone();
+        let info = info.clone();
+        async move { proxy::handle(req, &info, &state).await }
+    });
+    let result =
+        match tls {
+            Some(acceptor) => {
+                let tls_stream =
+                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), svc);
+                watcher.watch(conn).await
+            }
+            None => {
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
+                watcher.watch(conn).await
+            }
+        };
+    if let Err(e) = result {
+        // Clients hanging up are routine, not errors.
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+async fn serve_admin(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| admin::handle(req, state.clone()));
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}

@@ -1,0 +1,385 @@
+//! WebSocket proxying: the HTTP/1.1 upgrade is forwarded to the upstream; only when the upstream
+//! answers 101 *and* its connection is really handed over does the client get its 101 (else 502,
+//! never a panic). Then both sides are read as WebSocket streams (tokio-tungstenite) and every
+//! whole data message — text or binary, fragmented or not — is relayed and logged as one MESSAGE
+//! line with its payload size. Control frames are answered per hop and never counted. API
+//! Gateway's limits apply: a message over the limit closes with 1009, idle and maximum duration
+//! close with 1001; close codes from either side pass through.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use gwcost_log::{Direction, EventType};
+use http::header::{self, HeaderValue};
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::time::{Instant, sleep, sleep_until};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+
+use crate::access_log::{ConnectInfo, LogEvent, WsEvent};
+use crate::body::{CountingBody, MeteredBody, PendingLog, ProxyBody, RequestBodyStats};
+use crate::proxy::{
+    BAD_GATEWAY, ConnInfo, RouteEntry, State, TIMEOUT, add_forwarded, gateway_response, now_ms,
+    remove_hop_by_hop, upstream_uri,
+};
+
+static SEC_WEBSOCKET_EXTENSIONS: header::HeaderName =
+    header::HeaderName::from_static("sec-websocket-extensions");
+
+/// How long a close handshake may take before the sockets are simply dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Forwards an upgrade request; answers 101 and starts the relay, or answers an error.
+pub async fn proxy_upgrade(
+    mut req: Request<Incoming>,
+    conn: &ConnInfo,
+    state: &Arc<State>,
+    entry: &RouteEntry,
+    pending: PendingLog,
+) -> Response<MeteredBody> {
+    let client_upgrade = hyper::upgrade::on(&mut req);
+    let (mut parts, body) = req.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("websocket"));
+    remove_hop_by_hop(&mut parts.headers);
+    // Extensions (permessage-deflate) would change frame payloads: none are negotiated, so the
+    // sizes logged are the message sizes.
+    parts.headers.remove(&SEC_WEBSOCKET_EXTENSIONS);
+    parts.headers.remove(header::HOST);
+    parts
+        .headers
+        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    parts.headers.insert(header::UPGRADE, upgrade);
+    add_forwarded(&mut parts.headers, conn);
+    parts.uri = match upstream_uri(&entry.upstream, parts.uri.path_and_query()) {
+        Ok(u) => u,
+        Err(_) => {
+            return gateway_response(
+                state,
+                pending,
+                StatusCode::BAD_GATEWAY,
+                BAD_GATEWAY,
+                Some("INTEGRATION_FAILURE"),
+            );
+        }
+    };
+    let body = CountingBody::new(
+        body,
+        Arc::new(RequestBodyStats::default()),
+        state.limits.max_body_bytes,
+    );
+    let upstream_req = Request::from_parts(parts, body);
+    let deadline = Instant::now() + state.limits.integration_timeout;
+    let mut pending = pending;
+    let resp = match tokio::time::timeout_at(deadline, state.client.request(upstream_req)).await {
+        Err(_) => {
+            return gateway_response(
+                state,
+                pending,
+                StatusCode::GATEWAY_TIMEOUT,
+                TIMEOUT,
+                Some("INTEGRATION_TIMEOUT"),
+            );
+        }
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "WebSocket upstream unreachable");
+            return gateway_response(
+                state,
+                pending,
+                StatusCode::BAD_GATEWAY,
+                BAD_GATEWAY,
+                Some("INTEGRATION_FAILURE"),
+            );
+        }
+        Ok(Ok(r)) => r,
+    };
+    pending.event.integration_status = Some(resp.status().as_u16());
+    if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
+        tracing::debug!(status = %resp.status(), "upstream refused the WebSocket upgrade");
+        return gateway_response(
+            state,
+            pending,
+            StatusCode::BAD_GATEWAY,
+            BAD_GATEWAY,
+            Some("INTEGRATION_FAILURE"),
+        );
+    }
+    let mut resp = resp;
+    let upstream_io = match tokio::time::timeout_at(deadline, hyper::upgrade::on(&mut resp)).await {
+        Ok(Ok(io)) => io,
+        _ => {
+            return gateway_response(
+                state,
+                pending,
+                StatusCode::BAD_GATEWAY,
+                BAD_GATEWAY,
+                Some("INTEGRATION_FAILURE"),
+            );
+        }
+    };
+    let (mut parts, _) = resp.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("websocket"));
+    remove_hop_by_hop(&mut parts.headers);
+    parts
+        .headers
+        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    parts.headers.insert(header::UPGRADE, upgrade);
+
+    let id = state.next_connection.fetch_add(1, Ordering::Relaxed);
+    let connected_at = now_ms();
+    let e = pending.event;
+    state.log.submit(LogEvent::Ws(WsEvent {
+        kind: EventType::Connect,
+        time_ms: connected_at,
+        connection_id: id,
+        connected_at,
+        direction: None,
+        message_length: None,
+        status: Some(101),
+        disconnect_status_code: None,
+        connect: Some(Box::new(ConnectInfo {
+            method: e.method,
+            uri: e.uri,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            error_type: None,
+        })),
+    }));
+    state.metrics.ws_opened();
+    let relay_state = state.clone();
+    tokio::spawn(async move {
+        let st = relay_state;
+        let code = match tokio::time::timeout(Duration::from_secs(10), client_upgrade).await {
+            Ok(Ok(client_io)) => {
+                let conn = Relay {
+                    state: &st,
+                    id,
+                    connected_at,
+                };
+                conn.run(client_io, upstream_io).await
+            }
+            _ => {
+                tracing::debug!("client upgrade never completed");
+                CloseCode::Abnormal
+            }
+        };
+        let ended = now_ms();
+        st.metrics.ws_closed(connected_at, ended);
+        st.log.submit(LogEvent::Ws(WsEvent {
+            kind: EventType::Disconnect,
+            time_ms: ended,
+            connection_id: id,
+            connected_at,
+            direction: None,
+            message_length: None,
+            status: Some(200),
+            disconnect_status_code: Some(u16::from(code)),
+            connect: None,
+        }));
+    });
+    Response::from_parts(
+        parts,
+        MeteredBody::unlogged(ProxyBody::empty(), state.clone()),
+    )
+}
+
+struct Relay<'a> {
+    state: &'a Arc<State>,
+    id: u64,
+    connected_at: i64,
+}
+
+type Ws = WebSocketStream<TokioIo<Upgraded>>;
+
+/// One side of the relay.
+struct Side {
+    ws: Ws,
+    /// Still yielding frames (false after its stream ended).
+    open: bool,
+    /// We sent it a Close frame.
+    close_sent: bool,
+}
+
+impl Side {
+    async fn close(&mut self, frame: Option<CloseFrame>) {
+        if !self.close_sent && self.open {
+            self.close_sent = true;
+            let _ = self.ws.send(Message::Close(frame)).await;
+        }
+    }
+}
+
+impl Relay<'_> {
+    fn log_message(&self, direction: Direction, len: u64) {
+        let t = now_ms();
+        self.state
+            .metrics
+            .ws_message(t, direction == Direction::In, len);
+        self.state.log.submit(LogEvent::Ws(WsEvent {
+            kind: EventType::Message,
+            time_ms: t,
+            connection_id: self.id,
+            connected_at: self.connected_at,
+            direction: Some(direction),
+            message_length: Some(len),
+            status: None,
+            disconnect_status_code: None,
+            connect: None,
+        }));
+    }
+
+    /// Relays until both sides are closed; returns the close code of the connection.
+    async fn run(&self, client_io: Upgraded, upstream_io: Upgraded) -> CloseCode {
+        let limits = &self.state.limits;
+        let limit = usize::try_from(limits.ws_max_message_bytes).unwrap_or(usize::MAX);
+        // tungstenite's own cap is far above the limit, so an oversized message is read whole
+        // and answered with a clean 1009 close instead of a reset mid-frame.
+        let hard_cap = limit.saturating_mul(8).max(1 << 20);
+        let cfg = WebSocketConfig::default()
+            .max_message_size(Some(hard_cap))
+            .max_frame_size(Some(hard_cap));
+        let mut client = Side {
+            ws: WebSocketStream::from_raw_socket(TokioIo::new(client_io), Role::Server, Some(cfg))
+                .await,
+            open: true,
+            close_sent: false,
+        };
+        let mut upstream = Side {
+            ws: WebSocketStream::from_raw_socket(
+                TokioIo::new(upstream_io),
+                Role::Client,
+                Some(cfg),
+            )
+            .await,
+            open: true,
+            close_sent: false,
+        };
+        let mut code: Option<CloseCode> = None;
+        let mut max = pin!(sleep_until(Instant::now() + limits.ws_max_connection));
+        let mut idle = pin!(sleep(limits.ws_idle_timeout));
+        let mut closing = pin!(sleep(Duration::from_secs(u64::from(u32::MAX))));
+        let mut is_closing = false;
+        let mut shutdown = self.state.shutdown.clone();
+        let mut shutdown_seen = *shutdown.borrow();
+
+        macro_rules! close_both {
+            ($c:expr, $reason:expr) => {{
+                let c: CloseCode = $c;
+                code.get_or_insert(c);
+                let frame = CloseFrame {
+                    code: c,
+                    reason: $reason.into(),
+                };
+                client.close(Some(frame.clone())).await;
+                upstream.close(Some(frame)).await;
+                if !is_closing {
+                    is_closing = true;
+                    closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
+                }
+            }};
+        }
+
+        if shutdown_seen {
+            close_both!(CloseCode::Away, "going away");
+        }
+        while client.open || upstream.open {
+            tokio::select! {
+                m = client.ws.next(), if client.open => match m {
+                    Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
+                        let len = msg.len();
+                        if len > limit {
+                            close_both!(CloseCode::Size, "Message too big");
+                            continue;
+                        }
+                        self.log_message(Direction::In, len as u64);
+                        idle.as_mut().reset(Instant::now() + limits.ws_idle_timeout);
+                        if !upstream.close_sent && upstream.ws.send(msg).await.is_err() {
+                            close_both!(CloseCode::Error, "upstream gone");
+                        }
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        code.get_or_insert(frame.as_ref().map_or(CloseCode::Status, |f| f.code));
+                        // tungstenite answers the client's close; pass it on to the upstream.
+                        upstream.close(frame).await;
+                        if !is_closing {
+                            is_closing = true;
+                            closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
+                        }
+                    }
+                    Some(Ok(_)) => {} // ping, pong: answered per hop, not messages
+                    Some(Err(e)) => {
+                        client.open = false;
+                        if matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)) {
+                            code.get_or_insert(CloseCode::Size);
+                            upstream.close(Some(CloseFrame { code: CloseCode::Size, reason: "Message too big".into() })).await;
+                        } else {
+                            code.get_or_insert(CloseCode::Abnormal);
+                            upstream.close(Some(CloseFrame { code: CloseCode::Away, reason: "client gone".into() })).await;
+                        }
+                        if !is_closing { is_closing = true; closing.as_mut().reset(Instant::now() + CLOSE_GRACE); }
+                    }
+                    None => {
+                        client.open = false;
+                        code.get_or_insert(CloseCode::Abnormal);
+                        upstream.close(Some(CloseFrame { code: CloseCode::Away, reason: "client gone".into() })).await;
+                        if !is_closing { is_closing = true; closing.as_mut().reset(Instant::now() + CLOSE_GRACE); }
+                    }
+                },
+                m = upstream.ws.next(), if upstream.open => match m {
+                    Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
+                        let len = msg.len();
+                        if len > limit {
+                            close_both!(CloseCode::Size, "Message too big");
+                            continue;
+                        }
+                        self.log_message(Direction::Out, len as u64);
+                        idle.as_mut().reset(Instant::now() + limits.ws_idle_timeout);
+                        if !client.close_sent && client.ws.send(msg).await.is_err() {
+                            close_both!(CloseCode::Away, "client gone");
+                        }
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        code.get_or_insert(frame.as_ref().map_or(CloseCode::Status, |f| f.code));
+                        client.close(frame).await;
+                        if !is_closing {
+                            is_closing = true;
+                            closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => {
+                        upstream.open = false;
+                        code.get_or_insert(CloseCode::Abnormal);
+                        client.close(Some(CloseFrame { code: CloseCode::Error, reason: "upstream gone".into() })).await;
+                        if !is_closing { is_closing = true; closing.as_mut().reset(Instant::now() + CLOSE_GRACE); }
+                    }
+                },
+                () = &mut idle, if !is_closing => close_both!(CloseCode::Away, "idle timeout"),
+                () = &mut max, if !is_closing => close_both!(CloseCode::Away, "connection duration limit"),
+                r = shutdown.changed(), if !shutdown_seen => {
+                    shutdown_seen = true;
+                    if r.is_err() || *shutdown.borrow() {
+                        close_both!(CloseCode::Away, "going away");
+                    }
+                }
+                () = &mut closing, if is_closing => break,
+            }
+        }
+        code.unwrap_or(CloseCode::Abnormal)
+    }
+}
