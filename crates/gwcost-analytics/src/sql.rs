@@ -508,9 +508,15 @@ mod tests {
         // HTTP: $1.00/M to 300 M, then $0.90/M; REST's four tiers; all at one scale (8).
         assert!(sql.contains("LEAST(http_units, 300000000) - 0"), "{sql}");
         assert!(sql.contains("'0.00000090' AS DECIMAL(9, 8)"), "{sql}");
-        assert!(sql.contains("GREATEST(0, rest_units - 20000000000)"), "{sql}");
+        assert!(
+            sql.contains("GREATEST(0, rest_units - 20000000000)"),
+            "{sql}"
+        );
         assert!(sql.contains("'0.00000151' AS DECIMAL(9, 8)"), "{sql}");
-        assert!(!sql.contains("LEAST(http_units, 1000000)"), "free tier is off");
+        assert!(
+            !sql.contains("LEAST(http_units, 1000000)"),
+            "free tier is off"
+        );
         let free = monthly_metering_sql(Dialect::Trino, "t", &book(), true, MeteringBasis::Sum);
         assert!(free.contains("GREATEST(LEAST(http_units, 1000000), 300000000)"));
         assert!(free.contains("LEAST(ws_connection_minutes, 750000)"));
