@@ -39,6 +39,9 @@ struct Conn {
     disconnect_time: Option<i64>,
     stage: String,
     status: Option<u16>,
+    /// False while the only thing seen is a refused CONNECT (a 4xx/5xx or a gateway rejection):
+    /// such an attempt never becomes a connection and bills no minutes.
+    accepted: bool,
 }
 
 impl Conn {
@@ -60,6 +63,7 @@ impl Conn {
         if self.status.is_none() {
             self.status = o.status;
         }
+        self.accepted |= o.accepted;
     }
 }
 
@@ -245,6 +249,9 @@ impl<'a> Tally<'a> {
             } else {
                 None
             },
+            accepted: !(ev.kind == EventType::Connect
+                && (ev.status.is_some_and(|s| s >= 400)
+                    || !self.book.is_billable(ev.error_response_type.as_deref()))),
         };
         match self.conns.get_mut(id) {
             Some(c) => c.merge(seen),
@@ -334,6 +341,9 @@ impl<'a> Tally<'a> {
         let mut unclosed = 0;
         let conns = std::mem::take(&mut self.conns);
         for (_, c) in conns {
+            if !c.accepted {
+                continue;
+            }
             let start = c.connected_at.or(c.connect_time).unwrap_or(c.first_seen);
             let end = match c.disconnect_time {
                 Some(t) => t,

@@ -1,1 +1,293 @@
-fn main() {}
+//! `gwcost`: the command-line front end. Thin by design: it parses arguments (`args.rs`), loads
+//! the price book, calls `gwcost-analytics` / `gwcost-report` / `gwcost-corpus`, and writes what
+//! they return. Usage and input errors print one line and exit with status 2.
+
+mod args;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use gwcost_analytics::{AnalyzeOptions, Breakdowns, Engine, Input};
+use gwcost_pricing::{MeteringBasis, PriceBook};
+use gwcost_report::{AnalyzeReport, Quote, ReportOptions};
+
+use crate::args::{
+    AnalyzeArgs, BasisArg, ByArg, Cli, Command, EngineArg, GenerateArgs, OutputFormat, PricesArgs,
+    PricesFormat, QuoteApi, QuoteArgs,
+};
+
+/// How many malformed lines are listed on stderr before only the count is given.
+const MALFORMED_SHOWN: usize = 10;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`gwcost analyze … | head`) is not an error worth reporting.
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("gwcost: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Analyze(a) => analyze(&a),
+        Command::Prices(p) => prices(&p),
+        Command::Quote(q) => quote(&q),
+        Command::Generate(g) => generate(&g),
+    }
+}
+
+fn load_book(path: Option<&Path>) -> Result<PriceBook> {
+    match path {
+        None => Ok(PriceBook::aws_us_east_1()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading price book {}", p.display()))?;
+            PriceBook::from_toml_str(&text).with_context(|| format!("price book {}", p.display()))
+        }
+    }
+}
+
+fn basis(b: BasisArg) -> MeteringBasis {
+    match b {
+        BasisArg::Sum => MeteringBasis::Sum,
+        BasisArg::Max => MeteringBasis::Max,
+        BasisArg::Request => MeteringBasis::Request,
+        BasisArg::Response => MeteringBasis::Response,
+    }
+}
+
+/// Writes `text` to `-o FILE` or stdout.
+fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn analyze(a: &AnalyzeArgs) -> Result<()> {
+    let book = load_book(a.pricing.price_book.as_deref())?;
+    let since_ms = a
+        .since
+        .as_deref()
+        .map(gwcost_analytics::parse_date)
+        .transpose()
+        .context("--since")?;
+    let until_ms = a
+        .until
+        .as_deref()
+        .map(|d| gwcost_analytics::parse_date(d).map(|ms| ms + 86_400_000))
+        .transpose()
+        .context("--until")?;
+    if let (Some(s), Some(u)) = (since_ms, until_ms)
+        && u <= s
+    {
+        bail!("--until is before --since");
+    }
+    let opts = AnalyzeOptions {
+        metering_basis: a.metering_basis.map(basis),
+        since_ms,
+        until_ms,
+        breakdowns: Breakdowns {
+            route: a.by.contains(&ByArg::Route),
+            stage: a.by.contains(&ByArg::Stage),
+            status: a.by.contains(&ByArg::Status),
+        },
+        dedupe: a.dedupe,
+        engine: match a.engine {
+            EngineArg::Fast => Engine::Fast,
+            EngineArg::Polars => Engine::Polars,
+        },
+        threads: a.threads,
+    };
+    let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
+    let analysis = gwcost_analytics::analyze(&inputs, &opts, &book)?;
+
+    let malformed = analysis.inputs.malformed_lines;
+    if malformed > 0 && (!a.quiet || a.strict) {
+        for m in analysis.malformed.iter().take(MALFORMED_SHOWN) {
+            eprintln!("{m}");
+        }
+        let shown = analysis.malformed.len().min(MALFORMED_SHOWN) as u64;
+        if malformed > shown {
+            eprintln!(
+                "… and {} more",
+                plural(malformed - shown, "malformed line", "malformed lines")
+            );
+        }
+    }
+    if a.strict && malformed > 0 {
+        bail!(
+            "{} (--strict)",
+            plural(malformed, "malformed line", "malformed lines")
+        );
+    }
+    if !a.quiet {
+        if malformed > 0 {
+            eprintln!(
+                "gwcost: skipped {} of {}",
+                plural(malformed, "malformed line", "malformed lines"),
+                plural(analysis.inputs.lines, "line", "lines")
+            );
+        }
+        if analysis.inputs.duplicates_dropped > 0 {
+            eprintln!(
+                "gwcost: dropped {} (repeated requestId)",
+                plural(
+                    analysis.inputs.duplicates_dropped,
+                    "duplicate event",
+                    "duplicate events"
+                )
+            );
+        }
+    }
+
+    let report = AnalyzeReport::new(
+        &analysis,
+        &book,
+        ReportOptions {
+            free_tier: a.pricing.free_tier,
+        },
+    );
+    let text = match a.format {
+        OutputFormat::Table => gwcost_report::render_table(&report),
+        OutputFormat::Json => gwcost_report::render_json(&report)?,
+        OutputFormat::Csv => gwcost_report::render_csv(&report),
+        OutputFormat::Markdown => gwcost_report::render_markdown(&report),
+    };
+    emit(a.output.as_deref(), &text)
+}
+
+fn prices(p: &PricesArgs) -> Result<()> {
+    let book = load_book(p.price_book.as_deref())?;
+    let text = match p.format {
+        PricesFormat::Table => gwcost_report::render_prices_table(&book),
+        PricesFormat::Toml => book.to_toml_string(),
+        PricesFormat::Json => {
+            // The TOML layout (per-million and per-GB prices as written), as JSON.
+            let value: toml::Value = toml::from_str(&book.to_toml_string())
+                .context("re-reading the price book's TOML")?;
+            let mut s = serde_json::to_string_pretty(&value)?;
+            s.push('\n');
+            s
+        }
+    };
+    emit(None, &text)
+}
+
+fn render_quote(q: &Quote, format: OutputFormat) -> Result<String> {
+    Ok(match format {
+        OutputFormat::Table => q.render_table(),
+        OutputFormat::Json => q.render_json()?,
+        OutputFormat::Csv => q.render_csv(),
+        OutputFormat::Markdown => q.render_markdown(),
+    })
+}
+
+fn quote(q: &QuoteArgs) -> Result<()> {
+    let (quote, format) = match &q.api {
+        QuoteApi::Http(h) => {
+            let book = load_book(h.common.pricing.price_book.as_deref())?;
+            let quote = gwcost_report::quote_http(
+                &book,
+                h.common.pricing.free_tier,
+                h.metering_basis.map(basis),
+                h.requests,
+                h.request_bytes,
+                h.response_bytes,
+            )?;
+            (quote, h.common.format)
+        }
+        QuoteApi::Rest(r) => {
+            let book = load_book(r.common.pricing.price_book.as_deref())?;
+            let quote = gwcost_report::quote_rest(
+                &book,
+                r.common.pricing.free_tier,
+                r.requests,
+                r.response_bytes,
+                r.cache.map(|gb| (gb, r.hours)),
+            )?;
+            (quote, r.common.format)
+        }
+        QuoteApi::Websocket(w) => {
+            let book = load_book(w.common.pricing.price_book.as_deref())?;
+            let quote = gwcost_report::quote_websocket(
+                &book,
+                w.common.pricing.free_tier,
+                w.messages,
+                w.message_bytes,
+                w.connection_minutes,
+            )?;
+            (quote, w.common.format)
+        }
+    };
+    emit(None, &render_quote(&quote, format)?)
+}
+
+fn generate(g: &GenerateArgs) -> Result<()> {
+    let start_ms = gwcost_analytics::parse_date(&g.start).context("--start")?;
+    let spec = gwcost_corpus::CorpusSpec {
+        events: g.events,
+        seed: g.seed,
+        start_ms,
+        months: g.months,
+        ws_fraction_percent: g.ws_percent,
+        malformed_per_million: g.malformed_per_million,
+        ..gwcost_corpus::CorpusSpec::default()
+    };
+    let shown = g.output.display().to_string();
+    let stats = if shown == "-" {
+        let mut out = io::stdout().lock();
+        let stats = gwcost_corpus::generate(&spec, &mut out)?;
+        out.flush()?;
+        stats
+    } else {
+        let file = File::create(&g.output).with_context(|| format!("creating {shown}"))?;
+        let gz = g
+            .output
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        if gz {
+            let mut enc =
+                flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
+            let stats = gwcost_corpus::generate(&spec, &mut enc)
+                .with_context(|| format!("writing {shown}"))?;
+            enc.finish()
+                .and_then(|mut w| w.flush())
+                .with_context(|| format!("writing {shown}"))?;
+            stats
+        } else {
+            let mut w = BufWriter::new(file);
+            let stats = gwcost_corpus::generate(&spec, &mut w)
+                .with_context(|| format!("writing {shown}"))?;
+            w.flush().with_context(|| format!("writing {shown}"))?;
+            stats
+        }
+    };
+    eprintln!(
+        "gwcost: wrote {} events ({} lines, {} malformed, {} bytes) to {shown}",
+        stats.events, stats.lines, stats.malformed_lines, stats.bytes
+    );
+    Ok(())
+}
