@@ -17,6 +17,7 @@ mod event;
 mod input;
 mod jsonl;
 mod polars_io;
+pub mod sql;
 mod tally;
 
 pub use analysis::{
