@@ -122,6 +122,64 @@ impl std::str::FromStr for Dialect {
     }
 }
 
+/// The schema-v1 columns the query reads. A table must have all of them (a column that is
+/// always empty may be NULL); any others are ignored.
+pub const LOG_COLUMNS: [&str; 11] = [
+    "requestId",
+    "requestTimeEpoch",
+    "eventType",
+    "status",
+    "requestLength",
+    "responseLength",
+    "dataProcessed",
+    "errorResponseType",
+    "connectionId",
+    "messageLength",
+    "connectedAt",
+];
+
+/// A DuckDB table expression over JSON-lines files (`glob` such as `logs/**/*.jsonl*`; `.gz`
+/// is read as gzip) that gives [`monthly_metering_sql`] every column it reads, as VARCHAR.
+///
+/// Explicit columns because auto-detection leaves out a field no sampled line had (a sidecar
+/// log never has `dataProcessed`) and the query would not bind; VARCHAR because API Gateway
+/// writes numbers as strings and `-` for empty, which the query's `TRY_CAST`s read.
+pub fn duckdb_json_source(glob: &str) -> String {
+    let cols: Vec<String> = LOG_COLUMNS
+        .iter()
+        .map(|c| format!("{c}: 'VARCHAR'"))
+        .collect();
+    format!(
+        "read_json({}, format = 'newline_delimited', union_by_name = true, columns = {{{}}})",
+        sql_string(glob),
+        cols.join(", ")
+    )
+}
+
+/// Athena DDL for a table of schema-v1 JSON-lines logs under `s3_location`
+/// (`s3://bucket/prefix/`), ready for [`monthly_metering_sql`] with [`Dialect::Athena`].
+///
+/// Every column is `string`: API Gateway writes numbers as strings and `-` for empty, which a
+/// `bigint` column would reject; the query `TRY_CAST`s them. The OpenX JSON SerDe matches
+/// field names case-insensitively (Athena lower-cases column names) and skips malformed lines
+/// instead of failing the query. `stage` and `routeKey` are there for breakdowns.
+pub fn athena_json_table_ddl(table: &str, s3_location: &str) -> String {
+    let mut cols: Vec<String> = LOG_COLUMNS
+        .iter()
+        .map(|c| format!("  {c} string"))
+        .collect();
+    cols.push("  stage string".to_owned());
+    cols.push("  routeKey string".to_owned());
+    format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS {table} (\n{}\n)\n\
+         ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n\
+         WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')\n\
+         LOCATION {}\n",
+        cols.join(",\n"),
+        sql_string(s3_location)
+    )
+}
+
 /// Largest number of decimal places a per-unit price keeps in SQL. Per-million prices have at
 /// most 6 + their own places (0.25/M = 0.00000025); 12 leaves room for odd price books while
 /// keeping `DECIMAL(19,0) × DECIMAL(p,12)` within Spark's 38 digits.
@@ -537,6 +595,20 @@ mod tests {
         assert!(sql.contains("NOT (FALSE)"));
         assert!(sql.contains("(response_bytes + 10485759) div 10485760"));
         assert!(sql.contains("WHEN kind IN ('CONNECT', 'DISCONNECT') THEN 1"));
+    }
+
+    #[test]
+    fn sources_declare_every_column_the_query_reads() {
+        let sql = monthly_metering_sql(Dialect::DuckDb, "t", &book(), false, MeteringBasis::Sum);
+        let src = duckdb_json_source("logs/it's/*.jsonl");
+        let ddl = athena_json_table_ddl("gw.access", "s3://b/logs/");
+        for c in LOG_COLUMNS {
+            assert!(sql.contains(c), "query does not read {c}");
+            assert!(src.contains(&format!("{c}: 'VARCHAR'")), "{src}");
+            assert!(ddl.contains(&format!("  {c} string")), "{ddl}");
+        }
+        assert!(src.starts_with("read_json('logs/it''s/*.jsonl'"), "{src}");
+        assert!(ddl.contains("LOCATION 's3://b/logs/'"), "{ddl}");
     }
 
     #[test]

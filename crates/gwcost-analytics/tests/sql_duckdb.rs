@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::str::FromStr;
 
-use gwcost_analytics::sql::{Dialect, monthly_metering_sql};
+use gwcost_analytics::sql::{Dialect, duckdb_json_source, monthly_metering_sql};
 use gwcost_pricing::{Decimal, MeteringBasis, PriceBook, Tier};
 use serde_json::Value;
 
@@ -94,34 +94,15 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-/// Writes `lines` to a fresh file and returns a DuckDB `read_json` over it with every column
-/// read as VARCHAR, the way API Gateway's string-valued logs have to be declared.
+/// Writes `lines` to a fresh file and returns the DuckDB source `gwcost sql` documents for it
+/// (`read_json` with every column the query reads, as VARCHAR).
 fn json_table(name: &str, lines: &[String]) -> (PathBuf, String) {
     let path = std::env::temp_dir().join(format!(
         "gwcost-sql-duckdb-{}-{name}.jsonl",
         std::process::id()
     ));
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let cols = [
-        "requestId",
-        "requestTimeEpoch",
-        "requestTime",
-        "eventType",
-        "status",
-        "requestLength",
-        "responseLength",
-        "dataProcessed",
-        "errorResponseType",
-        "connectionId",
-        "messageLength",
-        "connectedAt",
-    ]
-    .map(|c| format!("{c}: 'VARCHAR'"))
-    .join(", ");
-    let table = format!(
-        "read_json('{}', format = 'newline_delimited', columns = {{{cols}}})",
-        path.display()
-    );
+    let table = duckdb_json_source(&path.display().to_string());
     (path, table)
 }
 

@@ -110,7 +110,8 @@ pub struct MonthStats {
     pub billable_requests: u64,
     /// HTTP API units of the billable requests.
     pub http_units: u64,
-    /// Accepted CONNECT events (status 101).
+    /// WebSocket connections that ended this month (AWS bills a connection's minutes in the
+    /// month it ends; refused CONNECTs are not connections).
     pub connections: u64,
     /// MESSAGE events.
     pub messages: u64,
@@ -768,9 +769,7 @@ impl<'a, W: Write> Generator<'a, W> {
             }
             EventType::Connect => {
                 s.connects += 1;
-                if rec.status == Some(101) {
-                    m.connections += 1;
-                } else {
+                if rec.status != Some(101) {
                     s.refused_connects += 1;
                 }
             }
@@ -785,6 +784,7 @@ impl<'a, W: Write> Generator<'a, W> {
             }
             EventType::Disconnect => {
                 s.disconnects += 1;
+                m.connections += 1;
                 let lived = u64::try_from(t - rec.connected_at.unwrap_or(t)).unwrap_or(0);
                 m.connection_minutes += lived.div_ceil(60_000).max(1);
             }
@@ -1037,8 +1037,9 @@ mod tests {
                 EventType::Disconnect => {
                     let ms = t - r.connected_at.unwrap();
                     e[4] += std::cmp::max(1, (ms + 59_999) / 60_000) as u64;
+                    e[5] += 1;
                 }
-                EventType::Connect => e[5] += u64::from(r.status == Some(101)),
+                EventType::Connect => {}
             }
         }
         assert!(s.with_data_processed > 4_000);
