@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""gwcost analyze vs DuckDB on the same generated access log, in the same run.
+
+Builds the deterministic corpus with `gwcost generate` (5,000,000 events by default), warms the
+page cache, then runs `gwcost analyze --format json --quiet FILE` and one DuckDB query doing the
+same monthly metering (HTTP units, REST units, messages, message units, connection minutes per
+UTC month) on that file, best of N runs each. It checks that both give the same monthly numbers
+and prints wall time, peak RSS and the ratio gwcost/DuckDB. With --parquet it also converts the
+corpus with `gwcost convert` and times both engines on the Parquet copy.
+
+Needs: python3 >= 3.9 with the `duckdb` package (python3 -m pip install duckdb) and a built
+gwcost (cargo build --release -p gwcost-cli). Standard library otherwise.
+
+Usage:
+    python3 benches/analyze_vs_duckdb.py                      # 5 M events, best of 3
+    python3 benches/analyze_vs_duckdb.py --events 40M --runs 1  # ~16 GB, for memory
+    python3 benches/analyze_vs_duckdb.py --parquet
+    python3 benches/analyze_vs_duckdb.py --duckdb-only --corpus FILE   # just the DuckDB half
+
+Exit status: 0 when both engines agree, 1 when their numbers differ, 2 on a usage or setup
+error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The gateway rejections AWS does not bill (the default price book's unbilled_error_types).
+UNBILLED = (
+    "UNAUTHORIZED",
+    "ACCESS_DENIED",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "INVALID_API_KEY",
+    "EXPIRED_TOKEN",
+    "INVALID_SIGNATURE",
+    "THROTTLED",
+    "QUOTA_EXCEEDED",
+)
+
+# The fields the bill needs, with explicit types: what a DuckDB user who knows the schema
+# writes (auto-detection over a multi-GB file costs DuckDB a sampling pass and more memory).
+COLUMNS = {
+    "requestTimeEpoch": "BIGINT",
+    "eventType": "VARCHAR",
+    "requestLength": "BIGINT",
+    "responseLength": "BIGINT",
+    "dataProcessed": "BIGINT",
+    "errorResponseType": "VARCHAR",
+    "messageLength": "BIGINT",
+    "connectedAt": "BIGINT",
+}
+
+METRICS = ("http_units", "rest_units", "messages", "message_units", "connection_minutes")
+
+
+def metering_sql(source: str) -> str:
+    """The monthly metering as a DuckDB user would write it by hand.
+
+    HTTP units: max(1, ceil(bytes / 512 KiB)) of dataProcessed, else request + response body,
+    for requests the gateway did not reject; REST units: one per such request; message units:
+    max(1, ceil(bytes / 32 KiB)), unknown size 1; connection minutes: per DISCONNECT,
+    ceil((requestTimeEpoch - connectedAt) / 60 s), at least 1, in the month it ends.
+    """
+    unbilled = ", ".join(f"'{t}'" for t in UNBILLED)
+    return f"""
+WITH ev AS (
+  SELECT *,
+    coalesce(eventType, 'REQUEST') AS kind,
+    coalesce(errorResponseType, '') NOT IN ({unbilled}) AS billable
+  FROM {source}
+)
+SELECT
+  strftime(epoch_ms(requestTimeEpoch), '%Y-%m') AS month,
+  sum(CASE WHEN kind = 'REQUEST' AND billable THEN greatest(1,
+        (coalesce(dataProcessed, coalesce(requestLength, 0) + coalesce(responseLength, 0))
+         + 524287) // 524288) ELSE 0 END) AS http_units,
+  count(*) FILTER (WHERE kind = 'REQUEST' AND billable) AS rest_units,
+  count(*) FILTER (WHERE kind = 'MESSAGE') AS messages,
+  sum(CASE WHEN kind = 'MESSAGE' THEN greatest(1, (coalesce(messageLength, 0) + 32767) // 32768)
+      ELSE 0 END) AS message_units,
+  sum(CASE WHEN kind = 'DISCONNECT' THEN greatest(1,
+        (requestTimeEpoch - coalesce(connectedAt, requestTimeEpoch) + 59999) // 60000)
+      ELSE 0 END) AS connection_minutes
+FROM ev
+WHERE requestTimeEpoch IS NOT NULL
+GROUP BY 1
+ORDER BY 1
+"""
+
+
+def json_source(path: Path) -> str:
+    cols = ", ".join(f"{k}: '{v}'" for k, v in COLUMNS.items())
+    return f"read_json('{path}', format = 'newline_delimited', columns = {{{cols}}})"
+
+
+def parquet_source(directory: Path) -> str:
+    return f"read_parquet('{directory}/**/*.parquet', union_by_name = true)"
+
+
+# Runs in a child process so its peak RSS is DuckDB's alone. Prints one JSON object: the
+# query's own wall time (without interpreter start and import) and the rows.
+DUCKDB_CHILD = r"""
+import json, sys, time
+import duckdb
+sql = sys.stdin.read()
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # it would print to stdout
+t0 = time.perf_counter()
+rows = con.execute(sql).fetchall()
+elapsed = time.perf_counter() - t0
+print(json.dumps({"query_s": elapsed, "version": duckdb.__version__,
+                  "rows": [[str(v) for v in r] for r in rows]}))
+"""
+
+
+def run_measured(cmd: list[str], stdin: bytes | None = None) -> tuple[float, int, bytes, bytes, int]:
+    """Runs cmd; returns (wall seconds, peak RSS bytes, stdout, stderr, exit status).
+
+    Peak RSS comes from wait4's rusage of this one child (ru_maxrss, KiB on Linux), so other
+    processes on the machine do not count.
+    """
+    out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"gwcost-bench-{os.getpid()}.out"
+    err_path = out_path.with_suffix(".err")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                                stdout=out, stderr=err)
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout, stderr = out_path.read_bytes(), err_path.read_bytes()
+    out_path.unlink(missing_ok=True)
+    err_path.unlink(missing_ok=True)
+    rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return wall, rss, stdout, stderr, proc.returncode
+
+
+def fail(msg: str, code: int = 2) -> None:
+    print(f"analyze_vs_duckdb: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+def parse_count(s: str) -> int:
+    t = s.strip().replace("_", "").replace(",", "")
+    mult = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(t[-1:].upper(), 1)
+    if mult != 1:
+        t = t[:-1]
+    try:
+        value = float(t) * mult if "." in t else int(t) * mult
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a count (e.g. 5000000, 5M)")
+    if value != int(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a positive whole count")
+    return int(value)
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+class Result:
+    def __init__(self, name: str):
+        self.name = name
+        self.walls: list[float] = []
+        self.rss: list[int] = []
+        self.query: list[float] = []
+        self.months: dict[str, dict[str, int]] = {}
+
+    @property
+    def best(self) -> float:
+        return min(self.walls)
+
+    @property
+    def peak(self) -> int:
+        return max(self.rss)
+
+
+def run_duckdb(source: str, runs: int, label: str) -> Result:
+    res = Result(label)
+    sql = metering_sql(source).encode()
+    for _ in range(runs):
+        wall, rss, out, err, code = run_measured([sys.executable, "-c", DUCKDB_CHILD], stdin=sql)
+        if code != 0:
+            fail(f"DuckDB failed ({code}):\n{err.decode(errors='replace')}")
+        doc = json.loads(out)
+        res.walls.append(wall)
+        res.rss.append(rss)
+        res.query.append(doc["query_s"])
+        res.version = doc["version"]
+        res.months = {
+            row[0]: {m: int(v) for m, v in zip(METRICS, row[1:])} for row in doc["rows"]
+        }
+    return res
+
+
+def gwcost_months(report: dict) -> dict[str, dict[str, int]]:
+    months = {}
+    for m in report.get("months", []):
+        http, rest, ws = m["http_api"], m["rest_api"], m["websocket"]
+        months[m["month"]] = {
+            "http_units": int(http["billed_requests"]),
+            "rest_units": int(rest["billed_requests"]),
+            "messages": int(ws["messages"]),
+            "message_units": int(ws["billed_messages"]),
+            "connection_minutes": int(ws["connection_minutes"]),
+        }
+    return months
+
+
+def run_gwcost(gwcost: Path, target: Path, runs: int, label: str) -> Result:
+    res = Result(label)
+    cmd = [str(gwcost), "analyze", "--format", "json", "--quiet", str(target)]
+    for _ in range(runs):
+        wall, rss, out, err, code = run_measured(cmd)
+        if code != 0:
+            fail(f"{' '.join(cmd)} failed ({code}):\n{err.decode(errors='replace')}")
+        res.walls.append(wall)
+        res.rss.append(rss)
+        res.months = gwcost_months(json.loads(out))
+    return res
+
+
+def warm(path: Path) -> float:
+    """Reads every file under path once (into the page cache); returns the seconds it took."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    t0 = time.perf_counter()
+    for f in files:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    return time.perf_counter() - t0
+
+
+def compare(a: Result, b: Result) -> list[str]:
+    problems = []
+    for month in sorted(set(a.months) | set(b.months)):
+        ma, mb_ = a.months.get(month), b.months.get(month)
+        if ma is None or mb_ is None:
+            problems.append(f"{month}: only in {a.name if ma else b.name}")
+            continue
+        for metric in METRICS:
+            if ma[metric] != mb_[metric]:
+                problems.append(
+                    f"{month} {metric}: {a.name} {ma[metric]:,} vs {b.name} {mb_[metric]:,}"
+                    f" (diff {ma[metric] - mb_[metric]:+,})"
+                )
+    return problems
+
+
+def print_months(res: Result) -> None:
+    print(f"  monthly numbers ({res.name}):")
+    print(f"    {'month':8} " + " ".join(f"{m:>18}" for m in METRICS))
+    for month, vals in sorted(res.months.items()):
+        print(f"    {month:8} " + " ".join(f"{vals[m]:>18,}" for m in METRICS))
+
+
+def print_result(res: Result) -> None:
+    runs = " ".join(f"{w:.2f}" for w in res.walls)
+    extra = ""
+    if res.query:
+        extra = f"  (query alone {min(res.query):.2f} s; DuckDB {getattr(res, 'version', '?')})"
+    print(f"  {res.name:16} best {res.best:7.2f} s   runs [{runs}]   peak RSS {mb(res.peak):>9}{extra}")
+
+
+def generate(gwcost: Path, events: int, corpus: Path) -> None:
+    """Writes the corpus unless a complete one is already there (same event count)."""
+    marker = corpus.with_suffix(corpus.suffix + ".done")
+    if corpus.exists() and marker.exists() and marker.read_text().strip() == str(events):
+        return
+    corpus.parent.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(corpus.parent).free
+    need = events * 420  # ~405 bytes a line, with margin
+    if free < need:
+        fail(f"{corpus.parent} has {mb(free)} free; the corpus needs about {mb(need)}")
+    print(f"generating {events:,} events into {corpus} ...", flush=True)
+    marker.unlink(missing_ok=True)
+    cmd = [str(gwcost), "generate", "--events", str(events), "-o", str(corpus)]
+    if subprocess.run(cmd).returncode != 0:
+        fail(f"{' '.join(cmd)} failed")
+    marker.write_text(f"{events}\n")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 2**20:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=parse_count, default=5_000_000,
+                    help="events in the corpus (default 5,000,000; 5M and 40M work)")
+    ap.add_argument("--gwcost", type=Path, default=REPO / "target" / "release" / "gwcost",
+                    help="the gwcost binary (default target/release/gwcost)")
+    ap.add_argument("--workdir", type=Path, default=REPO / "benches" / "data",
+                    help="where the corpus is written and kept between runs")
+    ap.add_argument("--corpus", type=Path, help="use this JSON-lines file instead of generating")
+    ap.add_argument("--runs", type=int, default=3, help="runs per engine; the best counts")
+    ap.add_argument("--parquet", action="store_true",
+                    help="also convert with `gwcost convert --to parquet` and time both on it")
+    ap.add_argument("--duckdb-only", action="store_true",
+                    help="only the DuckDB half (no gwcost binary needed; needs --corpus)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = ap.parse_args()
+
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        fail("the duckdb Python package is missing: python3 -m pip install duckdb")
+    if args.runs < 1:
+        fail("--runs must be at least 1")
+
+    if args.duckdb_only:
+        if not args.corpus:
+            fail("--duckdb-only needs --corpus FILE (there is no gwcost to generate one)")
+    elif not args.gwcost.is_file():
+        fail(f"no gwcost binary at {args.gwcost}: build it with "
+             "`cargo build --release -p gwcost-cli` or pass --gwcost PATH")
+
+    corpus = args.corpus or args.workdir / f"corpus-{args.events}.jsonl"
+    if args.corpus:
+        if not corpus.is_file():
+            fail(f"{corpus} is not a file")
+    else:
+        generate(args.gwcost, args.events, corpus)
+
+    size = corpus.stat().st_size
+    warm(corpus)
+    floor = warm(corpus)
+    print(f"machine: {machine()}")
+    print(f"corpus:  {corpus} ({size / 1e9:.2f} GB); reading it from page cache: {floor:.2f} s")
+
+    figures: dict = {"machine": machine(), "corpus": str(corpus), "bytes": size,
+                     "page_cache_read_s": floor}
+    problems: list[str] = []
+
+    print("JSON lines:")
+    duck = run_duckdb(json_source(corpus), args.runs, "duckdb")
+    print_result(duck)
+    figures["duckdb_json"] = {"best_s": duck.best, "query_best_s": min(duck.query),
+                              "peak_rss_bytes": duck.peak, "version": duck.version}
+    if not args.duckdb_only:
+        gw = run_gwcost(args.gwcost, corpus, args.runs, "gwcost analyze")
+        print_result(gw)
+        ratio, rss_ratio = gw.best / duck.best, gw.peak / duck.peak
+        print(f"  ratio gwcost/DuckDB: wall {ratio:.2f}x, peak RSS {rss_ratio:.2f}x "
+              f"(DuckDB wall includes starting Python; vs its query alone: "
+              f"{gw.best / min(duck.query):.2f}x)")
+        figures["gwcost_json"] = {"best_s": gw.best, "peak_rss_bytes": gw.peak}
+        figures["ratio_wall"] = ratio
+        figures["ratio_wall_vs_query"] = gw.best / min(duck.query)
+        problems += compare(gw, duck)
+    print_months(duck)
+
+    if args.parquet and not args.duckdb_only:
+        pq_dir = corpus.with_suffix(".parquet.d")
+        if pq_dir.exists():
+            shutil.rmtree(pq_dir)
+        cmd = [str(args.gwcost), "convert", str(corpus), "--to", "parquet", str(pq_dir)]
+        t0 = time.perf_counter()
+        if subprocess.run(cmd).returncode != 0:
+            fail(f"{' '.join(cmd)} failed (does this gwcost have `convert`?)")
+        print(f"Parquet: converted in {time.perf_counter() - t0:.1f} s "
+              f"({sum(p.stat().st_size for p in pq_dir.rglob('*') if p.is_file()) / 1e9:.2f} GB)")
+        warm(pq_dir)
+        dpq = run_duckdb(parquet_source(pq_dir), args.runs, "duckdb parquet")
+        gpq = run_gwcost(args.gwcost, pq_dir, args.runs, "gwcost parquet")
+        print_result(dpq)
+        print_result(gpq)
+        print(f"  gwcost JSON/Parquet: {gw.best / gpq.best:.1f}x faster on Parquet; "
+              f"gwcost/DuckDB on Parquet: {gpq.best / dpq.best:.2f}x")
+        figures["duckdb_parquet"] = {"best_s": dpq.best, "peak_rss_bytes": dpq.peak}
+        figures["gwcost_parquet"] = {"best_s": gpq.best, "peak_rss_bytes": gpq.peak}
+        problems += compare(gpq, dpq) + compare(gpq, gw)
+
+    if args.json:
+        figures["agree"] = not problems
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    if args.duckdb_only:
+        return 0
+    if problems:
+        print("MISMATCH between engines:")
+        for p in problems:
+            print(f"  {p}")
+        return 1
+    print(f"results: identical for {len(duck.months)} months ({', '.join(METRICS)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
