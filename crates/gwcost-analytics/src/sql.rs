@@ -21,9 +21,12 @@
 //!   within DECIMAL(38): DuckDB rounds a UNION of DECIMAL(38,7) and DECIMAL(38,8) to 7 places and
 //!   Spark drops scale when a precision passes 38, so widths are chosen to never get there.
 //!
-//! What it does not do: rows without `requestTimeEpoch` (API Gateway formats that log only the
-//! CLF `requestTime`) are skipped — add `$context.requestTimeEpoch` to the log format; data
-//! transfer out is reported in bytes but not priced (its per-GB price over 2^30 bytes needs more
+//! Rows without `requestTimeEpoch` are dated by API Gateway's CLF `requestTime`
+//! (`dd/MMM/yyyy:HH:mm:ss +hhmm`), taken apart by position and turned into epoch milliseconds
+//! with the same integer arithmetic; a row with neither is skipped, as `gwcost analyze` skips
+//! it as malformed.
+//!
+//! What it does not do: data transfer out is reported in bytes but not priced (its per-GB price over 2^30 bytes needs more
 //! than 38 decimal digits to stay exact in SQL); `--since/--until` and breakdowns are left to a
 //! `WHERE`/`GROUP BY` the user adds. A connection whose CONNECT was refused (status ≥ 400) never
 //! opened and bills no minutes.
@@ -122,11 +125,17 @@ impl std::str::FromStr for Dialect {
     }
 }
 
+/// Month abbreviations of API Gateway's CLF `requestTime`, upper-cased.
+const CLF_MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+
 /// The schema-v1 columns the query reads. A table must have all of them (a column that is
 /// always empty may be NULL); any others are ignored.
-pub const LOG_COLUMNS: [&str; 11] = [
+pub const LOG_COLUMNS: [&str; 12] = [
     "requestId",
     "requestTimeEpoch",
+    "requestTime",
     "eventType",
     "status",
     "requestLength",
@@ -242,6 +251,8 @@ pub fn monthly_metering_sql(
     };
 
     let div = |a: &str, b: &str| d.div(a, b);
+    // Day of the March-based year of a CLF date.
+    let clf_doy = format!("{} + clf_d - 1", div("153 * ((clf_m + 9) % 12) + 2", "5"));
     let mut q = String::new();
     let _ = writeln!(
         q,
@@ -255,10 +266,46 @@ pub fn monthly_metering_sql(
     );
     let _ = write!(
         q,
-        "WITH ev AS (
+        "WITH raw AS (
+  SELECT
+    eventType, requestTimeEpoch, requestId, connectionId, status, requestLength,
+    responseLength, dataProcessed, messageLength, connectedAt, errorResponseType,
+    TRIM(requestTime) AS clf
+  FROM {table}
+),
+-- API Gateway's requestTime, dd/MMM/yyyy:HH:mm:ss +hhmm, taken apart by position, for rows
+-- without requestTimeEpoch ...
+clf0 AS (
+  SELECT raw.*,
+    TRY_CAST(SUBSTR(clf, 1, 2) AS BIGINT) AS clf_d,
+    CASE UPPER(SUBSTR(clf, 4, 3)) {months} END AS clf_m,
+    TRY_CAST(SUBSTR(clf, 8, 4) AS BIGINT) AS clf_y,
+    TRY_CAST(SUBSTR(clf, 13, 2) AS BIGINT) * 3600 + TRY_CAST(SUBSTR(clf, 16, 2) AS BIGINT) * 60
+      + TRY_CAST(SUBSTR(clf, 19, 2) AS BIGINT) AS clf_secs,
+    CASE SUBSTR(clf, 22, 1) WHEN '+' THEN 1 WHEN '-' THEN -1 END
+      * (TRY_CAST(SUBSTR(clf, 23, 2) AS BIGINT) * 3600 + TRY_CAST(SUBSTR(clf, 25, 2) AS BIGINT) * 60)
+      AS clf_offset
+  FROM raw
+),
+-- ... its civil date to days since the epoch (H. Hinnant's days_from_civil; March-based years)
+clf1 AS (
+  SELECT clf0.*,
+    clf_y - CASE WHEN clf_m <= 2 THEN 1 ELSE 0 END AS cy,
+    {clf_doy} AS clf_doy
+  FROM clf0
+),
+clf2 AS (
+  SELECT clf1.*, {cera} AS cera, cy - {cera} * 400 AS cyoe
+  FROM clf1
+),
+ev AS (
   SELECT
     UPPER(COALESCE(NULLIF(NULLIF(TRIM(eventType), '-'), ''), 'REQUEST')) AS kind,
-    TRY_CAST(requestTimeEpoch AS BIGINT) AS t,
+    COALESCE(
+      TRY_CAST(requestTimeEpoch AS BIGINT),
+      ((cera * 146097 + cyoe * 365 + {cyoe4} - {cyoe100} + clf_doy - 719468) * 86400
+        + clf_secs - clf_offset) * 1000
+    ) AS t,
     NULLIF(NULLIF(TRIM(requestId), '-'), '') AS request_id,
     NULLIF(NULLIF(TRIM(connectionId), '-'), '') AS connection_id,
     TRY_CAST(status AS BIGINT) AS status_code,
@@ -268,7 +315,7 @@ pub fn monthly_metering_sql(
     {message_bytes} AS message_bytes,
     TRY_CAST(connectedAt AS BIGINT) AS connected_at,
     UPPER(TRIM(COALESCE(errorResponseType, ''))) AS error_type
-  FROM {table}
+  FROM clf2
 ),
 -- The UTC civil month of t (ms since the epoch), in integers: days since 0000-03-01 ...
 d0 AS (
@@ -386,6 +433,15 @@ ORDER BY month_key
         response_bytes = non_negative("COALESCE(TRY_CAST(responseLength AS BIGINT), 0)"),
         data_processed = non_negative("TRY_CAST(dataProcessed AS BIGINT)"),
         message_bytes = non_negative("TRY_CAST(messageLength AS BIGINT)"),
+        months = CLF_MONTHS
+            .iter()
+            .enumerate()
+            .map(|(i, m)| format!("WHEN '{m}' THEN {}", i + 1))
+            .collect::<Vec<_>>()
+            .join(" "),
+        cera = div("cy", "400"),
+        cyoe4 = div("cyoe", "4"),
+        cyoe100 = div("cyoe", "100"),
         days = div("t", "86400000"),
         era = div("z", "146097"),
         yoe = div(

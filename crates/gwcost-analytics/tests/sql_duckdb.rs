@@ -142,8 +142,13 @@ fn fixture() -> Vec<String> {
         format!(r#"{{"requestId":"w10","requestTimeEpoch":{},"eventType":"DISCONNECT","status":200,"connectionId":"c3","connectedAt":{c3}}}"#, o + 30_000),
         // October: one request on the first millisecond.
         format!(r#"{{"requestId":"r11","requestTimeEpoch":{o},"eventType":"REQUEST","status":200,"requestLength":0,"responseLength":0}}"#),
-        // Only a CLF requestTime: skipped by the SQL (documented).
+        // Only API Gateway's CLF requestTime: 00:00:05 UTC, October; 20:00 at UTC-5 is 01:00
+        // UTC, October; 01:00 at UTC+2 is 23:00 UTC the day before, September (unbilled there).
         r#"{"requestId":"r12","requestTime":"01/Oct/2026:00:00:05 +0000","status":"200","responseLength":"5"}"#.to_owned(),
+        r#"{"requestId":"r14","requestTime":"30/Sep/2026:20:00:00 -0500","status":"200","responseLength":"7"}"#.to_owned(),
+        r#"{"requestId":"r15","requestTime":"01/oct/2026:01:00:00 +0200","status":"401","responseLength":"9","errorResponseType":"UNAUTHORIZED"}"#.to_owned(),
+        // Neither time field: skipped.
+        r#"{"requestId":"r16","status":"200","responseLength":"5"}"#.to_owned(),
         // Not an event type of the schema: skipped.
         format!(r#"{{"requestId":"r13","requestTimeEpoch":{},"eventType":"BOGUS"}}"#, o + 6_000),
         // c4 has no connectedAt and no DISCONNECT: from its CONNECT to its last event, 150 s: 3.
@@ -200,13 +205,13 @@ fn months_increments_rejections_and_connections_match_hand_counts() {
     }
 
     let sep = &m["2026-09"];
-    assert_eq!(int(sep, "requests"), 10);
+    assert_eq!(int(sep, "requests"), 11);
     assert_eq!(int(sep, "billable_requests"), 8);
     assert_eq!(int(sep, "http_units"), 3 + 4 + 2 + 2 + 1 + 1 + 1 + 1);
     assert_eq!(int(sep, "rest_units"), 8);
     assert_eq!(
         int(sep, "response_bytes"),
-        1_572_864 + 1_572_865 + 100 + 26 + 31 + 2048 + 10 + 524_288 + 33
+        1_572_864 + 1_572_865 + 100 + 26 + 31 + 2048 + 10 + 524_288 + 33 + 9
     );
     assert_eq!(int(sep, "ws_messages"), 5);
     assert_eq!(int(sep, "ws_messages_unsized"), 1);
@@ -225,8 +230,11 @@ fn months_increments_rejections_and_connections_match_hand_counts() {
     assert_eq!(money(sep, "ws_cost_usd"), dec("0.0000075"));
 
     let oct = &m["2026-10"];
-    assert_eq!(int(oct, "requests"), 1);
-    assert_eq!(int(oct, "http_units"), 1);
+    assert_eq!(int(oct, "requests"), 3);
+    assert_eq!(int(oct, "billable_requests"), 3);
+    assert_eq!(int(oct, "http_units"), 3);
+    assert_eq!(int(oct, "rest_units"), 3);
+    assert_eq!(int(oct, "response_bytes"), 5 + 7);
     assert_eq!(int(oct, "ws_messages"), 1);
     assert_eq!(int(oct, "ws_message_units"), 1);
     assert_eq!(
@@ -327,7 +335,7 @@ fn one_request(data_processed: u64, response_bytes: u64) -> String {
          200 AS status, 0 AS requestLength, {response_bytes} AS responseLength, \
          {data_processed} AS dataProcessed, CAST(NULL AS VARCHAR) AS errorResponseType, \
          CAST(NULL AS VARCHAR) AS connectionId, CAST(NULL AS BIGINT) AS messageLength, \
-         CAST(NULL AS BIGINT) AS connectedAt)"
+         CAST(NULL AS BIGINT) AS connectedAt, CAST(NULL AS VARCHAR) AS requestTime)"
     )
 }
 
@@ -380,7 +388,7 @@ fn pricing_md_worked_checks_through_sql() {
          'REQUEST' AS eventType, 200 AS status, 0 AS requestLength, 1024 AS responseLength, \
          CAST(NULL AS BIGINT) AS dataProcessed, CAST(NULL AS VARCHAR) AS errorResponseType, \
          CAST(NULL AS VARCHAR) AS connectionId, CAST(NULL AS BIGINT) AS messageLength, \
-         CAST(NULL AS BIGINT) AS connectedAt FROM range(5000000) t(i))"
+         CAST(NULL AS BIGINT) AS connectedAt, CAST(NULL AS VARCHAR) AS requestTime FROM range(5000000) t(i))"
     );
     let rows = run_duckdb(&monthly_metering_sql(
         Dialect::DuckDb,
