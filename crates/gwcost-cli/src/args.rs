@@ -24,6 +24,10 @@ pub enum Command {
     Quote(QuoteArgs),
     /// Write a deterministic synthetic access log (schema v1 JSON lines).
     Generate(GenerateArgs),
+    /// Price the same traffic as an HTTP API and as a REST API (optionally with a cache).
+    Compare(crate::compare_args::CompareArgs),
+    /// Write the comparison as a self-contained HTML page, or Markdown with PNG charts.
+    Report(crate::compare_args::ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,9 @@
 //! they return. Usage and input errors print one line and exit with status 2.
 
 mod args;
+mod compare;
+mod compare_args;
+mod report;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -46,6 +49,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Prices(p) => prices(&p),
         Command::Quote(q) => quote(&q),
         Command::Generate(g) => generate(&g),
+        Command::Compare(c) => compare::compare(&c),
+        Command::Report(r) => report::report(&r),
     }
 }
 

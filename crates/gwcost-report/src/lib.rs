@@ -10,6 +10,11 @@
 //! not read files, parse arguments or depend on the CLI.
 
 mod analyze;
+mod charts;
+mod compare;
+mod compare_render;
+mod html;
+mod infracost;
 mod money;
 mod prices;
 mod quote;
@@ -20,6 +25,17 @@ pub use analyze::{
     AnalyzeReport, ApiLine, BreakdownRow, InputsLine, Lines, MonthReport, PriceBookLine,
     ReportContext, ReportOptions, SCHEMA_VERSION, TransferLine, WebSocketLine,
 };
+pub use charts::{CHART_SIZE, Chart, ChartError, chart_png, chart_svg};
+pub use compare::{
+    ALLOCATION_DP, CacheLine, CompareError, CompareInputs, CompareMonth, CompareOptions,
+    CompareReport, Comparison, DayLine, HttpSide, Oversize, OversizeRoute, PayloadSizes, RestSide,
+    RouteLine, SizeBucket, TransferSide, WebSocketSide,
+};
+pub use compare_render::{
+    render_compare_csv, render_compare_json, render_compare_markdown, render_compare_table,
+};
+pub use html::{MarkdownReport, render_html, render_markdown_report};
+pub use infracost::render_infracost_usage;
 pub use money::{format_bytes, format_count, format_usd};
 pub use prices::render_prices_table;
 pub use quote::{Quote, QuoteError, QuoteLine, quote_http, quote_rest, quote_websocket};

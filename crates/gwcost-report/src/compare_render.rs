@@ -1,0 +1,418 @@
+//! Renderers of the [`CompareReport`]: JSON (the contract), terminal table, Markdown, CSV.
+//!
+//! The table and Markdown share their rows ([`Section`]s) so they cannot disagree; both round
+//! money half-even to cents, JSON and CSV carry it exactly.
+
+use crate::compare::{CompareReport, Comparison, Oversize, RouteLine, format_pct};
+use crate::money::{format_bytes, format_count};
+use crate::table::{Align, csv_field, markdown_table, text_table};
+
+/// The JSON contract, pretty-printed, with a trailing newline.
+pub fn render_compare_json(report: &CompareReport) -> Result<String, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(report)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// A titled table (plus an optional line under it) shared by the text and Markdown renderers.
+pub(crate) struct Section {
+    pub title: String,
+    pub header: Vec<&'static str>,
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<String>>,
+    pub footer: Option<String>,
+}
+
+/// Lines above the tables: which prices, which inputs.
+pub(crate) fn summary_lines(r: &CompareReport) -> Vec<String> {
+    let cache = match &r.rest_cache {
+        Some(c) => format!(
+            "{} GB at {}/hour, {}",
+            c.size_gb,
+            format_usd_exact(c.per_hour_usd),
+            match c.hours_per_month {
+                Some(h) => format!("{h} hours a month"),
+                None => "every hour of the month".to_owned(),
+            }
+        ),
+        None => "none".to_owned(),
+    };
+    let mut out = vec![
+        format!(
+            "Price book: {} (as of {}), {}; free tier {}; HTTP metering basis: {}; REST cache: {}",
+            r.price_book.name,
+            r.price_book.as_of,
+            r.currency,
+            if r.free_tier { "on" } else { "off" },
+            r.metering_basis,
+            cache
+        ),
+        format!(
+            "Inputs: {} file{}, {} line{} ({} malformed), {}",
+            format_count(r.inputs.files),
+            if r.inputs.files == 1 { "" } else { "s" },
+            format_count(r.inputs.lines),
+            if r.inputs.lines == 1 { "" } else { "s" },
+            format_count(r.inputs.malformed_lines),
+            format_bytes(r.inputs.bytes)
+        ),
+    ];
+    if let (Some(a), Some(b)) = (&r.inputs.first_event, &r.inputs.last_event) {
+        out.push(format!("Events: {a} to {b} (UTC)"));
+    }
+    out
+}
+
+/// Dollars rounded half-even to cents; a non-zero amount that rounds to zero shows as `<$0.01`
+/// (or `>-$0.01`), so small traffic does not read as free.
+pub(crate) fn format_usd(d: rust_decimal::Decimal) -> String {
+    let s = crate::money::format_usd(d);
+    if d.is_zero() || (s != "$0.00" && s != "-$0.00") {
+        s
+    } else if d.is_sign_positive() {
+        "<$0.01".to_owned()
+    } else {
+        ">-$0.01".to_owned()
+    }
+}
+
+/// A unit price as written in the price book (`$0.02`), not rounded to cents.
+fn format_usd_exact(d: rust_decimal::Decimal) -> String {
+    format!("${}", d.normalize())
+}
+
+fn pct_cell(c: &Comparison) -> String {
+    c.savings_pct
+        .map(format_pct)
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+fn comparison_row(label: &str, c: &Comparison, with_cache: bool) -> Vec<String> {
+    let mut row = vec![
+        label.to_owned(),
+        format_count(c.http_api.requests),
+        format_count(c.http_api.billed_units),
+        format_usd(c.http_api.cost_usd),
+        format_usd(c.rest_api.cost_usd),
+    ];
+    if with_cache {
+        row.push(format_usd(c.rest_api.cache_cost_usd));
+    }
+    row.extend([
+        format_usd(c.data_transfer_out.cost_usd),
+        format_usd(c.http_api.total_usd),
+        format_usd(c.rest_api.total_usd),
+        format_usd(c.savings_usd),
+        pct_cell(c),
+    ]);
+    row
+}
+
+fn comparison_section(r: &CompareReport) -> Section {
+    let with_cache = r.rest_cache.is_some();
+    let mut header = vec!["Month", "Requests", "HTTP units", "HTTP API", "REST API"];
+    if with_cache {
+        header.push("REST cache");
+    }
+    header.extend([
+        "Data out",
+        "HTTP total",
+        "REST total",
+        "Savings",
+        "Savings %",
+    ]);
+    let mut align = vec![Align::Left];
+    align.extend(std::iter::repeat_n(Align::Right, header.len() - 1));
+    let mut rows: Vec<Vec<String>> = r
+        .months
+        .iter()
+        .map(|m| comparison_row(&m.month, &m.comparison, with_cache))
+        .collect();
+    rows.push(comparison_row("Total", &r.total, with_cache));
+    Section {
+        title: "HTTP API vs REST API (USD)".to_owned(),
+        header,
+        align,
+        rows,
+        footer: None,
+    }
+}
+
+/// One oversize section: per-month lines, then the top routes over all months.
+fn oversize_sections(
+    r: &CompareReport,
+    title: &str,
+    limit: &str,
+    pick: fn(&Comparison) -> Option<&Oversize>,
+) -> Vec<Section> {
+    let Some(total) = pick(&r.total) else {
+        return Vec::new();
+    };
+    if total.extra_units == 0 {
+        return Vec::new();
+    }
+    let counts = total.requests.is_some();
+    let mut header = vec!["Month"];
+    if counts {
+        header.push("Requests over 512 KB");
+    }
+    header.extend(["Extra units", "Extra cost"]);
+    let mut align = vec![Align::Left];
+    align.extend(std::iter::repeat_n(Align::Right, header.len() - 1));
+    let row = |label: &str, o: &Oversize| {
+        let mut row = vec![label.to_owned()];
+        if let Some(n) = o.requests {
+            row.push(format_count(n));
+        }
+        row.extend([format_count(o.extra_units), format_usd(o.extra_cost_usd)]);
+        row
+    };
+    let mut rows: Vec<Vec<String>> = r
+        .months
+        .iter()
+        .filter_map(|m| pick(&m.comparison).map(|o| row(&m.month, o)))
+        .collect();
+    rows.push(row("Total", total));
+    let mut out = vec![Section {
+        title: title.to_owned(),
+        header,
+        align,
+        rows,
+        footer: None,
+    }];
+    if !total.top_routes.is_empty() {
+        let mut header = vec!["Route"];
+        if counts {
+            header.push("Requests over 512 KB");
+        }
+        header.extend(["Extra units", "Saved if under"]);
+        let mut align = vec![Align::Left];
+        align.extend(std::iter::repeat_n(Align::Right, header.len() - 1));
+        let rows = total
+            .top_routes
+            .iter()
+            .map(|t| {
+                let mut row = vec![t.route.clone()];
+                if let Some(n) = t.requests {
+                    row.push(format_count(n));
+                }
+                row.extend([format_count(t.extra_units), format_usd(t.extra_cost_usd)]);
+                row
+            })
+            .collect();
+        out.push(Section {
+            title: format!("Routes causing most of it ({limit})"),
+            header,
+            align,
+            rows,
+            footer: Some(format!(
+                "If the payloads of {} stayed under {limit}: {} saved over the period.",
+                if total.top_routes.len() == 1 {
+                    "this route".to_owned()
+                } else {
+                    format!("these {} routes", total.top_routes.len())
+                },
+                format_usd(total.top_routes_savings_usd)
+            )),
+        });
+    }
+    out
+}
+
+fn route_rows(routes: &[RouteLine]) -> Vec<Vec<String>> {
+    routes
+        .iter()
+        .map(|l| {
+            vec![
+                l.route.clone(),
+                format_count(l.requests),
+                format_count(l.http_units),
+                format_usd(l.http_cost_usd),
+                format_usd(l.rest_cost_usd),
+            ]
+        })
+        .collect()
+}
+
+fn websocket_section(r: &CompareReport) -> Option<Section> {
+    let w = &r.total.websocket;
+    if w.messages == 0 && w.connections == 0 {
+        return None;
+    }
+    let rows = r
+        .months
+        .iter()
+        .map(|m| (m.month.as_str(), &m.comparison.websocket))
+        .chain(std::iter::once(("Total", w)))
+        .map(|(label, w)| {
+            vec![
+                label.to_owned(),
+                format_count(w.connections),
+                format_count(w.messages),
+                format_count(w.billed_messages),
+                format_count(w.connection_minutes),
+                format_usd(w.cost_usd),
+            ]
+        })
+        .collect();
+    Some(Section {
+        title: "WebSocket API (the same either way)".to_owned(),
+        header: vec![
+            "Month",
+            "Connections",
+            "Messages",
+            "Billed messages",
+            "Connection minutes",
+            "Cost",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows,
+        footer: None,
+    })
+}
+
+/// Every table of the report, in reading order.
+pub(crate) fn sections(r: &CompareReport) -> Vec<Section> {
+    let mut out = vec![comparison_section(r)];
+    out.extend(oversize_sections(
+        r,
+        "HTTP API 512 KB increments",
+        "512 KB",
+        |c| Some(&c.oversize),
+    ));
+    out.extend(oversize_sections(
+        r,
+        "WebSocket 32 KB increments",
+        "32 KB",
+        |c| c.websocket_oversize.as_ref(),
+    ));
+    if !r.routes.is_empty() {
+        out.push(Section {
+            title: "By route (all months, USD)".to_owned(),
+            header: vec!["Route", "Requests", "HTTP units", "HTTP API", "REST API"],
+            align: vec![
+                Align::Left,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+            ],
+            rows: route_rows(&r.routes),
+            footer: None,
+        });
+    }
+    out.extend(websocket_section(r));
+    out
+}
+
+/// The terminal table: summary, verdict, tables, notes.
+pub fn render_compare_table(r: &CompareReport) -> String {
+    let mut out = String::new();
+    for l in summary_lines(r) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&format!("Verdict: {}\n", r.verdict));
+    for s in sections(r) {
+        out.push('\n');
+        out.push_str(&format!("{}:\n", s.title));
+        out.push_str(&text_table(&s.header, &s.align, &s.rows));
+        if let Some(f) = &s.footer {
+            out.push_str(f);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    for n in &r.notes {
+        out.push_str("Note: ");
+        out.push_str(n);
+        out.push('\n');
+    }
+    out
+}
+
+/// Markdown body shared by `--format markdown` and the Markdown report (which adds charts).
+pub(crate) fn markdown_body(r: &CompareReport, charts: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("**{}**\n\n", r.verdict));
+    for l in summary_lines(r) {
+        out.push_str(&format!("- {l}\n"));
+    }
+    out.push_str(&charts("monthly"));
+    for s in sections(r) {
+        out.push_str(&format!("\n### {}\n\n", s.title));
+        out.push_str(&markdown_table(&s.header, &s.align, &s.rows));
+        if let Some(f) = &s.footer {
+            out.push_str(&format!("\n{f}\n"));
+        }
+    }
+    out.push_str(&charts("rest"));
+    out.push('\n');
+    for n in &r.notes {
+        out.push_str(&format!("> {n}\n"));
+    }
+    out
+}
+
+/// Markdown (for pull requests and wikis), without charts.
+pub fn render_compare_markdown(r: &CompareReport) -> String {
+    let mut out = String::from("## HTTP API vs REST API (gwcost compare)\n\n");
+    out.push_str(&markdown_body(r, &|_| String::new()));
+    out
+}
+
+/// CSV: one row per month and the total (`month` = `total`), exact amounts, then nothing else:
+/// one rectangular table a spreadsheet can sum.
+pub fn render_compare_csv(r: &CompareReport) -> String {
+    let mut out = String::from(
+        "month,requests,http_units,http_api_cost_usd,rest_units,rest_api_cost_usd,\
+         rest_cache_hours,rest_cache_cost_usd,data_transfer_out_bytes,data_transfer_out_cost_usd,\
+         http_total_usd,rest_total_usd,savings_usd,savings_pct,oversize_requests,\
+         oversize_extra_units,oversize_extra_cost_usd,websocket_cost_usd,\
+         websocket_extra_units,websocket_extra_cost_usd\n",
+    );
+    let mut row = |label: &str, c: &Comparison| {
+        let (ws_units, ws_cost) = c
+            .websocket_oversize
+            .as_ref()
+            .map(|o| (o.extra_units.to_string(), o.extra_cost_usd.to_string()))
+            .unwrap_or_default();
+        let cells = [
+            csv_field(label),
+            c.http_api.requests.to_string(),
+            c.http_api.billed_units.to_string(),
+            c.http_api.cost_usd.to_string(),
+            c.rest_api.billed_units.to_string(),
+            c.rest_api.cost_usd.to_string(),
+            c.rest_api.cache_hours.to_string(),
+            c.rest_api.cache_cost_usd.to_string(),
+            c.data_transfer_out.bytes.to_string(),
+            c.data_transfer_out.cost_usd.to_string(),
+            c.http_api.total_usd.to_string(),
+            c.rest_api.total_usd.to_string(),
+            c.savings_usd.to_string(),
+            c.savings_pct.map(|p| p.to_string()).unwrap_or_default(),
+            c.oversize.requests.unwrap_or(0).to_string(),
+            c.oversize.extra_units.to_string(),
+            c.oversize.extra_cost_usd.to_string(),
+            c.websocket.cost_usd.to_string(),
+            ws_units,
+            ws_cost,
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    };
+    for m in &r.months {
+        row(&m.month, &m.comparison);
+    }
+    row("total", &r.total);
+    out
+}
