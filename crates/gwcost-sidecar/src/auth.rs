@@ -6,7 +6,7 @@
 //! is 401 Unauthorized, a good one without the scope 403 Forbidden.
 //!
 //! A JWKS given by URL is fetched at start-up, refreshed on a timer, and refetched (at most every
-//! 30 s) when a token names a key id it does not know, so key rotation needs no restart.
+//! `jwks_min_refetch_secs`, 30 s by default) when a token names a key id it does not know, so key rotation needs no restart.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -25,7 +25,6 @@ use crate::config::{AuthorizerConfig, ConfigError, JwksSource};
 /// The client used to fetch JWKS documents.
 pub type FetchClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
-const MIN_REFETCH: Duration = Duration::from_secs(30);
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
@@ -123,8 +122,10 @@ pub struct Authorizer {
     keys: RwLock<Arc<KeySet>>,
     jwks_url: Option<Uri>,
     jwks_refresh: Duration,
+    min_refetch: Duration,
     client: Option<FetchClient>,
-    /// Serialises refetches and remembers the last one.
+    /// Serialises refetches and remembers the last one a token's unknown key id caused (the
+    /// periodic refresh does not count, so a rotation is picked up at the first new token).
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
 }
 
@@ -171,6 +172,7 @@ impl Authorizer {
             client: jwks_url.as_ref().map(|_| client),
             jwks_url,
             jwks_refresh: cfg.jwks_refresh,
+            min_refetch: cfg.jwks_min_refetch,
             last_fetch: tokio::sync::Mutex::new(None),
         })
     }
@@ -202,10 +204,12 @@ impl Authorizer {
             return false;
         };
         let mut last = self.last_fetch.lock().await;
-        if !force && last.is_some_and(|t| t.elapsed() < MIN_REFETCH) {
-            return false;
+        if !force {
+            if last.is_some_and(|t| t.elapsed() < self.min_refetch) {
+                return false;
+            }
+            *last = Some(Instant::now());
         }
-        *last = Some(Instant::now());
         match tokio::time::timeout(FETCH_TIMEOUT, fetch_jwks(client, url)).await {
             Ok(Ok(set)) => {
                 let keys = KeySet::from_jwks(&set);

@@ -187,6 +187,7 @@ struct AuthorizerFile {
     hs256_secret: Option<String>,
     leeway_secs: Option<u64>,
     jwks_refresh_secs: Option<u64>,
+    jwks_min_refetch_secs: Option<u64>,
 }
 
 /// An upstream (an HTTP integration): scheme, authority and an optional base path.
@@ -280,6 +281,9 @@ pub struct AuthorizerConfig {
     pub hs256_secret: Option<String>,
     pub leeway: Duration,
     pub jwks_refresh: Duration,
+    /// Least time between two refetches caused by unknown key ids (a flood of forged kids must
+    /// not become a flood of fetches).
+    pub jwks_min_refetch: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -530,6 +534,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
                 hs256_secret: a.hs256_secret,
                 leeway: Duration::from_secs(a.leeway_secs.unwrap_or(60)),
                 jwks_refresh: Duration::from_secs(jwks_refresh),
+                jwks_min_refetch: Duration::from_secs(a.jwks_min_refetch_secs.unwrap_or(30)),
             },
         );
     }
@@ -693,17 +698,23 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
     })
 }
 
-/// The method a route key names, `None` for `ANY`.
+/// The method a route key names, `None` for `ANY`. Only the methods API Gateway routes accept.
 pub fn parse_method(s: &str) -> Result<Option<Method>, String> {
-    if s == "ANY" {
-        return Ok(None);
-    }
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(format!("{s:?} is not an upper-case HTTP method or ANY"));
-    }
-    Method::from_bytes(s.as_bytes())
-        .map(Some)
-        .map_err(|_| format!("{s:?} is not an HTTP method"))
+    Ok(Some(match s {
+        "ANY" => return Ok(None),
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        "HEAD" => Method::HEAD,
+        "OPTIONS" => Method::OPTIONS,
+        _ => {
+            return Err(format!(
+                "{s:?} is not GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"
+            ));
+        }
+    }))
 }
 
 #[cfg(test)]
