@@ -813,6 +813,18 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../../examples/sidecar.toml");
+        let c = load_with(text, &[]).unwrap();
+        assert_eq!(c.routes.len(), 5);
+        assert_eq!(c.stage, "prod");
+        assert_eq!(c.limits, Limits::default());
+        assert_eq!(c.routes[2].upstream.to_string(), "http://127.0.0.1:3001");
+        assert_eq!(c.routes[3].authorizer, None);
+        assert_eq!(c.routes[0].authorizer.as_deref(), Some("main"));
+    }
+
+    #[test]
     fn routes_authorizers_and_limits() {
         let c = load_with(
             r#"
