@@ -1,1 +1,17 @@
-//! placeholder
+//! Integration tests of the real `gwcost` binary: every input format, bad input, the JSON
+//! contract, quotes and price books, and snapshots of the human-readable reports.
+//!
+//! One test binary (declared in crates/gwcost-cli/Cargo.toml) whose modules group tests by area;
+//! `util` runs the binary in a scratch directory and prints everything on failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod util;
+
+mod analyze_bad_input;
+mod analyze_formats;
+mod analyze_options;
+mod engines;
+mod prices;
+mod quote;
+mod snapshots;

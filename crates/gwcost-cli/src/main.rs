@@ -136,9 +136,10 @@ fn analyze(a: &AnalyzeArgs) -> Result<()> {
         }
         let shown = analysis.malformed.len().min(MALFORMED_SHOWN) as u64;
         if malformed > shown {
+            let more = malformed - shown;
             eprintln!(
-                "… and {} more",
-                plural(malformed - shown, "malformed line", "malformed lines")
+                "… and {more} more malformed line{}",
+                if more == 1 { "" } else { "s" }
             );
         }
     }

@@ -19,9 +19,13 @@ pub fn format_count(n: u64) -> String {
     group_thousands(&n.to_string())
 }
 
-/// An exact amount as `$1,234.57`, rounded half-even to cents.
+/// An exact amount as `$1,234.57`, rounded half-even to cents. A positive amount under half a
+/// cent prints as `<$0.01`, so a real (if tiny) charge never reads as free.
 pub fn format_usd(amount: Decimal) -> String {
     let r = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+    if r.is_zero() && amount > Decimal::ZERO {
+        return "<$0.01".to_owned();
+    }
     let neg = r.is_sign_negative() && !r.is_zero();
     let s = format!("{:.2}", r.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
@@ -68,7 +72,10 @@ mod tests {
         assert_eq!(format_usd(d("0.135")), "$0.14");
         assert_eq!(format_usd(d("3033.1")), "$3,033.10");
         assert_eq!(format_usd(d("49763.1")), "$49,763.10");
-        assert_eq!(format_usd(d("0.000001")), "$0.00");
+        assert_eq!(format_usd(d("0.000001")), "<$0.01");
+        assert_eq!(format_usd(d("0.005")), "<$0.01");
+        assert_eq!(format_usd(d("0.0051")), "$0.01");
+        assert_eq!(format_usd(d("0")), "$0.00");
         assert_eq!(format_usd(d("1234567.891")), "$1,234,567.89");
     }
 

@@ -7,8 +7,17 @@ use rust_decimal::Decimal;
 use crate::money::format_count;
 use crate::table::{Align, text_table};
 
+/// A price with at least cents shown (`$1.00`, `$0.25`, `$0.0225`), never rounded.
+fn dollars(d: Decimal) -> String {
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    format!("${d}")
+}
+
 fn per_million(t: &Tier) -> String {
-    format!("${}", (t.unit_price * Decimal::from(MILLION)).normalize())
+    dollars(t.unit_price * Decimal::from(MILLION))
 }
 
 fn up_to_millions(prev: Option<u64>, t: &Tier) -> String {
@@ -93,7 +102,7 @@ pub fn render_prices_table(book: &PriceBook) -> String {
                 String::new()
             },
             format!("{} GB", c.size_gb.normalize()),
-            format!("${} per hour", c.per_hour.normalize()),
+            format!("{} per hour", dollars(c.per_hour)),
         ]);
     }
     tier_rows(
@@ -117,7 +126,7 @@ pub fn render_prices_table(book: &PriceBook) -> String {
         "per GB",
         &book.data_transfer_out.tiers,
         up_to_gb,
-        |t| format!("${}", per_gb_price(t.unit_price).normalize()),
+        |t| dollars(per_gb_price(t.unit_price)),
         &mut rows,
     );
     let m = &book.meta;

@@ -184,17 +184,19 @@ fn totals_lines(r: &AnalyzeReport) -> [String; 2] {
     ]
 }
 
-const BREAKDOWN_HEADER: [&str; 7] = [
+const BREAKDOWN_HEADER: [&str; 8] = [
     "Month",
     "Key",
     "Requests",
     "HTTP units",
+    "Messages",
     "HTTP API (USD)",
     "REST API (USD)",
     "WebSocket (USD)",
 ];
-const BREAKDOWN_ALIGN: [Align; 7] = [
+const BREAKDOWN_ALIGN: [Align; 8] = [
     Align::Left,
+    Align::Right,
     Align::Left,
     Align::Right,
     Align::Right,
@@ -223,6 +225,7 @@ fn breakdown_table_rows(
                     row.key.clone(),
                     format_count(row.lines.http_api.requests),
                     format_count(row.lines.http_api.billed_requests),
+                    format_count(row.lines.websocket.messages),
                     format_usd(row.lines.http_api.cost_usd),
                     format_usd(row.lines.rest_api.cost_usd),
                     format_usd(row.lines.websocket.cost_usd),

@@ -1,0 +1,245 @@
+//! `gwcost compare`: a hand-computed log, the JSON contract's keys, costs equal to `analyze`'s on
+//! every fixture, the REST cache flags, and the infracost usage file.
+
+use serde_json::Value;
+
+use crate::util::{Scratch, dec, fixture, usd};
+
+/// Three requests in November 2025 and one in December (gwcost schema v1):
+/// - GET /files, 1.5 MB response (1,572,864 B): 3 HTTP units;
+/// - POST /upload, 513 KB body (525,312 B) + 0 B response: 2 units;
+/// - GET /ping, 0 B: 1 unit;
+/// - December: GET /ping, 1,000 B response: 1 unit.
+const LOG: &str = concat!(
+    r#"{"requestId":"c1","requestTimeEpoch":1763193600000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /files","status":200,"requestLength":0,"responseLength":1572864}"#,
+    "\n",
+    r#"{"requestId":"c2","requestTimeEpoch":1763200000000,"eventType":"REQUEST","stage":"prod","routeKey":"POST /upload","status":201,"requestLength":525312,"responseLength":0}"#,
+    "\n",
+    r#"{"requestId":"c3","requestTimeEpoch":1763300000000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /ping","status":200,"requestLength":0,"responseLength":0}"#,
+    "\n",
+    r#"{"requestId":"c4","requestTimeEpoch":1764633600000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /ping","status":200,"requestLength":0,"responseLength":1000}"#,
+    "\n",
+);
+
+fn compare_json(s: &Scratch, args: &[&str]) -> Value {
+    let mut all = vec!["compare"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    s.run(&all).success().json()
+}
+
+#[test]
+fn hand_computed_log() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    let v = compare_json(&s, &["log.jsonl"]);
+    let nov = &v["months"][0];
+    assert_eq!(nov["month"], "2025-11");
+    assert_eq!(nov["http_api"]["billed_units"], 6);
+    // 6 units × $0.000001; 3 REST requests × $0.0000035.
+    assert_eq!(usd(&nov["http_api"]["cost_usd"]), dec("0.000006"));
+    assert_eq!(usd(&nov["rest_api"]["cost_usd"]), dec("0.0000105"));
+    assert_eq!(usd(&nov["rest_api"]["cache_cost_usd"]), dec("0"));
+    // Data transfer out (1,572,864 B) is the same on both sides, so savings = REST − HTTP.
+    assert_eq!(usd(&nov["savings_usd"]), dec("0.0000045"));
+    assert_eq!(nov["oversize"]["requests"], 2);
+    assert_eq!(nov["oversize"]["extra_units"], 3);
+    assert_eq!(usd(&nov["oversize"]["extra_cost_usd"]), dec("0.000003"));
+    let top = &nov["oversize"]["top_routes"];
+    assert_eq!(top[0]["route"], "GET /files");
+    assert_eq!(top[0]["extra_units"], 2);
+    assert_eq!(top[1]["route"], "POST /upload");
+    let dec_ = &v["months"][1];
+    assert_eq!(dec_["month"], "2025-12");
+    assert_eq!(usd(&dec_["http_api"]["cost_usd"]), dec("0.000001"));
+    assert_eq!(dec_["oversize"]["extra_units"], 0);
+    let t = &v["total"];
+    assert_eq!(usd(&t["http_api"]["cost_usd"]), dec("0.000007"));
+    assert_eq!(usd(&t["rest_api"]["cost_usd"]), dec("0.000014"));
+    assert_eq!(usd(&t["savings_usd"]), dec("0.000007"));
+    assert_eq!(t["oversize"]["extra_units"], 3);
+    assert_eq!(
+        v["verdict"],
+        "HTTP API saves <$0.01/month on average over 2 months (0.0% of the REST API bill)."
+    );
+}
+
+#[test]
+fn json_contract_keys_are_present_and_amounts_are_decimal_strings() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    let v = compare_json(&s, &["log.jsonl", "--rest-cache", "0.5"]);
+    let periods: Vec<&Value> = v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(std::iter::once(&v["total"]))
+        .collect();
+    for (i, p) in periods.iter().enumerate() {
+        if i + 1 < periods.len() {
+            assert!(p["month"].is_string());
+        }
+        for path in [
+            &p["http_api"]["cost_usd"],
+            &p["rest_api"]["cost_usd"],
+            &p["rest_api"]["cache_cost_usd"],
+            &p["savings_usd"],
+            &p["oversize"]["extra_cost_usd"],
+        ] {
+            usd(path);
+        }
+        assert!(p["oversize"]["requests"].is_u64());
+        assert!(p["oversize"]["extra_units"].is_u64());
+    }
+    // November 2025 has 720 hours, December 744: 0.5 GB at $0.020/hour.
+    assert_eq!(usd(&v["months"][0]["rest_api"]["cache_cost_usd"]), dec("14.4"));
+    assert_eq!(usd(&v["months"][1]["rest_api"]["cache_cost_usd"]), dec("14.88"));
+    assert_eq!(usd(&v["total"]["rest_api"]["cache_cost_usd"]), dec("29.28"));
+    let v = compare_json(
+        &s,
+        &["log.jsonl", "--rest-cache", "0.5", "--cache-hours", "10"],
+    );
+    assert_eq!(usd(&v["months"][1]["rest_api"]["cache_cost_usd"]), dec("0.2"));
+}
+
+fn assert_compare_equals_analyze(args: &[&str]) {
+    let s = Scratch::new();
+    let mut a = vec!["analyze"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--format", "json", "--quiet"]);
+    let analyze = s.run(&a).success().json();
+    let mut c = vec!["compare"];
+    c.extend_from_slice(args);
+    c.extend_from_slice(&["--format", "json", "--quiet"]);
+    let compare = s.run(&c).success().json();
+    let (am, cm) = (
+        analyze["months"].as_array().unwrap(),
+        compare["months"].as_array().unwrap(),
+    );
+    assert_eq!(am.len(), cm.len(), "{args:?}");
+    assert!(!am.is_empty());
+    for (a, c) in am.iter().chain([&analyze["total"]]).zip(cm.iter().chain([&compare["total"]])) {
+        assert_eq!(a.get("month"), c.get("month"));
+        for api in ["http_api", "rest_api", "data_transfer_out"] {
+            assert_eq!(
+                usd(&a[api]["cost_usd"]),
+                usd(&c[api]["cost_usd"]),
+                "{api} of {:?} for {args:?}",
+                a.get("month")
+            );
+        }
+        assert_eq!(a["http_api"]["billed_requests"], c["http_api"]["billed_units"]);
+        assert_eq!(a["rest_api"]["billed_requests"], c["rest_api"]["billed_units"]);
+    }
+}
+
+#[test]
+fn costs_equal_analyze_on_every_fixture() {
+    let files = [
+        "gwcost.jsonl",
+        "apigw-http.json",
+        "apigw-rest.json",
+        "apigw-websocket.json",
+        "apigw-rest.csv",
+        "apigw-http-clf.log",
+        "malformed.jsonl",
+    ];
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| fixture(f).display().to_string())
+        .collect();
+    for p in &paths {
+        assert_compare_equals_analyze(&[p]);
+    }
+    let all: Vec<&str> = paths.iter().map(String::as_str).collect();
+    assert_compare_equals_analyze(&all);
+    let mut free = all.clone();
+    free.push("--free-tier");
+    assert_compare_equals_analyze(&free);
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sample-logs");
+    assert_compare_equals_analyze(&[sample]);
+    assert_compare_equals_analyze(&[sample, "--metering-basis", "max"]);
+}
+
+#[test]
+fn rest_cache_size_must_be_one_aws_offers() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&["compare", "log.jsonl", "--rest-cache", "1"])
+        .status(2)
+        .stderr_has("0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237");
+    s.run(&["compare", "log.jsonl", "--cache-hours", "10"])
+        .status(2)
+        .stderr_has("--rest-cache");
+}
+
+#[test]
+fn every_text_format_renders_the_same_verdict() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    let verdict = compare_json(&s, &["log.jsonl"])["verdict"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.run(&["compare", "log.jsonl"])
+        .success()
+        .stdout_has(&format!("Verdict: {verdict}"));
+    s.run(&["compare", "log.jsonl", "--format", "markdown"])
+        .success()
+        .stdout_has(&format!("**{verdict}**"));
+    let csv = s
+        .run(&["compare", "log.jsonl", "--format", "csv"])
+        .success()
+        .stdout;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with("2025-11,3,6,0.000006,3,0.0000105,"), "{csv}");
+    assert!(lines[3].starts_with("total,4,7,0.000007,4,0.000014,"), "{csv}");
+}
+
+#[test]
+fn infracost_usage_carries_the_busiest_months_metered_units() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&[
+        "compare",
+        "log.jsonl",
+        "--format",
+        "infracost-usage",
+        "-o",
+        "usage.yml",
+    ])
+    .success();
+    let yml = std::fs::read_to_string(s.path("usage.yml")).unwrap();
+    assert!(yml.contains("\nversion: 0.1\nresource_type_default_usage:\n"), "{yml}");
+    assert!(yml.contains("# Month: 2025-11"), "{yml}");
+    // November: 3 requests metered as 6 HTTP units; infracost multiplies by ceil(512/512) = 1.
+    assert!(yml.contains("  aws_apigatewayv2_api:\n    monthly_requests: 6 #"), "{yml}");
+    assert!(yml.contains("    request_size_kb: 512 #"), "{yml}");
+    assert!(yml.contains("    monthly_connection_mins: 0 #"), "{yml}");
+    assert!(yml.contains("  aws_api_gateway_rest_api:\n    monthly_requests: 3 #"), "{yml}");
+}
+
+#[test]
+fn infracost_usage_of_websocket_traffic() {
+    let s = Scratch::new();
+    let ws = fixture("apigw-websocket.json").display().to_string();
+    let v = compare_json(&s, &[&ws]);
+    let yml = s
+        .run(&["compare", &ws, "--format", "infracost-usage"])
+        .success()
+        .stdout;
+    let m = &v["months"][0]["websocket"];
+    assert!(
+        yml.contains(&format!("    monthly_messages: {} #", m["billed_messages"])),
+        "{yml}"
+    );
+    assert!(
+        yml.contains(&format!(
+            "    monthly_connection_mins: {} #",
+            m["connection_minutes"]
+        )),
+        "{yml}"
+    );
+    assert!(yml.contains("    message_size_kb: 32 #"), "{yml}");
+}
