@@ -332,11 +332,24 @@ pub async fn handle(
     let upstream_req = Request::from_parts(parts, body);
 
     let sent = Instant::now();
+    // If the client goes away while the upstream works, this future is dropped: the guard still
+    // writes the request's line (status 499, as nginx logs it), because API Gateway would bill it.
+    let mut guard = Unanswered {
+        state,
+        pending: Some(pending),
+        sent,
+    };
     let result = tokio::time::timeout(
         state.limits.integration_timeout,
         state.client.request(upstream_req),
     )
     .await;
+    let Some(mut pending) = guard.pending.take() else {
+        return Ok(Response::new(MeteredBody::unlogged(
+            ProxyBody::empty(),
+            state.clone(),
+        )));
+    };
     pending.event.integration_latency = Some(millis(sent.elapsed()));
     match result {
         Err(_) => Ok(gateway_response(
@@ -375,6 +388,27 @@ pub async fn handle(
                 parts,
                 MeteredBody::new(ProxyBody::Upstream(body), pending, state.clone()),
             ))
+        }
+    }
+}
+
+/// Logs a request whose client left before the answer (see [`handle`]).
+struct Unanswered<'a> {
+    state: &'a Arc<State>,
+    pending: Option<PendingLog>,
+    sent: Instant,
+}
+
+/// The status logged for a request the client abandoned before any answer.
+pub const CLIENT_CLOSED: u16 = 499;
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(mut p) = self.pending.take() {
+            p.event.status = CLIENT_CLOSED;
+            p.event.integration_latency = Some(millis(self.sent.elapsed()));
+            // An empty body ends at once: dropping it writes the line.
+            drop(MeteredBody::new(ProxyBody::empty(), p, self.state.clone()));
         }
     }
 }

@@ -132,3 +132,21 @@ async fn unreachable_upstream_is_502() {
         Some("INTEGRATION_FAILURE")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_leaving_before_the_answer_is_still_logged() {
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start("", &["--upstream", &upstream.url()]);
+    let mut s = tokio::net::TcpStream::connect(sc.addr).await.unwrap();
+    s.write_all(b"GET /slow/1500 HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(upstream.hits(), 1);
+    drop(s);
+    let recs = sc.wait_log(1).await;
+    let r = only(&recs, "/slow/1500");
+    assert_eq!(r.status, Some(499));
+    assert_eq!(r.response_length, Some(0));
+    assert!(r.integration_status.is_none());
+}
