@@ -386,3 +386,125 @@ impl<'a> Tally<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Event;
+
+    fn ev(kind: EventType, time_ms: i64, conn: &str) -> Event {
+        Event {
+            time_ms,
+            kind,
+            request_id: None,
+            stage: "prod".to_owned(),
+            route: "$default".to_owned(),
+            status: None,
+            request_bytes: 0,
+            response_bytes: 0,
+            data_processed: None,
+            error_response_type: None,
+            connection_id: Some(conn.to_owned()),
+            connected_at_ms: None,
+            message_bytes: None,
+        }
+    }
+
+    const DEC_1: i64 = 1_764_547_200_000; // 2025-12-01T00:00:00Z
+
+    fn events() -> Vec<Event> {
+        let mut refused = ev(EventType::Connect, DEC_1 + 5_000, "r");
+        refused.status = Some(401);
+        refused.error_response_type = Some("UNAUTHORIZED".to_owned());
+        let mut msg = ev(EventType::Message, DEC_1 + 30_000, "a");
+        msg.message_bytes = Some(65_537); // 3 units of 32 KB
+        let mut req = ev(EventType::Request, DEC_1 + 40_000, "-");
+        req.connection_id = None;
+        req.response_bytes = 524_289; // 2 units
+        vec![
+            ev(EventType::Connect, DEC_1, "a"),
+            refused,
+            msg,
+            req,
+            // 2025-12-31T23:59:00Z → 2026-01-01T00:00:00.001Z: 60.001 s → 2 minutes, in January.
+            ev(EventType::Connect, DEC_1 + 31 * 86_400_000 - 60_000, "b"),
+            ev(EventType::Disconnect, DEC_1 + 31 * 86_400_000 + 1, "b"),
+            ev(EventType::Disconnect, DEC_1 + 61_000, "a"),
+        ]
+    }
+
+    fn fold(book: &PriceBook, evs: &[Event]) -> Analysis {
+        let mut t = Tally::new(book, &AnalyzeOptions::default());
+        for e in evs {
+            t.push(e.clone());
+        }
+        t.finish(1)
+    }
+
+    #[test]
+    fn connections_refusals_and_months() {
+        let book = PriceBook::aws_us_east_1();
+        let a = fold(&book, &events());
+        let dec = a.months[&Month::of_epoch_ms(DEC_1)].usage;
+        // Connection a: 61 s → 2 minutes in December; the refused CONNECT is no connection.
+        assert_eq!(dec.ws_connections, 1);
+        assert_eq!(dec.ws_connection_minutes, 2);
+        assert_eq!(dec.ws_messages, 1);
+        assert_eq!(dec.ws_message_units, 3);
+        assert_eq!(dec.requests, 1);
+        assert_eq!(dec.http_units, 2);
+        let jan = a.months[&Month::of_epoch_ms(DEC_1 + 31 * 86_400_000)].usage;
+        assert_eq!(jan.ws_connections, 1);
+        assert_eq!(jan.ws_connection_minutes, 2);
+        assert_eq!(a.inputs.unclosed_connections, 0);
+        // Days add up to months.
+        let mut days = Usage::default();
+        for u in a.days.values() {
+            days += *u;
+        }
+        assert_eq!(days, a.total_usage());
+    }
+
+    #[test]
+    fn merging_chunks_equals_one_fold() {
+        let book = PriceBook::aws_us_east_1();
+        let evs = events();
+        let whole = fold(&book, &evs);
+        for cut in 0..=evs.len() {
+            let opts = AnalyzeOptions::default();
+            let mut first = Tally::new(&book, &opts);
+            let mut second = first.empty_like();
+            for e in &evs[..cut] {
+                first.push(e.clone());
+            }
+            for e in &evs[cut..] {
+                second.push(e.clone());
+            }
+            first.merge(second);
+            assert_eq!(first.finish(1), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn connect_and_disconnect_can_count_as_messages() {
+        let mut book = PriceBook::aws_us_east_1();
+        let plain = fold(&book, &events()).total_usage();
+        book.websocket.count_connect_disconnect = true;
+        let counted = fold(&book, &events()).total_usage();
+        // 3 CONNECTs (one refused) and 2 DISCONNECTs each add one unit.
+        assert_eq!(counted.ws_message_units, plain.ws_message_units + 5);
+        assert_eq!(counted.ws_messages, plain.ws_messages);
+    }
+
+    #[test]
+    fn unclosed_connection_billed_to_last_event() {
+        let book = PriceBook::aws_us_east_1();
+        let mut m = ev(EventType::Message, DEC_1 + 150_000, "x");
+        m.connected_at_ms = Some(DEC_1);
+        let a = fold(&book, &[m]);
+        assert_eq!(a.inputs.unclosed_connections, 1);
+        // connectedAt 00:00:00 to the message at 00:02:30 → 3 minutes.
+        assert_eq!(a.total_usage().ws_connection_minutes, 3);
+        assert_eq!(a.total_usage().ws_messages_unsized, 1);
+    }
+}
