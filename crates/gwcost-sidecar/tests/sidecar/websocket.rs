@@ -251,3 +251,34 @@ async fn idle_connection_is_closed_1001_and_refused_upgrade_is_502() {
     );
     assert_eq!(r.path.as_deref(), Some("/ws-refuse"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_websockets_with_1001_and_logs_the_disconnect() {
+    let upstream = Upstream::start().await;
+    let mut sc = Sidecar::start("", &["--upstream", &upstream.url()]);
+    let mut ws = connect(&sc, "/ws").await;
+    ws.send(Message::text("before stop")).await.unwrap();
+    assert_eq!(next(&mut ws).await, Message::text("before stop"));
+    sc.signal("TERM");
+    match next(&mut ws).await {
+        Message::Close(Some(f)) => assert_eq!(f.code, CloseCode::Away),
+        other => panic!("{other:?}"),
+    }
+    drop(ws);
+    let code = tokio::task::block_in_place(|| sc.wait_exit(Duration::from_secs(15)));
+    assert_eq!(code, Some(0), "{}", sc.stderr());
+    let recs = sc.log();
+    let kinds: Vec<_> = recs.iter().map(|r| r.event_type.unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventType::Connect,
+            EventType::Message,
+            EventType::Message,
+            EventType::Disconnect
+        ]
+    );
+    assert_eq!(recs[3].disconnect_status_code, Some(1001));
+    assert_eq!(messages(&recs, Direction::In), [11]);
+    assert_eq!(messages(&recs, Direction::Out), [11]);
+}
