@@ -355,9 +355,9 @@ pub(crate) fn markdown_body(r: &CompareReport, charts: &dyn Fn(&str) -> String) 
         }
     }
     out.push_str(&charts("rest"));
-    out.push('\n');
+    out.push_str("\n### Notes\n\n");
     for n in &r.notes {
-        out.push_str(&format!("> {n}\n"));
+        out.push_str(&format!("- {n}\n"));
     }
     out
 }

@@ -1,0 +1,106 @@
+//! `gwcost report`: the self-contained HTML page, the Markdown report with its PNG charts, and
+//! the committed report of `sample-logs/` (reports/), which must be what the current code writes.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::Scratch;
+
+const LOG: &str = concat!(
+    r#"{"requestId":"r1","requestTimeEpoch":1763193600000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /files","status":200,"requestLength":0,"responseLength":1572864}"#,
+    "\n",
+    r#"{"requestId":"r2","requestTimeEpoch":1763300000000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /ping","status":200,"requestLength":0,"responseLength":10}"#,
+    "\n",
+);
+
+#[test]
+fn html_report_is_one_self_contained_file() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&["report", "log.jsonl", "-o", "out/r.html"])
+        .success()
+        .stderr_has("wrote out/r.html");
+    let html = std::fs::read_to_string(s.path("out/r.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(html.matches("<svg").count(), 4, "four inline SVG charts");
+    for forbidden in ["<script", "<link", "<img", "src=", "href=", "url("] {
+        assert!(!html.contains(forbidden), "the report contains {forbidden}");
+    }
+    for section in [
+        "Monthly cost by API type",
+        "Billed units per day",
+        "Payload sizes",
+        "Cost by route",
+        "Input summary",
+        "HTTP API 512 KB increments",
+    ] {
+        assert!(html.contains(section), "no {section:?} in the report");
+    }
+    // Only the report was written.
+    let written: Vec<_> = std::fs::read_dir(s.path("out")).unwrap().collect();
+    assert_eq!(written.len(), 1);
+}
+
+#[test]
+fn markdown_report_writes_its_png_charts_beside_it() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&["report", "log.jsonl", "--format", "markdown", "-o", "docs/cost.md"])
+        .success();
+    let md = std::fs::read_to_string(s.path("docs/cost.md")).unwrap();
+    for chart in ["monthly-cost", "daily-units", "payload-sizes", "route-cost"] {
+        let name = format!("cost-{chart}.png");
+        assert!(md.contains(&format!("]({name})")), "{name} not linked:\n{md}");
+        let png = std::fs::read(s.path(&format!("docs/{name}"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: 900 × 380 pixels.
+        assert_eq!(&png[16..24], &[0, 0, 3, 0x84, 0, 0, 1, 0x7c]);
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The committed files of `reports/` that `gwcost report` writes for `sample-logs/`.
+const SAMPLE_FILES: [&str; 6] = [
+    "sample.html",
+    "sample.md",
+    "sample-monthly-cost.png",
+    "sample-daily-units.png",
+    "sample-payload-sizes.png",
+    "sample-route-cost.png",
+];
+
+/// Fails when reports/ is stale. Regenerate with the commands in reports/README.md.
+#[test]
+fn committed_sample_report_is_fresh() {
+    let s = Scratch::new();
+    let logs = repo().join("sample-logs").display().to_string();
+    s.run(&["report", &logs, "-o", "sample.html"]).success();
+    s.run(&["report", &logs, "--format", "markdown", "-o", "sample.md"])
+        .success();
+    let mut stale = Vec::new();
+    for name in SAMPLE_FILES {
+        let fresh = std::fs::read(s.path(name)).unwrap();
+        let committed = std::fs::read(repo().join("reports").join(name)).unwrap_or_default();
+        if fresh != committed {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "reports/ is stale ({stale:?}); regenerate it with the commands in reports/README.md"
+    );
+}
+
+#[test]
+fn reports_are_byte_for_byte_reproducible() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&["report", "log.jsonl", "-o", "a.html"]).success();
+    s.run(&["report", "log.jsonl", "-o", "b.html"]).success();
+    assert_eq!(
+        std::fs::read(s.path("a.html")).unwrap(),
+        std::fs::read(s.path("b.html")).unwrap()
+    );
+}
