@@ -93,14 +93,23 @@ fn json_contract_keys_are_present_and_amounts_are_decimal_strings() {
         assert!(p["oversize"]["extra_units"].is_u64());
     }
     // November 2025 has 720 hours, December 744: 0.5 GB at $0.020/hour.
-    assert_eq!(usd(&v["months"][0]["rest_api"]["cache_cost_usd"]), dec("14.4"));
-    assert_eq!(usd(&v["months"][1]["rest_api"]["cache_cost_usd"]), dec("14.88"));
+    assert_eq!(
+        usd(&v["months"][0]["rest_api"]["cache_cost_usd"]),
+        dec("14.4")
+    );
+    assert_eq!(
+        usd(&v["months"][1]["rest_api"]["cache_cost_usd"]),
+        dec("14.88")
+    );
     assert_eq!(usd(&v["total"]["rest_api"]["cache_cost_usd"]), dec("29.28"));
     let v = compare_json(
         &s,
         &["log.jsonl", "--rest-cache", "0.5", "--cache-hours", "10"],
     );
-    assert_eq!(usd(&v["months"][1]["rest_api"]["cache_cost_usd"]), dec("0.2"));
+    assert_eq!(
+        usd(&v["months"][1]["rest_api"]["cache_cost_usd"]),
+        dec("0.2")
+    );
 }
 
 fn assert_compare_equals_analyze(args: &[&str]) {
@@ -119,7 +128,11 @@ fn assert_compare_equals_analyze(args: &[&str]) {
     );
     assert_eq!(am.len(), cm.len(), "{args:?}");
     assert!(!am.is_empty());
-    for (a, c) in am.iter().chain([&analyze["total"]]).zip(cm.iter().chain([&compare["total"]])) {
+    for (a, c) in am
+        .iter()
+        .chain([&analyze["total"]])
+        .zip(cm.iter().chain([&compare["total"]]))
+    {
         assert_eq!(a.get("month"), c.get("month"));
         for api in ["http_api", "rest_api", "data_transfer_out"] {
             assert_eq!(
@@ -129,8 +142,14 @@ fn assert_compare_equals_analyze(args: &[&str]) {
                 a.get("month")
             );
         }
-        assert_eq!(a["http_api"]["billed_requests"], c["http_api"]["billed_units"]);
-        assert_eq!(a["rest_api"]["billed_requests"], c["rest_api"]["billed_units"]);
+        assert_eq!(
+            a["http_api"]["billed_requests"],
+            c["http_api"]["billed_units"]
+        );
+        assert_eq!(
+            a["rest_api"]["billed_requests"],
+            c["rest_api"]["billed_units"]
+        );
     }
 }
 
@@ -194,9 +213,15 @@ fn every_text_format_renders_the_same_verdict() {
         .stdout;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[1].starts_with("2025-11,3,6,0.000006,3,0.0000105,"), "{csv}");
+    assert!(
+        lines[1].starts_with("2025-11,3,6,0.000006,3,0.0000105,"),
+        "{csv}"
+    );
     // Exact sums keep their scale: 0.0000105 + 0.0000035 = 0.0000140.
-    assert!(lines[3].starts_with("total,4,7,0.000007,4,0.0000140,"), "{csv}");
+    assert!(
+        lines[3].starts_with("total,4,7,0.000007,4,0.0000140,"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -213,13 +238,22 @@ fn infracost_usage_carries_the_busiest_months_metered_units() {
     ])
     .success();
     let yml = std::fs::read_to_string(s.path("usage.yml")).unwrap();
-    assert!(yml.contains("\nversion: 0.1\nresource_type_default_usage:\n"), "{yml}");
+    assert!(
+        yml.contains("\nversion: 0.1\nresource_type_default_usage:\n"),
+        "{yml}"
+    );
     assert!(yml.contains("# Month: 2025-11"), "{yml}");
     // November: 3 requests metered as 6 HTTP units; infracost multiplies by ceil(512/512) = 1.
-    assert!(yml.contains("  aws_apigatewayv2_api:\n    monthly_requests: 6 #"), "{yml}");
+    assert!(
+        yml.contains("  aws_apigatewayv2_api:\n    monthly_requests: 6 #"),
+        "{yml}"
+    );
     assert!(yml.contains("    request_size_kb: 512 #"), "{yml}");
     assert!(yml.contains("    monthly_connection_mins: 0 #"), "{yml}");
-    assert!(yml.contains("  aws_api_gateway_rest_api:\n    monthly_requests: 3 #"), "{yml}");
+    assert!(
+        yml.contains("  aws_api_gateway_rest_api:\n    monthly_requests: 3 #"),
+        "{yml}"
+    );
 }
 
 #[test]

@@ -44,12 +44,22 @@ fn html_report_is_one_self_contained_file() {
 fn markdown_report_writes_its_png_charts_beside_it() {
     let s = Scratch::new();
     s.write("log.jsonl", LOG.as_bytes());
-    s.run(&["report", "log.jsonl", "--format", "markdown", "-o", "docs/cost.md"])
-        .success();
+    s.run(&[
+        "report",
+        "log.jsonl",
+        "--format",
+        "markdown",
+        "-o",
+        "docs/cost.md",
+    ])
+    .success();
     let md = std::fs::read_to_string(s.path("docs/cost.md")).unwrap();
     for chart in ["monthly-cost", "daily-units", "payload-sizes", "route-cost"] {
         let name = format!("cost-{chart}.png");
-        assert!(md.contains(&format!("]({name})")), "{name} not linked:\n{md}");
+        assert!(
+            md.contains(&format!("]({name})")),
+            "{name} not linked:\n{md}"
+        );
         let png = std::fs::read(s.path(&format!("docs/{name}"))).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         // IHDR: 900 × 380 pixels.
@@ -103,4 +113,38 @@ fn reports_are_byte_for_byte_reproducible() {
         std::fs::read(s.path("a.html")).unwrap(),
         std::fs::read(s.path("b.html")).unwrap()
     );
+}
+
+/// Opens a fresh report of `sample-logs/` in headless Chromium through
+/// scripts/check-report-in-chromium.sh (no console messages, the four charts in the rendered
+/// DOM, a screenshot). Chromium is a system package: without it the test says so and passes.
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let has_chromium = ["chromium", "chromium-browser"].iter().any(|b| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {b}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !has_chromium {
+        eprintln!("skipped: no chromium on PATH (apt-get install -y chromium)");
+        return;
+    }
+    let s = Scratch::new();
+    let logs = repo().join("sample-logs").display().to_string();
+    s.run(&["report", &logs, "-o", "sample.html"]).success();
+    let out = std::process::Command::new("bash")
+        .arg(repo().join("scripts/check-report-in-chromium.sh"))
+        .arg(s.path("sample.html"))
+        .arg(s.path("shot.png"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check-report-in-chromium.sh failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shot = std::fs::read(s.path("shot.png")).unwrap();
+    assert_eq!(&shot[..8], b"\x89PNG\r\n\x1a\n");
 }

@@ -6,6 +6,12 @@
 //! model, so they cannot disagree. Money stays an exact `Decimal` in the model; only the table
 //! and Markdown renderers round, half-even to cents, when printing.
 //!
+//! [`CompareReport`] (`gwcost compare` and `gwcost report`) prices the same traffic as HTTP API
+//! and REST API (with an optional cache) and is also rendered to an infracost usage file, a
+//! self-contained HTML page with inline SVG charts and Markdown with PNG charts (plotters, with
+//! DejaVu Sans embedded so no system font is needed). Renderers return text and bytes; writing
+//! them is the CLI's job.
+//!
 //! Depends on `gwcost-pricing` (billing) and `gwcost-analytics` (the usage it reports); it must
 //! not read files, parse arguments or depend on the CLI.
 

@@ -4,6 +4,8 @@
 //! the free tier, WebSocket's 32 KB increments, per-route allocation, and compare's HTTP/REST
 //! costs equal to analyze's.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::str::FromStr;
 

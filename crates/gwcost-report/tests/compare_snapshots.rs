@@ -2,6 +2,8 @@
 //! infracost usage) over a small fixed analysis: two months, oversize HTTP routes, WebSocket
 //! traffic with 32 KB extra units, and a REST cache. Review a change with `cargo insta review`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use gwcost_analytics::{Analysis, Day, Month, MonthUsage};
