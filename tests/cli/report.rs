@@ -148,3 +148,23 @@ fn html_report_renders_in_headless_chromium() {
     let shot = std::fs::read(s.path("shot.png")).unwrap();
     assert_eq!(&shot[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+#[test]
+fn format_follows_the_file_extension_unless_given() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&["report", "log.jsonl", "-o", "r.md"]).success();
+    assert!(
+        std::fs::read_to_string(s.path("r.md"))
+            .unwrap()
+            .starts_with("# ")
+    );
+    assert!(s.path("r-monthly-cost.png").exists());
+    s.run(&["report", "log.jsonl", "-o", "r.txt", "--format", "html"])
+        .success();
+    assert!(
+        std::fs::read_to_string(s.path("r.txt"))
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}

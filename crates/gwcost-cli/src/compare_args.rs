@@ -96,8 +96,9 @@ pub struct ReportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub compare: CompareOptionsArgs,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
-    pub format: ReportFormat,
+    /// Default: `markdown` when FILE ends in `.md`, else `html`.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
     /// The report file to write (`reports/NAME.html`, `reports/NAME.md`).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,

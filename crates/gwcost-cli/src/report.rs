@@ -17,7 +17,16 @@ pub(crate) fn report(a: &ReportArgs) -> Result<()> {
     if let Some(dir) = a.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    match a.format {
+    let by_extension = a
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+    let format = a.format.unwrap_or(if by_extension {
+        ReportFormat::Markdown
+    } else {
+        ReportFormat::Html
+    });
+    match format {
         ReportFormat::Html => {
             let html = gwcost_report::render_html(&report)?;
             write(&a.output, html.as_bytes())?;
