@@ -186,7 +186,7 @@ fn draw_monthly_cost<DB: DrawingBackend>(
         .max()
         .unwrap_or(0);
     // Headroom above the tallest bar for the legend.
-    let y_max = nice_max(max + max / 3);
+    let y_max = nice_max(max.saturating_add(max / 3));
     let labels: Vec<String> = r.months.iter().map(|m| m.month.clone()).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(Chart::MonthlyCost.title(), font(20))
@@ -220,12 +220,18 @@ fn draw_monthly_cost<DB: DrawingBackend>(
         let http = micro_usd(c.http_api.cost_usd);
         let dto = micro_usd(c.data_transfer_out.cost_usd);
         segments.push((x, 0, http, HTTP_COLOR));
-        segments.push((x, http, http + dto, TRANSFER_COLOR));
+        segments.push((x, http, http.saturating_add(dto), TRANSFER_COLOR));
         let rest = micro_usd(c.rest_api.cost_usd);
         let cache = micro_usd(c.rest_api.cache_cost_usd);
         segments.push((x + 1, 0, rest, REST_COLOR));
-        segments.push((x + 1, rest, rest + cache, CACHE_COLOR));
-        segments.push((x + 1, rest + cache, rest + cache + dto, TRANSFER_COLOR));
+        let rest_cache = rest.saturating_add(cache);
+        segments.push((x + 1, rest, rest_cache, CACHE_COLOR));
+        segments.push((
+            x + 1,
+            rest_cache,
+            rest_cache.saturating_add(dto),
+            TRANSFER_COLOR,
+        ));
     }
     chart.draw_series(segments.iter().filter(|(_, lo, hi, _)| hi > lo).map(
         |(x, lo, hi, color)| {
@@ -276,7 +282,7 @@ fn draw_daily_units<DB: DrawingBackend>(
         .map(|d| d.http_units.max(d.rest_units).max(d.ws_message_units))
         .max()
         .unwrap_or(0);
-    let y_max = nice_max(max + max / 3);
+    let y_max = nice_max(max.saturating_add(max / 3));
     let days: Vec<String> = r.daily.iter().map(|d| d.day.clone()).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(Chart::DailyUnits.title(), font(20))
@@ -365,7 +371,7 @@ fn draw_payload_sizes<DB: DrawingBackend>(
         .max(21)
         + 1;
     let max = http.iter().chain(ws).map(|b| b.count).max().unwrap_or(1);
-    let y_max = nice_max(max) * 2;
+    let y_max = nice_max(max).saturating_mul(2);
     let mut chart = ChartBuilder::on(root)
         .caption(Chart::PayloadSizes.title(), font(20))
         .margin(12)
@@ -396,7 +402,8 @@ fn draw_payload_sizes<DB: DrawingBackend>(
             .map(|b| {
                 let k = bucket_index(b);
                 // Log scale: a bar starts at 1 and reaches count + 1 so a count of 1 shows.
-                let mut bar = Rectangle::new([(k, 1), (k + 1, b.count + 1)], color.filled());
+                let mut bar =
+                    Rectangle::new([(k, 1), (k + 1, b.count.saturating_add(1))], color.filled());
                 if left {
                     bar.set_margin(0, 0, 3, 24);
                 } else {
@@ -459,7 +466,7 @@ fn draw_route_cost<DB: DrawingBackend>(
         .map(|l| micro_usd(l.http_cost_usd).max(micro_usd(l.rest_cost_usd)))
         .max()
         .unwrap_or(0);
-    let x_max = nice_max(max + max / 10);
+    let x_max = nice_max(max.saturating_add(max / 10));
     let names: Vec<String> = routes.iter().map(|l| l.route.clone()).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(Chart::RouteCost.title(), font(20))

@@ -774,6 +774,13 @@ fn notes(
                 .to_owned(),
         );
     }
+    if r.total.websocket_oversize.is_some() {
+        out.push(
+            "WebSocket messages over 32 KB are not counted one by one (the usage counters keep \
+             their extra units only), so the 32 KB tables show units and cost, not messages."
+                .to_owned(),
+        );
+    }
     if analysis.inputs.ws_message_sizes_unknown > 0 {
         out.push(format!(
             "{} WebSocket message{} had no size in the logs: billed as one 32 KB unit each.",
