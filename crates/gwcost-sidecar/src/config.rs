@@ -19,6 +19,11 @@ use crate::routes::RoutePattern;
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 /// API Gateway's integration timeout for HTTP APIs: 30 seconds.
 pub const DEFAULT_INTEGRATION_TIMEOUT_MS: u64 = 30_000;
+/// Time a client gets to send a request's headers before its connection is closed.
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 10_000;
+/// Largest request head accepted (431 above). API Gateway allows about 10 KB of headers; the
+/// default leaves room for large cookies and tokens while keeping a connection's buffer small.
+pub const DEFAULT_MAX_HEADER_BYTES: u64 = 64 * 1024;
 /// API Gateway's WebSocket message limit: 128 KB.
 pub const DEFAULT_WS_MAX_MESSAGE_BYTES: u64 = 128 * 1024;
 /// API Gateway's WebSocket idle timeout: 10 minutes.
@@ -158,6 +163,8 @@ struct LogFile {
 #[serde(deny_unknown_fields)]
 struct ServerFile {
     drain_grace_secs: Option<u64>,
+    header_read_timeout_ms: Option<u64>,
+    max_header_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -338,6 +345,12 @@ pub struct Config {
     pub limits: Limits,
     pub log: LogConfig,
     pub drain_grace: Duration,
+    /// How long a client may take to send a request's headers (slowloris defence); the
+    /// connection is closed when it runs out.
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line + headers) accepted on HTTP/1.1 and HTTP/2; a
+    /// larger one is answered 431.
+    pub max_header_bytes: usize,
     pub metrics_free_tier: bool,
     pub workers: Option<usize>,
 }
@@ -668,6 +681,24 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
             "must be at least 1 with rotate_bytes",
         ));
     }
+    let header_read_timeout = Duration::from_millis(positive(
+        file.server.header_read_timeout_ms,
+        DEFAULT_HEADER_READ_TIMEOUT_MS,
+        "server.header_read_timeout_ms",
+    )?);
+    let max_header_bytes = positive(
+        file.server.max_header_bytes,
+        DEFAULT_MAX_HEADER_BYTES,
+        "server.max_header_bytes",
+    )?;
+    // hyper's HTTP/1 read buffer cannot be smaller than 8 KiB.
+    if max_header_bytes < 8192 {
+        return Err(ConfigError::new(
+            "server.max_header_bytes",
+            "must be at least 8192",
+        ));
+    }
+    let max_header_bytes = usize::try_from(max_header_bytes).unwrap_or(usize::MAX);
     let workers = cli.workers.or(file.workers);
     if workers == Some(0) {
         return Err(ConfigError::new("--workers", "must be greater than 0"));
@@ -693,6 +724,8 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
                 .or(file.server.drain_grace_secs)
                 .unwrap_or(30),
         ),
+        header_read_timeout,
+        max_header_bytes,
         metrics_free_tier: file.metrics.free_tier.unwrap_or(false),
         workers,
     })

@@ -150,11 +150,18 @@ pub async fn run(
     on_listening(local, admin_local);
 
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A request head over `max_header_bytes` is answered 431 by hyper (HTTP/1.1: the read
+    // buffer's cap; HTTP/2: the header list size), and a client that dribbles its headers is
+    // cut off after `header_read_timeout` (slowloris).
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30));
-    builder.http2().timer(TokioTimer::new());
+        .max_buf_size(cfg.max_header_bytes)
+        .header_read_timeout(cfg.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
 

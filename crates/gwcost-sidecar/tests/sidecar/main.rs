@@ -4,6 +4,7 @@
 
 mod util;
 
+mod faults;
 mod http_proxy;
 mod jwt;
 mod lifecycle;

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,8 @@ pub struct Upstream {
     pub hits: Arc<AtomicUsize>,
     /// TCP connections accepted (to check that the sidecar reuses pooled connections).
     pub conns: Arc<AtomicUsize>,
+    /// Request body bytes read by `/sink` (to see how much of a cut body got through).
+    pub sunk: Arc<AtomicU64>,
     /// Served at `/jwks.json`.
     pub jwks: Arc<Mutex<String>>,
     task: tokio::task::JoinHandle<()>,
@@ -97,9 +99,11 @@ impl Upstream {
         });
         let conns = Arc::new(AtomicUsize::new(0));
         let jwks = Arc::new(Mutex::new(String::new()));
+        let sunk = Arc::new(AtomicU64::new(0));
         let h = hits.clone();
         let c = conns.clone();
         let j = jwks.clone();
+        let k = sunk.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -108,9 +112,12 @@ impl Upstream {
                 c.fetch_add(1, Ordering::SeqCst);
                 let h = h.clone();
                 let j = j.clone();
+                let k = k.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| upstream_handle(req, h.clone(), j.clone()));
+                    let svc = service_fn(move |req| {
+                        upstream_handle(req, h.clone(), j.clone(), k.clone())
+                    });
                     let builder =
                         hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                     match acceptor {
@@ -134,6 +141,7 @@ impl Upstream {
             addr,
             hits,
             conns,
+            sunk,
             jwks,
             task,
         }
@@ -159,6 +167,7 @@ async fn upstream_handle(
     mut req: Request<Incoming>,
     hits: Arc<AtomicUsize>,
     jwks: Arc<Mutex<String>>,
+    sunk: Arc<AtomicU64>,
 ) -> Result<Response<UpBody>, Infallible> {
     let path = req.uri().path().to_owned();
     if path == "/jwks.json" {
@@ -189,6 +198,29 @@ async fn upstream_handle(
     } else if path == "/echo" || path.starts_with("/files/") || path.starts_with("/messages") {
         // Stream the request body back as it arrives.
         return Ok(Response::new(req.into_body().boxed()));
+    } else if path == "/sink" {
+        // Reads the body frame by frame, never holding it whole, and counts it.
+        let mut body = req.into_body();
+        while let Some(Ok(f)) = body.frame().await {
+            if let Some(d) = f.data_ref() {
+                sunk.fetch_add(d.len() as u64, Ordering::SeqCst);
+            }
+        }
+        Response::new(full("sunk"))
+    } else if let Some(rest) = path.strip_prefix("/drip/") {
+        // `/drip/N/MS`: N chunks of 1000 bytes, one every MS milliseconds.
+        let mut it = rest.split('/').map(|x| x.parse::<u64>().unwrap_or(0));
+        let (n, ms) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+        let frames = futures_util::stream::unfold(0u64, move |i| async move {
+            if i >= n {
+                return None;
+            }
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            Some((Ok::<_, Infallible>(Frame::data(pattern(1000))), i + 1))
+        });
+        Response::new(BodyExt::boxed(StreamBody::new(frames)))
     } else if path.starts_with("/slow/") {
         tokio::time::sleep(Duration::from_millis(tail_number(&path) as u64)).await;
         Response::new(full("slow"))
@@ -212,7 +244,7 @@ async fn upstream_handle(
 }
 
 /// An echo WebSocket server: echoes data messages; `big:N` answers with N binary bytes;
-/// `close:CODE` closes with that code.
+/// `close:CODE` closes with that code; `vanish` drops the connection without a close frame.
 fn ws_upgrade(req: &mut Request<Incoming>, refuse: bool) -> Response<TestBody> {
     if refuse {
         let mut r = Response::new(full("no"));
@@ -231,6 +263,8 @@ fn ws_upgrade(req: &mut Request<Incoming>, refuse: bool) -> Response<TestBody> {
                     let n: usize = t[4..].parse().unwrap();
                     let _ = ws.send(Message::Binary(pattern(n))).await;
                 }
+                // Vanish: drop the TCP connection without a close frame.
+                Message::Text(t) if t.as_str() == "vanish" => return,
                 Message::Text(t) if t.starts_with("close:") => {
                     let code: u16 = t[6..].parse().unwrap();
                     let _ = ws
@@ -287,9 +321,19 @@ impl Sidecar {
     }
 
     pub fn start_in(dir: tempfile::TempDir, config: &str, extra: &[&str]) -> Self {
+        let log_path = dir.path().join("access.log");
+        Self::start_logging_to(dir, log_path, config, extra)
+    }
+
+    /// Starts the sidecar with its access log at `log_path` (e.g. `/dev/full`).
+    pub fn start_logging_to(
+        dir: tempfile::TempDir,
+        log_path: PathBuf,
+        config: &str,
+        extra: &[&str],
+    ) -> Self {
         let cfg_path = dir.path().join("sidecar.toml");
         std::fs::write(&cfg_path, config).unwrap();
-        let log_path = dir.path().join("access.log");
         let mut child = Command::new(bin())
             .args([
                 "--listen",
@@ -511,4 +555,41 @@ pub fn only<'a>(recs: &'a [LogRecord], path: &str) -> &'a LogRecord {
         .collect();
     assert_eq!(found.len(), 1, "one line for {path}: {recs:#?}");
     found[0]
+}
+
+// ---------------------------------------------------------------- raw sockets, processes
+
+/// Writes `bytes` on a fresh connection and reads until the server closes it (or `within`).
+pub async fn raw_exchange(addr: SocketAddr, bytes: &[u8], within: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    let end = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(end, s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// A field of /proc/PID/status in kB (`VmRSS`, `VmHWM`).
+pub fn proc_status_kb(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// One series' value from the sidecar's /metrics.
+pub async fn metric(admin: SocketAddr, series: &str) -> String {
+    let text = String::from_utf8(get(admin, "/metrics").await.body.to_vec()).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|r| r.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .to_owned()
 }

@@ -16,9 +16,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, O
 
 use crate::util::*;
 
-type Client = WebSocketStream<TcpStream>;
+pub(crate) type Client = WebSocketStream<TcpStream>;
 
-async fn connect(sc: &Sidecar, path: &str) -> Client {
+pub(crate) async fn connect(sc: &Sidecar, path: &str) -> Client {
     let stream = TcpStream::connect(sc.addr).await.unwrap();
     let url = format!("ws://{}{}", sc.addr, path);
     let (ws, resp) = tokio::time::timeout(
@@ -33,7 +33,7 @@ async fn connect(sc: &Sidecar, path: &str) -> Client {
 }
 
 /// The next data or close message (pings and pongs skipped), bounded in time.
-async fn next(ws: &mut Client) -> Message {
+pub(crate) async fn next(ws: &mut Client) -> Message {
     loop {
         let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -53,7 +53,7 @@ fn messages(recs: &[LogRecord], dir: Direction) -> Vec<u64> {
         .collect()
 }
 
-async fn wait_disconnect(sc: &Sidecar) -> Vec<LogRecord> {
+pub(crate) async fn wait_disconnect(sc: &Sidecar) -> Vec<LogRecord> {
     for _ in 0..250 {
         let recs = sc.log();
         if recs
