@@ -82,6 +82,7 @@ pub(crate) const FORBIDDEN: &[u8] = br#"{"message":"Forbidden"}"#;
 pub(crate) const TOO_LARGE: &[u8] = br#"{"message":"Request Entity Too Large"}"#;
 pub(crate) const TIMEOUT: &[u8] = br#"{"message":"Endpoint request timed out"}"#;
 pub(crate) const BAD_GATEWAY: &[u8] = br#"{"message":"Bad Gateway"}"#;
+pub(crate) const BAD_REQUEST: &[u8] = br#"{"message":"Bad Request"}"#;
 
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
@@ -316,7 +317,7 @@ pub async fn handle(
                 state,
                 pending,
                 StatusCode::BAD_REQUEST,
-                br#"{"message":"Bad Request"}"#,
+                BAD_REQUEST,
                 Some("BAD_REQUEST_PARAMETERS"),
             ));
         }

@@ -4,6 +4,7 @@
 
 mod util;
 
+mod attacks;
 mod faults;
 mod http_proxy;
 mod jwt;
