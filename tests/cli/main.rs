@@ -16,4 +16,5 @@ mod engines;
 mod prices;
 mod quote;
 mod report;
+mod sidecar_end_to_end;
 mod snapshots;

@@ -117,7 +117,8 @@ fn reports_are_byte_for_byte_reproducible() {
 
 /// Opens a fresh report of `sample-logs/` in headless Chromium through
 /// scripts/check-report-in-chromium.sh (no console messages, the four charts in the rendered
-/// DOM, a screenshot). Chromium is a system package: without it the test says so and passes.
+/// DOM, a screenshot). Chromium is a system package: without it the test says so and passes,
+/// except under CI (`CI` set), where `.ci/run` installs it and its absence is a failure.
 #[test]
 fn html_report_renders_in_headless_chromium() {
     let has_chromium = ["chromium", "chromium-browser"].iter().any(|b| {
@@ -127,6 +128,10 @@ fn html_report_renders_in_headless_chromium() {
             .is_ok_and(|o| o.status.success())
     });
     if !has_chromium {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium is missing: .ci/run installs it (apt-get install -y chromium)"
+        );
         eprintln!("skipped: no chromium on PATH (apt-get install -y chromium)");
         return;
     }
