@@ -425,7 +425,8 @@ SELECT
   ws_connections, ws_messages, ws_messages_unsized, ws_message_units, ws_connection_minutes,
   response_bytes,
   http_cost_usd, rest_cost_usd, ws_messages_cost_usd, ws_connection_minutes_cost_usd,
-  CAST(ws_messages_cost_usd + ws_connection_minutes_cost_usd AS DECIMAL(38, {scale})) AS ws_cost_usd
+  CAST(CAST(ws_messages_cost_usd AS DECIMAL(30, {scale}))
+    + CAST(ws_connection_minutes_cost_usd AS DECIMAL(30, {scale})) AS DECIMAL(38, {scale})) AS ws_cost_usd
 FROM costs
 ORDER BY month_key
 ",

@@ -3,7 +3,8 @@
 //! connection minutes, tiers and free tier the query must get right on every engine.
 //!
 //! Needs `python3` with `duckdb` (`python3 -m pip install duckdb`); without it each test says
-//! so on stderr and passes without checking anything.
+//! so on stderr and passes without checking anything. One test also runs the Spark dialect in a
+//! real local Spark (pyspark + Java) when `GWCOST_TEST_SPARK=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
@@ -45,7 +46,9 @@ fn duckdb_missing() -> bool {
 fn run_duckdb(sql: &str) -> Vec<serde_json::Map<String, Value>> {
     const SCRIPT: &str = r#"
 import duckdb, json, sys
-cur = duckdb.connect().execute(sys.stdin.read())
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # a slow query would print it to stdout
+cur = con.execute(sys.stdin.read())
 names = [d[0] for d in cur.description]
 print(json.dumps([{n: (None if v is None else str(v)) for n, v in zip(names, row)} for row in cur.fetchall()]))
 "#;
@@ -477,5 +480,154 @@ fn sample_logs_agree_with_analyze() {
         assert!(int(sep, "http_units") > int(sep, "billable_requests"));
         assert!(int(sep, "billable_requests") < int(sep, "requests"));
         assert!(rows.values().any(|r| int(r, "ws_messages_unsized") > 0));
+    }
+}
+
+/// Runs each `(json_path_or_glob, sql)` job in one local Spark session (pyspark, Java), with
+/// the files read as a view `logs` of string columns, and returns each job's rows. `None`
+/// when pyspark or Java is missing.
+fn run_spark(jobs: &[(String, String)]) -> Option<Vec<Vec<Row>>> {
+    const SCRIPT: &str = r#"
+import json, sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]")
+         .config("spark.ui.enabled", "false")
+         # Not UTC on purpose: the query's months must not depend on the session time zone.
+         .config("spark.sql.session.timeZone", "America/New_York")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+req = json.load(sys.stdin)
+schema = ", ".join(f"{c} STRING" for c in req["columns"])
+out = []
+for path, sql in req["jobs"]:
+    spark.read.schema(schema).json(path).createOrReplaceTempView("logs")
+    rows = spark.sql(sql).collect()
+    out.append([{k: (None if v is None else str(v)) for k, v in r.asDict().items()} for r in rows])
+print("ROWS " + json.dumps(out))
+"#;
+    let ok = Command::new("python3")
+        .args(["-c", "import pyspark"])
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+        && Command::new("java")
+            .arg("-version")
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    if !ok {
+        eprintln!(
+            "SKIPPED: pyspark and Java are not available (python3 -m pip install pyspark); \
+             the Spark SQL dialect was not run"
+        );
+        return None;
+    }
+    let request = serde_json::json!({
+        "columns": gwcost_analytics::sql::LOG_COLUMNS,
+        "jobs": jobs,
+    });
+    let mut child = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let Some(json) = stdout.lines().find_map(|l| l.strip_prefix("ROWS ")) else {
+        panic!(
+            "spark failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let jobs: Vec<Vec<Row>> = serde_json::from_str(json).unwrap();
+    Some(jobs)
+}
+
+/// Two engines' rows are the same bill: every count equal, every cost equal as a number
+/// (engines print decimals at different scales).
+fn assert_same_rows(what: &str, a: &[Row], b: &[Row]) {
+    assert_eq!(a.len(), b.len(), "{what}: row counts");
+    for (ra, rb) in a.iter().zip(b) {
+        assert_eq!(ra.len(), rb.len(), "{what}: columns");
+        for (k, va) in ra {
+            let (sa, sb) = (va.as_str().unwrap(), field(rb, k));
+            if k.ends_with("_usd") {
+                assert_eq!(dec(sa), dec(sb), "{what}: {} {k}", field(ra, "month"));
+            } else {
+                assert_eq!(sa, sb, "{what}: {} {k}", field(ra, "month"));
+            }
+        }
+    }
+}
+
+/// The Spark dialect (`div`, `format_string`, Spark's decimal precision rules) in a real local
+/// Spark gives the same rows as the DuckDB dialect, whose numbers the tests above check by hand
+/// and against `gwcost analyze`: on the fixture and on `sample-logs/`, with and without the free
+/// tier, and in a session time zone that is not UTC.
+///
+/// Starting Spark takes a minute on two cores, so this runs only with `GWCOST_TEST_SPARK=1`
+/// (and pyspark installed): `GWCOST_TEST_SPARK=1 cargo test -p gwcost-analytics --test
+/// sql_duckdb spark`.
+#[test]
+fn spark_dialect_agrees_with_duckdb() {
+    if std::env::var_os("GWCOST_TEST_SPARK").is_none_or(|v| v != "1") {
+        eprintln!(
+            "SKIPPED: set GWCOST_TEST_SPARK=1 (with pyspark and Java) to run the Spark dialect"
+        );
+        return;
+    }
+    if duckdb_missing() {
+        return;
+    }
+    let (path, duck_table) = json_table("spark", &fixture());
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../sample-logs")
+        .canonicalize()
+        .unwrap();
+    let sample_glob = format!("{}/*/*.json*", samples.display());
+    let book = PriceBook::aws_us_east_1();
+    let mut jobs = Vec::new();
+    let mut expected = Vec::new();
+    for (spark_path, duck_source) in [
+        (path.display().to_string(), duck_table.clone()),
+        (sample_glob.clone(), duckdb_json_source(&sample_glob)),
+    ] {
+        for free_tier in [false, true] {
+            let spark_sql =
+                monthly_metering_sql(Dialect::Spark, "logs", &book, free_tier, MeteringBasis::Sum);
+            let duck_sql = monthly_metering_sql(
+                Dialect::DuckDb,
+                &duck_source,
+                &book,
+                free_tier,
+                MeteringBasis::Sum,
+            );
+            jobs.push((spark_path.clone(), spark_sql));
+            expected.push((
+                format!("{spark_path} free_tier={free_tier}"),
+                run_duckdb(&duck_sql),
+            ));
+        }
+    }
+    let Some(spark) = run_spark(&jobs) else {
+        let _ = std::fs::remove_file(path);
+        return;
+    };
+    let _ = std::fs::remove_file(path);
+    assert_eq!(spark.len(), expected.len());
+    for ((what, duck), got) in expected.iter().zip(&spark) {
+        assert!(!duck.is_empty(), "{what}");
+        assert_same_rows(what, got, duck);
     }
 }
