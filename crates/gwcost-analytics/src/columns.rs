@@ -70,7 +70,7 @@ pub(crate) fn event_from_object(map: Map<String, Value>) -> Result<Event, String
 }
 
 /// Reads CSV: a header row naming schema columns, or headerless AWS REST CSV.
-pub(crate) fn read_csv(name: &str, data: &[u8], tally: &mut Tally<'_>) {
+pub(crate) fn read_csv(name: &str, data: impl std::io::Read, tally: &mut Tally<'_>) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

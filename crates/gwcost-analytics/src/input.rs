@@ -2,13 +2,14 @@
 //! them (gunzipping when needed) and choosing the reader by extension or, failing that, content.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
+use crate::blocks::{self, BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::{AnalyzeOptions, Engine, Tally, columns, jsonl, polars_io};
+use crate::{AnalyzeOptions, Engine, Progress, Tally, columns, jsonl, polars_io};
 
 /// One input as named by the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,63 +186,151 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
     Ok(files)
 }
 
-/// Reads a whole file (or stdin) into memory, gunzipping it when it is gzip.
-fn load(file: &SourceFile) -> Result<Vec<u8>, AnalyticsError> {
-    let raw = match &file.path {
-        Some(p) => fs::read(p).map_err(|e| AnalyticsError::io(&file.name, e))?,
-        None => {
-            let mut buf = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| AnalyticsError::io(&file.name, e))?;
-            buf
+/// Counts the bytes read from a file as stored (before decompression) for the progress bar.
+struct Counting<'p, R> {
+    inner: R,
+    progress: Option<&'p dyn Progress>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.progress {
+            p.advance(n as u64, 0);
         }
-    };
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len().saturating_mul(4));
-        MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| AnalyticsError::Io {
-                path: file.name.clone(),
-                source: io::Error::new(e.kind(), format!("gzip: {e}")),
-            })?;
-        Ok(out)
-    } else {
-        Ok(raw)
+        Ok(n)
     }
 }
 
-/// Reads one file into the tally with the reader its name or content calls for.
+/// Counts the bytes read after decompression (`inputs.bytes`).
+struct Tallied<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Tallied<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads at most `limit` bytes (fewer only at the end of the input).
+fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
+    let mut prefix = Vec::with_capacity(limit);
+    reader.take(limit as u64).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+/// How much of a file without a telling name is read to recognise its content.
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Reads one file into the tally with the reader its name or content calls for, streaming:
+/// JSON lines and CSV are read block by block (gzip decoded on the way), so memory does not
+/// grow with the file; Parquet is read by polars.
 pub(crate) fn read_into(
     file: &SourceFile,
     opts: &AnalyzeOptions,
     tally: &mut Tally<'_>,
+    progress: Option<&dyn Progress>,
 ) -> Result<(), AnalyticsError> {
-    let data = load(file)?;
-    tally.add_bytes(data.len() as u64);
-    let format = file
+    let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
+    let raw: Box<dyn Read> = match &file.path {
+        Some(p) => Box::new(fs::File::open(p).map_err(io_err)?),
+        None => Box::new(io::stdin().lock()),
+    };
+    let mut buffered = io::BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: raw,
+            progress,
+        },
+    );
+    let gz = buffered
+        .fill_buf()
+        .map_err(io_err)?
+        .starts_with(&[0x1f, 0x8b]);
+    let gz_err = |e: io::Error| {
+        if gz {
+            AnalyticsError::Io {
+                path: file.name.clone(),
+                source: io::Error::new(e.kind(), format!("gzip: {e}")),
+            }
+        } else {
+            io_err(e)
+        }
+    };
+    let mut decoded: Box<dyn Read> = if gz {
+        Box::new(MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    let by_name = file
         .path
         .as_ref()
         .and_then(|p| p.file_name())
-        .and_then(|n| format_by_extension(&n.to_string_lossy()))
-        .unwrap_or_else(|| sniff(&data));
+        .and_then(|n| format_by_extension(&n.to_string_lossy()));
+    let sniffed = by_name.is_none();
+    let (format, prefix) = match by_name {
+        Some(f) => (f, Vec::new()),
+        None => {
+            let prefix = read_prefix(&mut decoded, SNIFF_BYTES).map_err(gz_err)?;
+            (sniff(&prefix), prefix)
+        }
+    };
+    let mut reader = Tallied {
+        inner: io::Cursor::new(prefix).chain(decoded),
+        bytes: 0,
+    };
+    let threads = opts.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
     match format {
+        Format::Parquet => {
+            let data = match &file.path {
+                // polars reads a plain file itself, a row group at a time.
+                Some(p) if !gz && !sniffed => {
+                    return polars_io::read_parquet_file(&file.name, p, threads, tally);
+                }
+                _ => {
+                    let mut data = Vec::new();
+                    reader.read_to_end(&mut data).map_err(gz_err)?;
+                    data
+                }
+            };
+            tally.add_bytes(data.len() as u64);
+            polars_io::read_parquet(&file.name, data, tally)
+        }
         Format::JsonLines { clf: false } if opts.engine == Engine::Polars => {
+            let mut data = Vec::new();
+            reader.read_to_end(&mut data).map_err(gz_err)?;
+            tally.add_bytes(data.len() as u64);
             polars_io::read_ndjson(&file.name, &data, tally)
         }
-        Format::JsonLines { clf } => {
-            let threads = opts.threads.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-            });
-            jsonl::read(&file.name, &data, clf, threads, tally);
-            Ok(())
-        }
         Format::Csv => {
-            columns::read_csv(&file.name, &data, tally);
+            columns::read_csv(&file.name, &mut reader, tally);
+            tally.add_bytes(reader.bytes);
             Ok(())
         }
-        Format::Parquet => polars_io::read_parquet(&file.name, data, tally),
+        Format::JsonLines { clf } => {
+            let name = file.name.as_str();
+            let reference = opts.engine == Engine::Reference;
+            let fold = move |chunk: &[u8], first: u64, t: &mut Tally<'_>| {
+                if reference {
+                    jsonl::fold_chunk_reference(name, chunk, first, clf, t);
+                } else {
+                    jsonl::fold_chunk(name, chunk, first, clf, t);
+                }
+            };
+            let on_block = |_bytes: u64, lines: u64| {
+                if let Some(p) = progress {
+                    p.advance(0, lines);
+                }
+            };
+            let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
+            blocks::fold_all(&mut blocks, threads, tally, &fold, &on_block).map_err(gz_err)
+        }
     }
 }
 

@@ -1,13 +1,10 @@
-//! The fast JSON-lines reader: the buffer is cut into line-aligned chunks, one per core, each
-//! parsed and folded on its own thread, and the chunk tallies are merged in order. Line numbers
+//! Folding JSON lines (and API Gateway CLF lines) into a tally, one line-aligned chunk at a time.
+//! [`crate::blocks`] cuts the input into such chunks and spreads them over threads; line numbers
 //! stay exact because each chunk knows how many lines precede it.
 
 use gwcost_log::LogRecord;
 
 use crate::{Event, Tally, clf};
-
-/// Below this size one thread is faster than starting several.
-const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
 /// Turns serde_json's "… at line 1 column 17" (always line 1 here) into "… at column 17".
 fn json_reason(e: &serde_json::Error) -> String {
@@ -43,10 +40,76 @@ pub(crate) fn parse_line(line: &[u8], clf_allowed: bool) -> Option<Result<Event,
     Some(record.and_then(Event::from_record))
 }
 
-/// Parses and folds one chunk whose first line is line `first_line` (1-based).
-fn fold_chunk(name: &str, chunk: &[u8], first_line: u64, clf: bool, tally: &mut Tally<'_>) {
+/// The lines of a chunk with their 1-based numbers; a chunk's trailing `\n` ends its last line
+/// and starts no other.
+fn numbered_lines(chunk: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0;
+    let mut line_no = first_line;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', &chunk[start..]) {
+            Some(off) => {
+                let l = &chunk[start..start + off];
+                start += off + 1;
+                if start >= chunk.len() {
+                    done = true;
+                }
+                l
+            }
+            None => {
+                done = true;
+                &chunk[start..]
+            }
+        };
+        line_no += 1;
+        Some((line_no - 1, line))
+    })
+}
+
+/// Parses and folds one chunk whose first line is line `first_line` (1-based): the fast scanner
+/// first, the reference parser for whatever it declines (and for every error message).
+pub(crate) fn fold_chunk(
+    name: &str,
+    chunk: &[u8],
+    first_line: u64,
+    clf: bool,
+    tally: &mut Tally<'_>,
+) {
     let mut lines = 0;
-    for (line_no, line) in (first_line..).zip(chunk.split(|b| *b == b'\n')) {
+    for (line_no, line) in numbered_lines(chunk, first_line) {
+        let t = line.trim_ascii();
+        let t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
+        if t.is_empty() {
+            continue;
+        }
+        lines += 1;
+        if let Some(ev) = crate::fastjson::scan(t) {
+            tally.push_ref(&ev);
+            continue;
+        }
+        match parse_line(t, clf) {
+            Some(Ok(ev)) => tally.push(ev),
+            Some(Err(reason)) => tally.malformed(name, line_no, reason),
+            None => {}
+        }
+    }
+    tally.add_lines(lines);
+}
+
+/// Folds one chunk with the reference parser only (serde_json into `LogRecord`): the slow path
+/// the fast one is checked against.
+pub(crate) fn fold_chunk_reference(
+    name: &str,
+    chunk: &[u8],
+    first_line: u64,
+    clf: bool,
+    tally: &mut Tally<'_>,
+) {
+    let mut lines = 0;
+    for (line_no, line) in numbered_lines(chunk, first_line) {
         if let Some(parsed) = parse_line(line, clf) {
             lines += 1;
             match parsed {
@@ -58,127 +121,18 @@ fn fold_chunk(name: &str, chunk: &[u8], first_line: u64, clf: bool, tally: &mut 
     tally.add_lines(lines);
 }
 
-/// A chunk's non-blank line count and its parsed lines with their numbers.
-type ParsedChunk = (u64, Vec<(u64, Result<Event, String>)>);
-
-/// Parses one chunk into events in order (the `--dedupe` path, which must fold sequentially).
-fn parse_chunk(chunk: &[u8], first_line: u64, clf: bool) -> ParsedChunk {
-    let mut out = Vec::new();
-    let mut lines = 0;
-    for (i, line) in chunk.split(|b| *b == b'\n').enumerate() {
-        if let Some(parsed) = parse_line(line, clf) {
-            lines += 1;
-            out.push((first_line + i as u64, parsed));
-        }
-    }
-    (lines, out)
-}
-
-/// Cuts `data` into at most `n` pieces, each ending just after a `\n` (the last at the end).
-/// Returns each piece with the 1-based number of its first line.
-fn line_aligned_chunks(data: &[u8], n: usize) -> Vec<(&[u8], u64)> {
-    let n = n.max(1);
-    let target = data.len().div_ceil(n).max(1);
-    let mut chunks = Vec::with_capacity(n);
-    let mut start = 0;
-    let mut line = 1u64;
-    while start < data.len() {
-        let tentative = (start + target).min(data.len());
-        let end = if tentative >= data.len() {
-            data.len()
-        } else {
-            match memchr::memchr(b'\n', &data[tentative..]) {
-                Some(off) => tentative + off + 1,
-                None => data.len(),
-            }
-        };
-        let chunk = &data[start..end];
-        chunks.push((chunk, line));
-        line += memchr::memchr_iter(b'\n', chunk).count() as u64;
-        start = end;
-    }
-    chunks
-}
-
-/// Reads a JSON-lines (optionally CLF) buffer into the tally, on up to `threads` threads.
-pub(crate) fn read(name: &str, data: &[u8], clf: bool, threads: usize, tally: &mut Tally<'_>) {
-    // A trailing "\n" ends the last line; it does not start another.
-    let data = data.strip_suffix(b"\n").unwrap_or(data);
-    let n = if data.len() < PARALLEL_MIN_BYTES {
-        1
-    } else {
-        threads.max(1)
-    };
-    let chunks = line_aligned_chunks(data, n);
-    if chunks.len() <= 1 {
-        if let Some((chunk, first)) = chunks.first() {
-            fold_chunk(name, chunk, *first, clf, tally);
-        }
-        return;
-    }
-    if tally.dedupes() {
-        let parsed: Vec<ParsedChunk> = std::thread::scope(|s| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|(chunk, first)| s.spawn(move || parse_chunk(chunk, *first, clf)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        for (lines, events) in parsed {
-            tally.add_lines(lines);
-            for (line_no, ev) in events {
-                match ev {
-                    Ok(ev) => tally.push(ev),
-                    Err(reason) => tally.malformed(name, line_no, reason),
-                }
-            }
-        }
-        return;
-    }
-    let parts: Vec<Tally<'_>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|(chunk, first)| {
-                let mut local = tally.empty_like();
-                s.spawn(move || {
-                    fold_chunk(name, chunk, *first, clf, &mut local);
-                    local
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    for part in parts {
-        tally.merge(part);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn chunks_are_line_aligned_and_numbered() {
-        let data = b"a\nbb\nccc\ndddd\ne";
-        for n in 1..8 {
-            let chunks = line_aligned_chunks(data, n);
-            let joined: Vec<u8> = chunks.iter().flat_map(|(c, _)| c.iter().copied()).collect();
-            assert_eq!(joined, data.to_vec());
-            for (c, first) in &chunks {
-                assert!(c.ends_with(b"\n") || c.ends_with(b"e"));
-                // The chunk's first line is the line with that number in the whole buffer.
-                let expected = data
-                    .split(|b| *b == b'\n')
-                    .nth((*first - 1) as usize)
-                    .unwrap();
-                assert!(c.starts_with(expected));
-            }
+    fn lines_are_numbered_like_split() {
+        for data in [&b"a\nbb\n\nccc\n"[..], b"a", b"", b"\n", b"a\n\nb"] {
+            let ours: Vec<(u64, &[u8])> = numbered_lines(data, 7).collect();
+            let data = data.strip_suffix(b"\n").unwrap_or(data);
+            let split: Vec<(u64, &[u8])> = (7..).zip(data.split(|b| *b == b'\n')).collect();
+            // A trailing newline adds no line; an empty chunk is one empty line either way.
+            assert_eq!(ours, split, "{:?}", String::from_utf8_lossy(data));
         }
     }
 

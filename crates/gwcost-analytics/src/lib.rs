@@ -10,10 +10,12 @@
 //! not depend on the report, the CLI or anything networked.
 
 mod analysis;
+mod blocks;
 mod clf;
 mod columns;
 mod error;
 mod event;
+mod fastjson;
 mod input;
 mod jsonl;
 mod polars_io;
@@ -25,7 +27,7 @@ pub use analysis::{
     SizeHistogram,
 };
 pub use error::AnalyticsError;
-pub use event::Event;
+pub use event::{Event, EventRef};
 pub use input::{Input, parse_date};
 pub use tally::Tally;
 
@@ -39,6 +41,21 @@ pub enum Engine {
     Fast,
     /// polars' NDJSON reader: an independent parser, used to cross-check the fast path.
     Polars,
+    /// Every line through serde_json into `LogRecord`: the definition of leniency the fast
+    /// scanner is checked against (slower, same streaming).
+    Reference,
+}
+
+/// Hears how far reading has got (the CLI draws a progress bar with it). Called from the
+/// reading thread; implementations must be cheap.
+pub trait Progress: Send + Sync + std::fmt::Debug {
+    /// Before anything is read: the total size of the named files as stored (`None` when a
+    /// size is unknown, e.g. stdin).
+    fn start(&self, total_bytes: Option<u64>);
+    /// `bytes` more bytes read as stored (before decompression) and `lines` more lines.
+    fn advance(&self, bytes: u64, lines: u64);
+    /// Reading is over.
+    fn finish(&self);
 }
 
 /// Which extra per-month breakdowns to keep (months are always kept).
@@ -82,10 +99,31 @@ pub fn analyze(
     opts: &AnalyzeOptions,
     book: &PriceBook,
 ) -> Result<Analysis, AnalyticsError> {
+    analyze_with_progress(inputs, opts, book, None)
+}
+
+/// [`analyze`], telling `progress` how far reading has got.
+pub fn analyze_with_progress(
+    inputs: &[Input],
+    opts: &AnalyzeOptions,
+    book: &PriceBook,
+    progress: Option<&dyn Progress>,
+) -> Result<Analysis, AnalyticsError> {
     let files = input::expand(inputs)?;
-    let mut tally = Tally::new(book, opts);
-    for file in &files {
-        input::read_into(file, opts, &mut tally)?;
+    if let Some(p) = progress {
+        let total = files.iter().try_fold(0u64, |sum, f| {
+            let len = std::fs::metadata(f.path.as_ref()?).ok()?.len();
+            Some(sum + len)
+        });
+        p.start(total);
     }
+    let mut tally = Tally::new(book, opts);
+    let result = files
+        .iter()
+        .try_for_each(|file| input::read_into(file, opts, &mut tally, progress));
+    if let Some(p) = progress {
+        p.finish();
+    }
+    result?;
     Ok(tally.finish(files.len() as u64))
 }

@@ -10,7 +10,7 @@ use crate::analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
     SizeHistogram,
 };
-use crate::{AnalyzeOptions, Breakdowns};
+use crate::{AnalyzeOptions, Breakdowns, EventRef};
 
 /// What the fold needs from the price book and the options, copied once.
 #[derive(Debug, Clone)]
@@ -86,7 +86,11 @@ pub struct Tally<'a> {
     filtered_out: u64,
     conns: HashMap<String, Conn>,
     seen_ids: HashSet<String>,
+    /// The day (days since the epoch) events are being added to, and its usage so far.
+    current_day: Option<(i64, Usage)>,
 }
+
+const MS_PER_DAY: i64 = 86_400_000;
 
 fn basis_bytes(request: u64, response: u64, basis: MeteringBasis) -> u64 {
     match basis {
@@ -132,6 +136,7 @@ impl<'a> Tally<'a> {
             filtered_out: 0,
             conns: HashMap::new(),
             seen_ids: HashSet::new(),
+            current_day: None,
         }
     }
 
@@ -171,6 +176,12 @@ impl<'a> Tally<'a> {
 
     /// Meters one event.
     pub fn push(&mut self, ev: crate::Event) {
+        self.push_ref(&ev.as_ref());
+    }
+
+    /// Meters one borrowed event (the fast readers' entry: nothing is allocated unless a
+    /// breakdown, a new WebSocket connection or `--dedupe` needs it).
+    pub fn push_ref(&mut self, ev: &EventRef<'_>) {
         if self.cfg.since_ms.is_some_and(|s| ev.time_ms < s)
             || self.cfg.until_ms.is_some_and(|u| ev.time_ms >= u)
         {
@@ -178,8 +189,8 @@ impl<'a> Tally<'a> {
             return;
         }
         if self.cfg.dedupe
-            && let Some(id) = &ev.request_id
-            && !self.seen_ids.insert(id.clone())
+            && let Some(id) = ev.request_id
+            && !self.seen_ids.insert(id.to_owned())
         {
             self.duplicates_dropped += 1;
             return;
@@ -196,7 +207,7 @@ impl<'a> Tally<'a> {
                     basis_bytes(ev.request_bytes, ev.response_bytes, self.cfg.basis)
                 });
                 self.http_sizes.add(metered);
-                if self.book.is_billable(ev.error_response_type.as_deref()) {
+                if self.book.is_billable(ev.error_response_type) {
                     let units = http_units(
                         ev.request_bytes,
                         ev.response_bytes,
@@ -221,20 +232,26 @@ impl<'a> Tally<'a> {
                     Some(b) => self.ws_sizes.add(b),
                     None => delta.ws_messages_unsized = 1,
                 }
-                self.track_connection(&ev);
+                self.track_connection(ev);
             }
             EventType::Connect | EventType::Disconnect => {
                 if self.cfg.count_connect_disconnect {
                     delta.ws_message_units = 1;
                 }
-                self.track_connection(&ev);
+                self.track_connection(ev);
             }
         }
-        self.add_usage(ev.time_ms, &ev.route, &ev.stage, ev.status, delta);
+        let b = self.cfg.breakdowns;
+        if b.any() {
+            let route = if b.route { ev.route() } else { "".into() };
+            self.add_usage(ev.time_ms, &route, ev.stage(), ev.status, delta);
+        } else {
+            self.add_usage(ev.time_ms, "", "", None, delta);
+        }
     }
 
-    fn track_connection(&mut self, ev: &crate::Event) {
-        let Some(id) = ev.connection_id.as_ref().or(ev.request_id.as_ref()) else {
+    fn track_connection(&mut self, ev: &EventRef<'_>) {
+        let Some(id) = ev.connection_id.or(ev.request_id) else {
             return;
         };
         let seen = Conn {
@@ -243,7 +260,7 @@ impl<'a> Tally<'a> {
             first_seen: ev.time_ms,
             last_seen: ev.time_ms,
             disconnect_time: (ev.kind == EventType::Disconnect).then_some(ev.time_ms),
-            stage: ev.stage.clone(),
+            stage: String::new(),
             status: if ev.kind == EventType::Connect {
                 ev.status
             } else {
@@ -251,20 +268,43 @@ impl<'a> Tally<'a> {
             },
             accepted: !(ev.kind == EventType::Connect
                 && (ev.status.is_some_and(|s| s >= 400)
-                    || !self.book.is_billable(ev.error_response_type.as_deref()))),
+                    || !self.book.is_billable(ev.error_response_type))),
         };
         match self.conns.get_mut(id) {
             Some(c) => c.merge(seen),
             None => {
-                self.conns.insert(id.clone(), seen);
+                let stage = ev.stage().to_owned();
+                self.conns.insert(id.to_owned(), Conn { stage, ..seen });
             }
         }
     }
 
+    /// Flushes the running day's usage into the day and month maps.
+    fn flush_day(&mut self) {
+        if let Some((day_index, usage)) = self.current_day.take() {
+            let day = Day::of_epoch_ms(day_index * MS_PER_DAY);
+            *self.days.entry(day).or_default() += usage;
+            self.months.entry(day.month()).or_default().usage += usage;
+        }
+    }
+
     fn add_usage(&mut self, time_ms: i64, route: &str, stage: &str, status: Option<u16>, d: Usage) {
+        // Logs are mostly in time order: add to the running day and touch the maps only when
+        // the day changes (a map lookup and a calendar conversion per event cost more than the
+        // rest of the fold).
+        let day_index = time_ms.div_euclid(MS_PER_DAY);
+        match &mut self.current_day {
+            Some((i, u)) if *i == day_index => *u += d,
+            _ => {
+                self.flush_day();
+                self.current_day = Some((day_index, d));
+            }
+        }
         let b = self.cfg.breakdowns;
+        if !b.any() {
+            return;
+        }
         let month = self.months.entry(Month::of_epoch_ms(time_ms)).or_default();
-        month.usage += d;
         fn bump(slot: &mut Option<Breakdown>, key: &str, d: Usage) {
             let map = slot.get_or_insert_with(Breakdown::new);
             match map.get_mut(key) {
@@ -283,12 +323,12 @@ impl<'a> Tally<'a> {
         if b.status {
             bump(&mut month.by_status, &status_key(status), d);
         }
-        *self.days.entry(Day::of_epoch_ms(time_ms)).or_default() += d;
     }
 
     /// Adds another tally's totals to this one. Merge chunk tallies in input order so the kept
     /// malformed lines stay in order.
-    pub fn merge(&mut self, o: Tally<'a>) {
+    pub fn merge(&mut self, mut o: Tally<'a>) {
+        o.flush_day();
         self.lines += o.lines;
         self.bytes += o.bytes;
         self.malformed_count += o.malformed_count;
@@ -336,8 +376,22 @@ impl<'a> Tally<'a> {
         self.seen_ids.extend(o.seen_ids);
     }
 
+    /// Adds tallies of one file's blocks that were folded out of order (by worker threads):
+    /// the kept malformed lines are put back in line order before the first few are kept.
+    pub(crate) fn merge_unordered(&mut self, parts: Vec<Tally<'a>>) {
+        let mut kept = Vec::new();
+        for mut part in parts {
+            kept.append(&mut part.malformed);
+            self.merge(part);
+        }
+        kept.sort_by_key(|m: &Malformed| m.line);
+        let room = MAX_MALFORMED_KEPT.saturating_sub(self.malformed.len());
+        self.malformed.extend(kept.into_iter().take(room));
+    }
+
     /// Closes the books: bills every connection in the month it ends and returns the analysis.
     pub fn finish(mut self, files: u64) -> Analysis {
+        self.flush_day();
         let mut unclosed = 0;
         let conns = std::mem::take(&mut self.conns);
         for (_, c) in conns {
@@ -359,6 +413,7 @@ impl<'a> Tally<'a> {
             };
             self.add_usage(end, "$connect", &c.stage, c.status, d);
         }
+        self.flush_day();
         let ws_unsized = self
             .months
             .values()

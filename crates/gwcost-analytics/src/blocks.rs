@@ -1,0 +1,205 @@
+//! Streaming a line-oriented input through fixed-size, line-aligned blocks, folded by one worker
+//! thread per core, so memory stays flat however big the input is: a few blocks in flight plus
+//! each worker's counters, never the file. Blocks are read with `read()` into recycled buffers
+//! (not mapped: mapped file pages would count in the process's resident memory).
+
+use std::io::{self, Read};
+use std::sync::{Mutex, mpsc};
+
+use crate::Tally;
+
+/// Bytes per block: big enough that handing a block to a thread costs nothing next to parsing
+/// it, small enough that the blocks in flight stay a few tens of MB.
+pub(crate) const BLOCK_BYTES: usize = 8 << 20;
+
+/// Cuts a reader into runs of whole lines, each with the 1-based number of its first line.
+pub(crate) struct BlockReader<'r> {
+    reader: &'r mut dyn Read,
+    /// Bytes read past the last block's final newline: the start of the next block.
+    carry: Vec<u8>,
+    next_line: u64,
+    eof: bool,
+    block_bytes: usize,
+}
+
+impl<'r> BlockReader<'r> {
+    pub(crate) fn new(reader: &'r mut dyn Read, block_bytes: usize) -> Self {
+        Self {
+            reader,
+            carry: Vec::new(),
+            next_line: 1,
+            eof: false,
+            block_bytes: block_bytes.max(1),
+        }
+    }
+
+    /// Fills `buf` with the next run of whole lines (the last block may end without a newline)
+    /// and returns its length and first line number; `None` at the end. `buf` keeps its size
+    /// between calls, so a recycled buffer is never zeroed again.
+    pub(crate) fn next_block(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<(usize, u64)>> {
+        if self.eof && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let want = self.block_bytes.max(self.carry.len().saturating_mul(2));
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let mut filled = self.carry.len();
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
+        let len = loop {
+            while !self.eof && filled < buf.len() {
+                match self.reader.read(&mut buf[filled..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if self.eof {
+                break filled;
+            }
+            match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(nl) => {
+                    self.carry.extend_from_slice(&buf[nl + 1..filled]);
+                    break nl + 1;
+                }
+                // One line longer than the buffer: grow it and read on.
+                None => {
+                    let bigger = buf.len().saturating_mul(2);
+                    buf.resize(bigger, 0);
+                }
+            }
+        };
+        if len == 0 {
+            return Ok(None);
+        }
+        let first = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &buf[..len]).count() as u64;
+        Ok(Some((len, first)))
+    }
+}
+
+/// Folds one block (its bytes and the number of its first line) into a tally.
+pub(crate) type FoldBlock<'f> = dyn Fn(&[u8], u64, &mut Tally<'_>) + Sync + 'f;
+
+/// Reads every block of `blocks` and folds it with `fold`, on `threads` worker threads (or on
+/// this thread when `threads <= 1` or the tally must see events in order, as `--dedupe` needs).
+/// `on_block(bytes, lines)` is called for every block read (progress).
+pub(crate) fn fold_all(
+    blocks: &mut BlockReader<'_>,
+    threads: usize,
+    tally: &mut Tally<'_>,
+    fold: &FoldBlock<'_>,
+    on_block: &dyn Fn(u64, u64),
+) -> io::Result<()> {
+    if threads <= 1 || tally.dedupes() {
+        let mut buf = Vec::new();
+        while let Some((len, first)) = blocks.next_block(&mut buf)? {
+            tally.add_bytes(len as u64);
+            fold(&buf[..len], first, tally);
+            on_block(len as u64, blocks.next_line - first);
+        }
+        return Ok(());
+    }
+    // Every buffer is either free, queued or being folded; bounding their number bounds memory.
+    let buffers = 2 * threads + 1;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(Vec<u8>, usize, u64)>(buffers);
+    let work_rx = Mutex::new(work_rx);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let mut local = tally.empty_like();
+                let work_rx = &work_rx;
+                let free_tx = free_tx.clone();
+                s.spawn(move || {
+                    loop {
+                        let next = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((buf, len, first)) = next else { break };
+                        local.add_bytes(len as u64);
+                        fold(&buf[..len], first, &mut local);
+                        // The reader may have stopped early (an I/O error); then nobody waits.
+                        let _ = free_tx.send(buf);
+                    }
+                    local
+                })
+            })
+            .collect();
+        drop(free_tx);
+        let mut result = Ok(());
+        let mut allocated = 0;
+        loop {
+            let mut buf = match free_rx.try_recv() {
+                Ok(b) => b,
+                Err(_) if allocated < buffers => {
+                    allocated += 1;
+                    Vec::new()
+                }
+                Err(_) => match free_rx.recv() {
+                    Ok(b) => b,
+                    // Every worker is gone (one panicked): stop reading, the join says why.
+                    Err(_) => break,
+                },
+            };
+            match blocks.next_block(&mut buf) {
+                Ok(Some((len, first))) => {
+                    on_block(len as u64, blocks.next_line - first);
+                    if work_tx.send((buf, len, first)).is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(work_tx);
+        let parts: Vec<Tally<'_>> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        tally.merge_unordered(parts);
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks_of(data: &[u8], size: usize) -> Vec<(Vec<u8>, u64)> {
+        let mut r = data;
+        let mut br = BlockReader::new(&mut r, size);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        while let Some((len, first)) = br.next_block(&mut buf).unwrap() {
+            out.push((buf[..len].to_vec(), first));
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_are_whole_lines_numbered_in_order() {
+        let data = b"a\nbb\n\nccc\ndddddddddd\ne";
+        for size in 1..30 {
+            let blocks = blocks_of(data, size);
+            let joined: Vec<u8> = blocks.iter().flat_map(|(b, _)| b.clone()).collect();
+            assert_eq!(joined, data.to_vec(), "size {size}");
+            let mut expected_line = 1;
+            for (i, (b, first)) in blocks.iter().enumerate() {
+                assert_eq!(*first, expected_line, "size {size}");
+                if i + 1 < blocks.len() {
+                    assert!(b.ends_with(b"\n"), "size {size}: {b:?}");
+                }
+                expected_line += b.iter().filter(|c| **c == b'\n').count() as u64;
+            }
+        }
+        assert!(blocks_of(b"", 4).is_empty());
+    }
+}
