@@ -291,4 +291,119 @@ mod tests {
         assert_eq!(root.find(&Method::GET, "/"), Some(0));
         assert_eq!(root.find(&Method::GET, "/a"), None);
     }
+
+    mod fuzz {
+        //! proptest: arbitrary route keys, methods and paths never panic, and `find` returns
+        //! a matching route that no other matching route beats in specificity.
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Route keys built from a small alphabet so that they often overlap.
+        fn route_key() -> impl Strategy<Value = String> {
+            let seg = prop_oneof![
+                Just("a".to_owned()),
+                Just("b".to_owned()),
+                Just("{id}".to_owned()),
+                Just("{x}".to_owned()),
+            ];
+            (
+                prop::sample::select(vec!["GET", "POST", "ANY", "DELETE"]),
+                prop::collection::vec(seg, 0..4),
+                any::<bool>(),
+            )
+                .prop_map(|(m, segs, greedy)| {
+                    let mut p = String::new();
+                    for s in &segs {
+                        p.push('/');
+                        p.push_str(s);
+                    }
+                    if greedy {
+                        p.push_str("/{proxy+}");
+                    }
+                    if p.is_empty() {
+                        p.push('/');
+                    }
+                    format!("{m} {p}")
+                })
+        }
+
+        fn path() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![Just("a"), Just("b"), Just("c"), Just(""), Just("%2F")],
+                0..6,
+            )
+            .prop_map(|segs| format!("/{}", segs.join("/")))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_keys_parse_or_fail_without_panic(key in ".{0,40}") {
+                if let Ok(p) = RoutePattern::parse(&key) {
+                    // What parses prints back to a key that parses to the same pattern.
+                    prop_assert_eq!(RoutePattern::parse(&p.to_string()), Ok(p));
+                }
+            }
+
+            #[test]
+            fn arbitrary_methods_and_paths_never_panic(
+                keys in prop::collection::vec(route_key(), 0..8),
+                method in "[A-Za-z!#$%&'*+.^_`|~-]{1,12}",
+                raw_path in ".{0,60}",
+            ) {
+                let pats: Vec<RoutePattern> =
+                    keys.iter().filter_map(|k| RoutePattern::parse(k).ok()).collect();
+                let t = RouteTable::new(&pats);
+                if let Ok(m) = Method::from_bytes(method.as_bytes()) {
+                    let _ = t.find(&m, &raw_path);
+                }
+            }
+
+            #[test]
+            fn find_returns_a_most_specific_match(
+                keys in prop::collection::vec(route_key(), 1..8),
+                with_default in any::<bool>(),
+                method in prop::sample::select(vec![Method::GET, Method::POST, Method::PUT]),
+                path in path(),
+            ) {
+                let mut pats: Vec<RoutePattern> =
+                    keys.iter().map(|k| RoutePattern::parse(k).unwrap()).collect();
+                if with_default {
+                    pats.push(RoutePattern::Default);
+                }
+                let t = RouteTable::new(&pats);
+                let matching: Vec<usize> =
+                    (0..pats.len()).filter(|&i| pats[i].matches(&method, &path)).collect();
+                match t.find(&method, &path) {
+                    None => prop_assert!(matching.is_empty(), "missed {:?}", matching),
+                    Some(i) => {
+                        prop_assert!(pats[i].matches(&method, &path));
+                        for &j in &matching {
+                            prop_assert_ne!(
+                                pats[j].specificity(&pats[i]),
+                                Ordering::Less,
+                                "{} beats {} for {} {}", pats[j], pats[i], method, path
+                            );
+                        }
+                        // Independent of the comparator: an all-literal route with the request's
+                        // own method is an exact match and must win.
+                        let exact = matching.iter().find(|&&j| matches!(
+                            &pats[j],
+                            RoutePattern::Path { method: Some(m), segments }
+                                if *m == method
+                                    && segments.iter().all(|s| matches!(s, Segment::Literal(_)))
+                        ));
+                        if let Some(&j) = exact {
+                            prop_assert_eq!(&pats[i], &pats[j]);
+                        }
+                        // `$default` only when nothing else matches.
+                        if pats[i] == RoutePattern::Default {
+                            prop_assert!(matching.iter().all(|&j| pats[j] == RoutePattern::Default));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
