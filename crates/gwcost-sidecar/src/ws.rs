@@ -16,8 +16,8 @@ use gwcost_log::{Direction, EventType};
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
-use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -171,7 +171,8 @@ pub async fn proxy_upgrade(
                     id,
                     connected_at,
                 };
-                conn.run(client_io, upstream_io).await
+                conn.run(TokioIo::new(client_io), TokioIo::new(upstream_io))
+                    .await
             }
             _ => {
                 tracing::debug!("client upgrade never completed");
@@ -204,18 +205,16 @@ struct Relay<'a> {
     connected_at: i64,
 }
 
-type Ws = WebSocketStream<TokioIo<Upgraded>>;
-
 /// One side of the relay.
-struct Side {
-    ws: Ws,
+struct Side<S> {
+    ws: WebSocketStream<S>,
     /// Still yielding frames (false after its stream ended).
     open: bool,
     /// We sent it a Close frame.
     close_sent: bool,
 }
 
-impl Side {
+impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
     async fn close(&mut self, frame: Option<CloseFrame>) {
         if !self.close_sent && self.open {
             self.close_sent = true;
@@ -244,7 +243,11 @@ impl Relay<'_> {
     }
 
     /// Relays until both sides are closed; returns the close code of the connection.
-    async fn run(&self, client_io: Upgraded, upstream_io: Upgraded) -> CloseCode {
+    async fn run<C, U>(&self, client_io: C, upstream_io: U) -> CloseCode
+    where
+        C: AsyncRead + AsyncWrite + Unpin,
+        U: AsyncRead + AsyncWrite + Unpin,
+    {
         let limits = &self.state.limits;
         let limit = usize::try_from(limits.ws_max_message_bytes).unwrap_or(usize::MAX);
         // tungstenite's own cap is far above the limit, so an oversized message is read whole
@@ -254,18 +257,12 @@ impl Relay<'_> {
             .max_message_size(Some(hard_cap))
             .max_frame_size(Some(hard_cap));
         let mut client = Side {
-            ws: WebSocketStream::from_raw_socket(TokioIo::new(client_io), Role::Server, Some(cfg))
-                .await,
+            ws: WebSocketStream::from_raw_socket(client_io, Role::Server, Some(cfg)).await,
             open: true,
             close_sent: false,
         };
         let mut upstream = Side {
-            ws: WebSocketStream::from_raw_socket(
-                TokioIo::new(upstream_io),
-                Role::Client,
-                Some(cfg),
-            )
-            .await,
+            ws: WebSocketStream::from_raw_socket(upstream_io, Role::Client, Some(cfg)).await,
             open: true,
             close_sent: false,
         };
@@ -381,5 +378,239 @@ impl Relay<'_> {
             }
         }
         code.unwrap_or(CloseCode::Abnormal)
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! proptest on the relay itself (in memory, over duplex pipes): any sequence of messages —
+    //! text or binary, whole or fragmented, under or over the limit — is metered exactly, and
+    //! arbitrary bytes from a client never panic it and end it in bounded time.
+    use std::sync::atomic::{AtomicBool, AtomicU64};
+
+    use super::*;
+    use crate::access_log::{self, LogIdentity};
+    use crate::config::{Limits, LogConfig};
+    use crate::metrics::Metrics;
+    use crate::routes::RouteTable;
+    use gwcost_log::LogRecord;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use proptest::prelude::*;
+    use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    const LIMIT: u64 = 1000;
+
+    struct Harness {
+        state: Arc<State>,
+        _shutdown: tokio::sync::watch::Sender<bool>,
+        log_thread: std::thread::JoinHandle<()>,
+        path: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    }
+
+    fn harness() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let cfg = LogConfig {
+            path: path.clone(),
+            queue_capacity: 4096,
+            rotate_bytes: None,
+            retain: 1,
+        };
+        let (log, log_thread) =
+            access_log::start(&cfg, LogIdentity::new("t".into(), None)).unwrap();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(crate::tls::client_config(None).unwrap())
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let state = Arc::new(State {
+            routes: RouteTable::new(std::iter::empty()),
+            entries: Vec::new(),
+            client: Client::builder(TokioExecutor::new()).build(https),
+            log,
+            metrics: Metrics::new(
+                std::iter::empty(),
+                gwcost_pricing::PriceBook::aws_us_east_1(),
+                false,
+            ),
+            limits: Limits {
+                ws_max_message_bytes: LIMIT,
+                ..Limits::default()
+            },
+            draining: AtomicBool::new(false),
+            shutdown: rx,
+            next_connection: AtomicU64::new(1),
+        });
+        Harness {
+            state,
+            _shutdown: tx,
+            log_thread,
+            path,
+            _dir: dir,
+        }
+    }
+
+    impl Harness {
+        /// Flushes the log and returns the MESSAGE lines as (direction, length).
+        async fn messages(self) -> Vec<(Direction, u64)> {
+            assert!(self.state.log.shutdown(Duration::from_secs(5)).await);
+            self.log_thread.join().unwrap();
+            std::fs::read_to_string(&self.path)
+                .unwrap()
+                .lines()
+                .map(|l| LogRecord::from_json(l.as_bytes()).unwrap())
+                .filter(|r| r.event_type == Some(EventType::Message))
+                .map(|r| (r.direction.unwrap(), r.message_length.unwrap()))
+                .collect()
+        }
+    }
+
+    /// An echo server on the upstream end of a pipe.
+    fn echo_upstream(io: DuplexStream) {
+        tokio::spawn(async move {
+            let mut ws = WebSocketStream::from_raw_socket(io, Role::Server, None).await;
+            while let Some(Ok(m)) = ws.next().await {
+                if m.is_text() || m.is_binary() {
+                    let _ = ws.send(m).await;
+                }
+            }
+        });
+    }
+
+    /// One message as the client sends it: its payload length, text or binary, and how many
+    /// frames it is cut into.
+    #[derive(Debug, Clone)]
+    struct Msg {
+        len: usize,
+        text: bool,
+        fragments: usize,
+    }
+
+    fn msg() -> impl Strategy<Value = Msg> {
+        (
+            prop_oneof![0..=64usize, 900..=1100usize, 0..=3000usize],
+            any::<bool>(),
+            1..4usize,
+        )
+            .prop_map(|(len, text, fragments)| Msg {
+                len,
+                text,
+                fragments,
+            })
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_message_is_metered_exactly_both_ways(msgs in prop::collection::vec(msg(), 1..8)) {
+            let (logged, expect) = rt().block_on(async move {
+                let h = harness();
+                let (client_end, relay_client) = duplex(1 << 16);
+                let (relay_upstream, upstream_end) = duplex(1 << 16);
+                echo_upstream(upstream_end);
+                let st = h.state.clone();
+                let relay = tokio::spawn(async move {
+                    let r = Relay { state: &st, id: 1, connected_at: 0 };
+                    r.run(relay_client, relay_upstream).await
+                });
+                let mut client =
+                    WebSocketStream::from_raw_socket(client_end, Role::Client, None).await;
+                let mut expect = Vec::new();
+                for m in &msgs {
+                    let payload = vec![b'x'; m.len];
+                    let opcode = if m.text { Data::Text } else { Data::Binary };
+                    // Fragmented as the client chooses: first frame carries the opcode, the
+                    // rest are continuations; only the whole message counts.
+                    let step = m.len.div_ceil(m.fragments).max(1);
+                    let parts: Vec<&[u8]> =
+                        if m.len == 0 { vec![&[][..]] } else { payload.chunks(step).collect() };
+                    for (i, p) in parts.iter().enumerate() {
+                        let code = if i == 0 { opcode } else { Data::Continue };
+                        let f = Frame::message(p.to_vec(), OpCode::Data(code), i + 1 == parts.len());
+                        client.send(Message::Frame(f)).await.unwrap();
+                    }
+                    if m.len as u64 > LIMIT {
+                        // Over the limit: closed with 1009, nothing more is relayed.
+                        loop {
+                            match tokio::time::timeout(Duration::from_secs(5), client.next()).await {
+                                Ok(Some(Ok(Message::Close(f)))) => {
+                                    assert_eq!(f.map(|f| f.code), Some(CloseCode::Size));
+                                    break;
+                                }
+                                Ok(Some(Ok(_))) => {}
+                                other => panic!("expected a 1009 close, got {other:?}"),
+                            }
+                        }
+                        break;
+                    }
+                    expect.push((Direction::In, m.len as u64));
+                    expect.push((Direction::Out, m.len as u64));
+                    // Wait for the echo so the order of lines is fixed.
+                    loop {
+                        match tokio::time::timeout(Duration::from_secs(5), client.next()).await {
+                            Ok(Some(Ok(e))) if e.is_text() || e.is_binary() => {
+                                assert_eq!(e.len(), m.len);
+                                break;
+                            }
+                            Ok(Some(Ok(_))) => {}
+                            other => panic!("no echo: {other:?}"),
+                        }
+                    }
+                }
+                let _ = client.close(None).await;
+                drop(client);
+                tokio::time::timeout(Duration::from_secs(10), relay).await.unwrap().unwrap();
+                (h.messages().await, expect)
+            });
+            prop_assert_eq!(logged, expect);
+        }
+
+        #[test]
+        fn arbitrary_client_bytes_never_panic_and_end(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+            let fed = bytes.len() as u64;
+            let logged = rt().block_on(async move {
+                let h = harness();
+                let (mut client_end, relay_client) = duplex(1 << 16);
+                let (relay_upstream, upstream_end) = duplex(1 << 16);
+                echo_upstream(upstream_end);
+                let st = h.state.clone();
+                let relay = tokio::spawn(async move {
+                    let r = Relay { state: &st, id: 1, connected_at: 0 };
+                    r.run(relay_client, relay_upstream).await
+                });
+                let _ = client_end.write_all(&bytes).await;
+                let _ = client_end.shutdown().await;
+                // Keep reading what the relay answers so it never blocks on a full pipe.
+                let drain = tokio::spawn(async move {
+                    let mut sink = tokio::io::sink();
+                    let _ = tokio::io::copy(&mut client_end, &mut sink).await;
+                });
+                let code = tokio::time::timeout(Duration::from_secs(10), relay)
+                    .await
+                    .expect("the relay ended in time")
+                    .unwrap();
+                drain.abort();
+                let _ = code;
+                h.messages().await
+            });
+            let inbound: u64 = logged.iter().filter(|(d, _)| *d == Direction::In).map(|(_, n)| n).sum();
+            prop_assert!(inbound <= fed, "{} metered from {} bytes", inbound, fed);
+            for (_, n) in &logged {
+                prop_assert!(*n <= LIMIT);
+            }
+        }
     }
 }
