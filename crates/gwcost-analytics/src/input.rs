@@ -91,7 +91,7 @@ fn effective_extension(name: &str) -> Option<String> {
     parts.last().map(|e| e.to_ascii_lowercase())
 }
 
-fn format_by_extension(name: &str) -> Option<Format> {
+pub(crate) fn format_by_extension(name: &str) -> Option<Format> {
     match effective_extension(name)?.as_str() {
         "jsonl" | "json" | "ndjson" => Some(Format::JsonLines { clf: false }),
         "log" => Some(Format::JsonLines { clf: true }),
@@ -187,9 +187,9 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
 }
 
 /// Counts the bytes read from a file as stored (before decompression) for the progress bar.
-struct Counting<'p, R> {
-    inner: R,
-    progress: Option<&'p dyn Progress>,
+pub(crate) struct Counting<'p, R> {
+    pub(crate) inner: R,
+    pub(crate) progress: Option<&'p dyn Progress>,
 }
 
 impl<R: Read> Read for Counting<'_, R> {

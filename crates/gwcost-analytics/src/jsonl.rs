@@ -22,6 +22,18 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
+/// Parses one non-blank, trimmed line into a record; the error is why it is malformed.
+pub(crate) fn parse_record(line: &[u8], clf_allowed: bool) -> Result<LogRecord, String> {
+    if line.first() == Some(&b'{') || !clf_allowed {
+        LogRecord::from_json(line).map_err(|e| json_reason(&e))
+    } else {
+        match std::str::from_utf8(line) {
+            Ok(s) => clf::parse(s),
+            Err(_) => Err("not UTF-8 text".to_owned()),
+        }
+    }
+}
+
 /// Parses one line; `None` for a blank line.
 pub(crate) fn parse_line(line: &[u8], clf_allowed: bool) -> Option<Result<Event, String>> {
     let line = line.trim_ascii();
@@ -29,15 +41,7 @@ pub(crate) fn parse_line(line: &[u8], clf_allowed: bool) -> Option<Result<Event,
     if line.is_empty() {
         return None;
     }
-    let record = if line[0] == b'{' || !clf_allowed {
-        LogRecord::from_json(line).map_err(|e| json_reason(&e))
-    } else {
-        match std::str::from_utf8(line) {
-            Ok(s) => clf::parse(s),
-            Err(_) => Err("not UTF-8 text".to_owned()),
-        }
-    };
-    Some(record.and_then(Event::from_record))
+    Some(parse_record(line, clf_allowed).and_then(Event::from_record))
 }
 
 /// The lines of a chunk with their 1-based numbers; a chunk's trailing `\n` ends its last line

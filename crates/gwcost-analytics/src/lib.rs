@@ -13,6 +13,7 @@ mod analysis;
 mod blocks;
 mod clf;
 mod columns;
+mod convert;
 mod error;
 mod event;
 mod fastjson;
@@ -26,6 +27,7 @@ pub use analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
     SizeHistogram,
 };
+pub use convert::{ConvertSummary, ROWS_PER_PART, convert_to_parquet};
 pub use error::AnalyticsError;
 pub use event::{Event, EventRef};
 pub use input::{Input, parse_date};

@@ -258,19 +258,22 @@ pub(crate) fn read_ndjson(
             continue;
         }
         let line_no = i as u64 + 1;
-        let valid =
-            t.first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
-        if valid {
-            kept.extend_from_slice(t);
-            kept.push(b'\n');
-            line_numbers.push(line_no);
-        } else {
-            lines += 1;
-            let reason = match crate::jsonl::parse_line(t, false) {
-                Some(Err(r)) => r,
-                _ => "not JSON".to_owned(),
-            };
-            tally.malformed(name, line_no, reason);
+        // Which lines are malformed is decided by the reference parser (polars would read a
+        // `"status": true` as null where `LogRecord` refuses it); polars then reads the values.
+        match crate::jsonl::parse_line(t, false) {
+            Some(Ok(_)) if t.first() == Some(&b'{') => {
+                kept.extend_from_slice(t);
+                kept.push(b'\n');
+                line_numbers.push(line_no);
+            }
+            Some(Err(reason)) => {
+                lines += 1;
+                tally.malformed(name, line_no, reason);
+            }
+            _ => {
+                lines += 1;
+                tally.malformed(name, line_no, "not a JSON object".to_owned());
+            }
         }
     }
     tally.add_lines(lines);

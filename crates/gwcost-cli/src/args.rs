@@ -28,6 +28,10 @@ pub enum Command {
     Compare(crate::compare_args::CompareArgs),
     /// Write the comparison as a self-contained HTML page, or Markdown with PNG charts.
     Report(crate::compare_args::ReportArgs),
+    /// Convert JSON-lines logs to schema-v1 Parquet, partitioned by month.
+    Convert(crate::scale::ConvertArgs),
+    /// Print the monthly bill as one SQL query (Athena, Trino, Spark, DuckDB) for logs in S3.
+    Sql(crate::scale::SqlArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,7 +102,7 @@ pub struct AnalyzeArgs {
     /// Drop events whose requestId was already seen (overlapping inputs).
     #[arg(long)]
     pub dedupe: bool,
-    /// Do not list malformed lines on stderr.
+    /// Do not list malformed lines on stderr nor draw a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Write the report to FILE instead of stdout.

@@ -6,6 +6,7 @@ mod args;
 mod compare;
 mod compare_args;
 mod report;
+mod scale;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -51,6 +52,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate(g) => generate(&g),
         Command::Compare(c) => compare::compare(&c),
         Command::Report(r) => report::report(&r),
+        Command::Convert(c) => scale::convert(&c),
+        Command::Sql(s) => scale::sql(&s),
     }
 }
 
@@ -127,7 +130,9 @@ fn analyze(a: &AnalyzeArgs) -> Result<()> {
         threads: a.threads,
     };
     let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
-    let analysis = gwcost_analytics::analyze(&inputs, &opts, &book)?;
+    let bar = scale::Bar::new(a.quiet);
+    let analysis =
+        gwcost_analytics::analyze_with_progress(&inputs, &opts, &book, bar.as_progress())?;
 
     let malformed = analysis.inputs.malformed_lines;
     if malformed > 0 && (!a.quiet || a.strict) {

@@ -1,0 +1,309 @@
+//! `gwcost convert --to parquet`: JSON-lines (and CLF) access logs to schema-v1 Parquet,
+//! partitioned by UTC month (`OUT/month=2026-09/part-00000.parquet`, Hive style, so Athena,
+//! Spark, DuckDB and `gwcost analyze` all read the directory as one table).
+//!
+//! Every line is read by the reference parser (serde_json into `LogRecord`), so a converted file
+//! holds exactly the records `gwcost analyze` would bill; numbers are stored as integers and `-`
+//! as null. Lines `analyze` would call malformed are left out and counted. Rows are buffered per
+//! month and written every [`ROWS_PER_PART`] rows, so memory stays bounded.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufRead, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+use gwcost_log::LogRecord;
+use polars::prelude::*;
+
+use crate::analysis::{MAX_MALFORMED_KEPT, Malformed, Month};
+use crate::blocks::{BLOCK_BYTES, BlockReader};
+use crate::error::AnalyticsError;
+use crate::input::{self, Format, Input};
+use crate::{Event, Progress, jsonl};
+
+/// Rows buffered per month before a part file is written.
+pub const ROWS_PER_PART: usize = 200_000;
+
+/// What a conversion wrote and skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConvertSummary {
+    pub files_read: u64,
+    pub rows_written: u64,
+    pub parts_written: u64,
+    /// Lines left out because `analyze` would count them malformed.
+    pub malformed_lines: u64,
+    /// The first [`MAX_MALFORMED_KEPT`] of them.
+    pub malformed: Vec<Malformed>,
+    /// The part files written, in the order they were written.
+    pub parts: Vec<PathBuf>,
+}
+
+struct MonthBuffer {
+    rows: Vec<LogRecord>,
+    next_part: u32,
+}
+
+struct Writer<'o> {
+    out: &'o Path,
+    months: BTreeMap<Month, MonthBuffer>,
+    summary: ConvertSummary,
+}
+
+fn polars_err(path: &Path, e: &PolarsError) -> AnalyticsError {
+    AnalyticsError::Polars {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn to_i64(v: Option<u64>) -> Result<Option<i64>, String> {
+    v.map(|n| i64::try_from(n).map_err(|_| format!("{n} does not fit Parquet's INT64")))
+        .transpose()
+}
+
+/// The schema-v1 columns of a batch of records, in `LogRecord` order.
+fn frame(rows: &[LogRecord]) -> PolarsResult<DataFrame> {
+    fn text<'r>(
+        rows: &'r [LogRecord],
+        name: &str,
+        f: impl Fn(&'r LogRecord) -> Option<&'r str>,
+    ) -> Column {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    }
+    fn int(rows: &[LogRecord], name: &str, f: impl Fn(&LogRecord) -> Option<i64>) -> Column {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    }
+    // Checked in `accept`: every u64 here fits an i64.
+    let u = |v: Option<u64>| v.and_then(|n| i64::try_from(n).ok());
+    DataFrame::new(
+        rows.len(),
+        vec![
+            int(rows, "schema", |r| r.schema.map(i64::from)),
+            text(rows, "requestId", |r| r.request_id.as_deref()),
+            int(rows, "requestTimeEpoch", |r| r.request_time_epoch),
+            text(rows, "requestTime", |r| r.request_time.as_deref()),
+            text(rows, "eventType", |r| r.event_type.map(|e| e.as_str())),
+            text(rows, "apiId", |r| r.api_id.as_deref()),
+            text(rows, "stage", |r| r.stage.as_deref()),
+            text(rows, "routeKey", |r| r.route_key.as_deref()),
+            text(rows, "resourcePath", |r| r.resource_path.as_deref()),
+            text(rows, "httpMethod", |r| r.http_method.as_deref()),
+            text(rows, "path", |r| r.path.as_deref()),
+            text(rows, "protocol", |r| r.protocol.as_deref()),
+            int(rows, "status", |r| r.status.map(i64::from)),
+            int(rows, "requestLength", |r| u(r.request_length)),
+            int(rows, "responseLength", |r| u(r.response_length)),
+            int(rows, "dataProcessed", |r| u(r.data_processed)),
+            int(rows, "integrationLatency", |r| u(r.integration_latency)),
+            int(rows, "responseLatency", |r| u(r.response_latency)),
+            int(rows, "integrationStatus", |r| {
+                r.integration_status.map(i64::from)
+            }),
+            text(rows, "errorResponseType", |r| {
+                r.error_response_type.as_deref()
+            }),
+            text(rows, "ip", |r| r.ip.as_deref()),
+            text(rows, "userAgent", |r| r.user_agent.as_deref()),
+            text(rows, "connectionId", |r| r.connection_id.as_deref()),
+            text(rows, "direction", |r| {
+                r.direction.map(|d| match d {
+                    gwcost_log::Direction::In => "in",
+                    gwcost_log::Direction::Out => "out",
+                })
+            }),
+            int(rows, "messageLength", |r| u(r.message_length)),
+            int(rows, "connectedAt", |r| r.connected_at),
+            text(rows, "messageId", |r| r.message_id.as_deref()),
+            int(rows, "disconnectStatusCode", |r| {
+                r.disconnect_status_code.map(i64::from)
+            }),
+        ],
+    )
+}
+
+impl Writer<'_> {
+    fn malformed(&mut self, file: &str, line: u64, reason: String) {
+        self.summary.malformed_lines += 1;
+        if self.summary.malformed.len() < MAX_MALFORMED_KEPT {
+            self.summary.malformed.push(Malformed {
+                file: file.to_owned(),
+                line,
+                reason,
+            });
+        }
+    }
+
+    /// Checks a record as `analyze` would and buffers it under its month.
+    fn accept(&mut self, record: LogRecord) -> Result<Result<(), String>, AnalyticsError> {
+        for v in [
+            record.request_length,
+            record.response_length,
+            record.data_processed,
+            record.integration_latency,
+            record.response_latency,
+            record.message_length,
+        ] {
+            if let Err(reason) = to_i64(v) {
+                return Ok(Err(reason));
+            }
+        }
+        let time_ms = match Event::from_record(record.clone()) {
+            Ok(ev) => ev.time_ms,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let month = Month::of_epoch_ms(time_ms);
+        let buf = self.months.entry(month).or_insert_with(|| MonthBuffer {
+            rows: Vec::new(),
+            next_part: 0,
+        });
+        buf.rows.push(record);
+        if buf.rows.len() >= ROWS_PER_PART {
+            self.flush(month)?;
+        }
+        Ok(Ok(()))
+    }
+
+    fn flush(&mut self, month: Month) -> Result<(), AnalyticsError> {
+        let Some(buf) = self.months.get_mut(&month) else {
+            return Ok(());
+        };
+        if buf.rows.is_empty() {
+            return Ok(());
+        }
+        let dir = self.out.join(format!("month={month}"));
+        fs::create_dir_all(&dir).map_err(|e| AnalyticsError::io(&dir.display().to_string(), e))?;
+        let path = dir.join(format!("part-{:05}.parquet", buf.next_part));
+        buf.next_part += 1;
+        let rows = std::mem::take(&mut buf.rows);
+        let mut df = frame(&rows).map_err(|e| polars_err(&path, &e))?;
+        let file = fs::File::create(&path)
+            .map_err(|e| AnalyticsError::io(&path.display().to_string(), e))?;
+        ParquetWriter::new(file)
+            .finish(&mut df)
+            .map_err(|e| polars_err(&path, &e))?;
+        self.summary.rows_written += rows.len() as u64;
+        self.summary.parts_written += 1;
+        self.summary.parts.push(path);
+        Ok(())
+    }
+}
+
+/// Converts JSON-lines (and CLF, gzipped or not) inputs to month-partitioned Parquet under
+/// `out`, which must not exist yet or be empty (a stale part would be billed twice).
+pub fn convert_to_parquet(
+    inputs: &[Input],
+    out: &Path,
+    progress: Option<&dyn Progress>,
+) -> Result<ConvertSummary, AnalyticsError> {
+    let shown = out.display().to_string();
+    if out.exists() {
+        let mut entries = fs::read_dir(out).map_err(|e| AnalyticsError::io(&shown, e))?;
+        if entries.next().is_some() {
+            return Err(AnalyticsError::Io {
+                path: shown,
+                source: io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "output directory is not empty (converting into it could bill rows twice)",
+                ),
+            });
+        }
+    }
+    fs::create_dir_all(out).map_err(|e| AnalyticsError::io(&shown, e))?;
+    let files = input::expand(inputs)?;
+    if let Some(p) = progress {
+        let total = files.iter().try_fold(0u64, |sum, f| {
+            Some(sum + fs::metadata(f.path.as_ref()?).ok()?.len())
+        });
+        p.start(total);
+    }
+    let mut w = Writer {
+        out,
+        months: BTreeMap::new(),
+        summary: ConvertSummary::default(),
+    };
+    let result = files
+        .iter()
+        .try_for_each(|file| convert_file(file, &mut w, progress));
+    if let Some(p) = progress {
+        p.finish();
+    }
+    result?;
+    let months: Vec<Month> = w.months.keys().copied().collect();
+    for m in months {
+        w.flush(m)?;
+    }
+    w.summary.files_read = files.len() as u64;
+    Ok(w.summary)
+}
+
+fn convert_file(
+    file: &input::SourceFile,
+    w: &mut Writer<'_>,
+    progress: Option<&dyn Progress>,
+) -> Result<(), AnalyticsError> {
+    let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
+    let raw: Box<dyn Read> = match &file.path {
+        Some(p) => Box::new(fs::File::open(p).map_err(io_err)?),
+        None => Box::new(io::stdin().lock()),
+    };
+    let mut buffered = io::BufReader::with_capacity(
+        1 << 16,
+        input::Counting {
+            inner: raw,
+            progress,
+        },
+    );
+    let gz = buffered
+        .fill_buf()
+        .map_err(io_err)?
+        .starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn Read> = if gz {
+        Box::new(MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    let clf = match file
+        .path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .and_then(|n| input::format_by_extension(&n.to_string_lossy()))
+    {
+        Some(Format::JsonLines { clf }) => clf,
+        None => true,
+        Some(other) => {
+            return Err(AnalyticsError::Io {
+                path: file.name.clone(),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("convert reads JSON lines and CLF logs, not {other:?}"),
+                ),
+            });
+        }
+    };
+    let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
+    let mut buf = Vec::new();
+    while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
+        let mut line_no = first;
+        for line in buf[..len].split(|b| *b == b'\n') {
+            let this = line_no;
+            line_no += 1;
+            let t = line.trim_ascii();
+            let t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
+            if t.is_empty() {
+                continue;
+            }
+            let record = match jsonl::parse_record(t, clf) {
+                Ok(r) => r,
+                Err(reason) => {
+                    w.malformed(&file.name, this, reason);
+                    continue;
+                }
+            };
+            if let Err(reason) = w.accept(record)? {
+                w.malformed(&file.name, this, reason);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! The commands for logs at scale: `gwcost convert` (JSON lines to month-partitioned Parquet),
+//! `gwcost sql` (the monthly bill as one query for Athena/Trino/Spark/DuckDB), and the progress
+//! bar `analyze` and `convert` draw on stderr for inputs that take more than a moment.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+use gwcost_analytics::sql::{self, Dialect};
+use gwcost_analytics::{Input, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::args::{BasisArg, PricingArgs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvertTo {
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// JSON-lines or CLF access logs (files, directories, `-` for stdin; gzip is fine), then
+    /// the output directory (new or empty): `OUT/month=YYYY-MM/part-NNNNN.parquet`.
+    #[arg(required = true, num_args = 2.., value_name = "PATH... OUT")]
+    pub paths: Vec<String>,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub to: ConvertTo,
+    /// Do not draw a progress bar or list skipped lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    Athena,
+    Trino,
+    Spark,
+    Duckdb,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL engine the query is written for.
+    #[arg(long, value_enum)]
+    pub dialect: DialectArg,
+    /// The table of schema-v1 logs (default `access_logs`; for DuckDB, `--json-glob` instead).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// DuckDB only: read JSON-lines files matching GLOB (e.g. `'logs/**/*.jsonl*'`) as the table.
+    #[arg(long, value_name = "GLOB", conflicts_with = "table")]
+    pub json_glob: Option<String>,
+    /// Athena only: print the CREATE EXTERNAL TABLE for JSON-lines logs under this S3 prefix
+    /// before the query.
+    #[arg(long, value_name = "S3_URI")]
+    pub athena_ddl: Option<String>,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+    /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
+    #[arg(long, value_enum)]
+    pub metering_basis: Option<BasisArg>,
+}
+
+/// Splits `convert A B OUT` into inputs and the output directory (the last path).
+fn convert_paths(a: &ConvertArgs) -> Result<(Vec<Input>, PathBuf)> {
+    let mut paths = a.paths.clone();
+    let out = match paths.pop() {
+        Some(o) if !paths.is_empty() => PathBuf::from(o),
+        _ => bail!("convert needs at least one input and an output directory: PATH... OUT/"),
+    };
+    Ok((paths.iter().map(|p| Input::parse(p)).collect(), out))
+}
+
+pub fn convert(a: &ConvertArgs) -> Result<()> {
+    let (inputs, out) = convert_paths(a)?;
+    match a.to {
+        ConvertTo::Parquet => {}
+    }
+    let bar = Bar::new(a.quiet);
+    let summary = gwcost_analytics::convert_to_parquet(&inputs, &out, bar.as_progress())?;
+    if !a.quiet {
+        for m in &summary.malformed {
+            eprintln!("{m}");
+        }
+        let shown = summary.malformed.len() as u64;
+        if summary.malformed_lines > shown {
+            eprintln!(
+                "… and {} more malformed lines",
+                summary.malformed_lines - shown
+            );
+        }
+        eprintln!(
+            "gwcost: wrote {} rows in {} Parquet files under {} ({} malformed lines left out)",
+            summary.rows_written,
+            summary.parts_written,
+            out.display(),
+            summary.malformed_lines
+        );
+    }
+    Ok(())
+}
+
+pub fn sql(a: &SqlArgs) -> Result<()> {
+    let book = crate::load_book(a.pricing.price_book.as_deref())?;
+    let dialect = match a.dialect {
+        DialectArg::Athena => Dialect::Athena,
+        DialectArg::Trino => Dialect::Trino,
+        DialectArg::Spark => Dialect::Spark,
+        DialectArg::Duckdb => Dialect::DuckDb,
+    };
+    let table = match (&a.json_glob, &a.table) {
+        (Some(glob), _) if dialect == Dialect::DuckDb => sql::duckdb_json_source(glob),
+        (Some(_), _) => bail!("--json-glob is for --dialect duckdb; give --table for {dialect}"),
+        (None, Some(t)) => t.clone(),
+        (None, None) => "access_logs".to_owned(),
+    };
+    let basis = a
+        .metering_basis
+        .map_or(book.http_api.metering_basis, crate::basis);
+    let mut text = String::new();
+    if let Some(location) = &a.athena_ddl {
+        if dialect != Dialect::Athena {
+            bail!("--athena-ddl is for --dialect athena");
+        }
+        text.push_str(&sql::athena_json_table_ddl(&table, location));
+        text.push_str(";\n\n");
+    }
+    text.push_str(&sql::monthly_metering_sql(
+        dialect,
+        &table,
+        &book,
+        a.pricing.free_tier,
+        basis,
+    ));
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Inputs smaller than this finish before a bar would be worth drawing.
+const BAR_MIN_BYTES: u64 = 64 << 20;
+
+/// An indicatif bar on stderr (bytes read, lines/s, ETA), drawn only when stderr is a terminal,
+/// `--quiet` is off and the input is big enough to take a moment.
+#[derive(Debug)]
+pub struct Bar {
+    bar: Option<ProgressBar>,
+    lines: AtomicU64,
+}
+
+impl Bar {
+    pub fn new(quiet: bool) -> Self {
+        let show = !quiet && std::io::stderr().is_terminal();
+        Self {
+            bar: show.then(ProgressBar::hidden),
+            lines: AtomicU64::new(0),
+        }
+    }
+
+    pub fn as_progress(&self) -> Option<&dyn Progress> {
+        self.bar.as_ref().map(|_| self as &dyn Progress)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: Option<u64>) {
+        let Some(bar) = &self.bar else { return };
+        if total_bytes.is_some_and(|t| t < BAR_MIN_BYTES) {
+            return;
+        }
+        let template = match total_bytes {
+            Some(t) => {
+                bar.set_length(t);
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} ETA {eta}"
+            }
+            None => "{spinner} [{elapsed_precise}] {bytes} {binary_bytes_per_sec} {msg}",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(200));
+    }
+
+    fn advance(&self, bytes: u64, lines: u64) {
+        let Some(bar) = &self.bar else { return };
+        if bytes > 0 {
+            bar.inc(bytes);
+        }
+        if lines > 0 {
+            let total = self.lines.fetch_add(lines, Ordering::Relaxed) + lines;
+            let secs = bar.elapsed().as_secs_f64().max(1e-3);
+            #[allow(clippy::cast_precision_loss)]
+            let rate = total as f64 / secs;
+            bar.set_message(format!("{total} lines, {:.0} k lines/s", rate / 1000.0));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
