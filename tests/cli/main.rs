@@ -16,5 +16,6 @@ mod engines;
 mod prices;
 mod quote;
 mod report;
+mod scale;
 mod sidecar_end_to_end;
 mod snapshots;

@@ -284,10 +284,7 @@ fn convert_file(
     let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
     let mut buf = Vec::new();
     while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
-        let mut line_no = first;
-        for line in buf[..len].split(|b| *b == b'\n') {
-            let this = line_no;
-            line_no += 1;
+        for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
             let t = line.trim_ascii();
             let t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
             if t.is_empty() {

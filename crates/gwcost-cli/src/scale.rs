@@ -24,7 +24,7 @@ pub enum ConvertTo {
 pub struct ConvertArgs {
     /// JSON-lines or CLF access logs (files, directories, `-` for stdin; gzip is fine), then
     /// the output directory (new or empty): `OUT/month=YYYY-MM/part-NNNNN.parquet`.
-    #[arg(required = true, num_args = 2.., value_name = "PATH... OUT")]
+    #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
     /// The format to write.
     #[arg(long, value_enum)]
