@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# gwcost-sidecar vs nginx as a metering reverse proxy, in one run on loopback.
+#
+#   benches/sidecar_vs_nginx.sh            # from the repository root
+#
+# Upstream: nginx (1 worker) serving a 1 KB static file. Measured three ways with
+# `wrk -t1 -c32 -d5s --latency`, best of 3 by req/s:
+#   direct      the upstream itself
+#   nginx       nginx (1 worker) as a reverse proxy: JSON access log, keep-alive upstream pool
+#   sidecar     gwcost-sidecar (release build), schema-v1 JSON access log
+# Then added latency at fixed offered loads (1k and 10k req/s) with `oha -q RATE`
+# (latency-corrected), the way linkerd measures a sidecar: p50/p99 through each proxy minus
+# direct. Prints req/s, p50/p99/max, the proxies' RSS (idle and after load) and CPU seconds, the
+# ratios sidecar/nginx, and checks that the sidecar wrote one log line per request served.
+#
+# Environment: DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (default: the sidecar's own
+# default, one per core), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
+# request, nginx's default), RATES ("1000 10000"), KEEP=1 keeps the work directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-5s}"
+RUNS="${RUNS:-3}"
+CONNS="${CONNS:-32}"
+RATES="${RATES-1000 10000}"
+NGINX_LOG_BUFFER="${NGINX_LOG_BUFFER:-on}"
+UP_PORT=18181
+NGINX_PORT=18182
+SIDECAR_PORT=18183
+ADMIN_PORT=18184
+
+need_apt=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "== installing ${need_apt[*]} from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+OHA="$(command -v oha || true)"
+if [ -z "$OHA" ] && [ -x "$HOME/.cargo/bin/oha" ]; then OHA="$HOME/.cargo/bin/oha"; fi
+if [ -z "$OHA" ] && [ -z "$RATES" ]; then :; elif [ -z "$OHA" ]; then
+  echo "== installing oha from crates.io (cargo install oha; takes a few minutes)"
+  if cargo install oha --locked >/dev/null 2>&1; then OHA="$HOME/.cargo/bin/oha"; else
+    echo "   oha did not build: the fixed-rate section is skipped"; fi
+fi
+
+echo "== building gwcost-sidecar (release)"
+cargo build --release --quiet -p gwcost-sidecar
+SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+
+WORK="$(mktemp -d /tmp/sidecar-bench.XXXXXX)"
+chmod 755 "$WORK" # nginx workers run as another user
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$WORK/1k.txt"
+mkdir -p "$WORK/up" "$WORK/px"
+
+cat >"$WORK/up/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/up/nginx.pid;
+error_log $WORK/up/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$UP_PORT reuseport;
+    location / { root $WORK; }
+  }
+}
+EOF
+
+if [ "$NGINX_LOG_BUFFER" = on ]; then LOGOPTS="buffer=64k flush=1s"; else LOGOPTS=""; fi
+cat >"$WORK/px/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/px/nginx.pid;
+error_log $WORK/px/error.log warn;
+events { worker_connections 4096; }
+http {
+  log_format json escape=json '{"requestId":"\$request_id","requestTimeEpoch":\$msec,'
+    '"httpMethod":"\$request_method","path":"\$uri","protocol":"\$server_protocol",'
+    '"status":\$status,"requestLength":\$request_length,"responseLength":\$bytes_sent,'
+    '"integrationLatency":"\$upstream_response_time","responseLatency":\$request_time,'
+    '"ip":"\$remote_addr","userAgent":"\$http_user_agent"}';
+  access_log $WORK/px/access.log json $LOGOPTS;
+  keepalive_requests 1000000;
+  upstream app {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT reuseport;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+  }
+}
+EOF
+
+"$NGINX" -c "$WORK/up/nginx.conf" -p "$WORK/up" &
+PIDS+=($!)
+"$NGINX" -c "$WORK/px/nginx.conf" -p "$WORK/px" &
+PX_MASTER=$!
+PIDS+=($PX_MASTER)
+SC_ARGS=(--listen "127.0.0.1:$SIDECAR_PORT" --admin "127.0.0.1:$ADMIN_PORT"
+  --upstream "http://127.0.0.1:$UP_PORT" --access-log "$WORK/sidecar.log")
+if [ -n "${SIDECAR_WORKERS:-}" ]; then SC_ARGS+=(--workers "$SIDECAR_WORKERS"); fi
+GWCOST_LOG=warn "$SIDECAR" "${SC_ARGS[@]}" 2>"$WORK/sidecar.err" &
+SC_PID=$!
+PIDS+=($SC_PID)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if curl -sf -o /dev/null "http://127.0.0.1:$1/1k.txt"; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing answers on port $1" >&2
+  exit 1
+}
+wait_port $UP_PORT
+wait_port $NGINX_PORT
+wait_port $SIDECAR_PORT
+# The nginx proxy's worker (the process that does the work).
+PX_WORKER="$(pgrep -P "$PX_MASTER" | head -1)"
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS="$(getconf CLK_TCK)"
+
+IDLE_NGINX_RSS=$(($(rss_kb "$PX_MASTER") + $(rss_kb "$PX_WORKER")))
+IDLE_SC_RSS=$(rss_kb "$SC_PID")
+
+# One wrk run: prints "rps p50_ms p99_ms max_ms requests".
+wrk_once() {
+  local out
+  out="$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$1")"
+  python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    n, u = float(m.group(1)), m.group(2)
+    return n / 1000 if u == "us" else n * 1000 if u == "s" else n
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+lat = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+p50 = re.search(r"50%\s+(\S+)", out).group(1)
+p99 = re.search(r"99%\s+(\S+)", out).group(1)
+reqs = int(re.search(r"(\d+) requests in", out).group(1))
+errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+if errs:
+    sys.exit(f"wrk saw {errs.group(1)} error responses")
+print(f"{rps:.0f} {ms(p50):.3f} {ms(p99):.3f} {ms(lat.group(3)):.3f} {reqs}")
+PY
+}
+
+declare -A RPS P50 P99 MAX CPU RSS URL PROCS REQS TICKS_USED
+TOTAL_SC_REQS=0
+URL[direct]="http://127.0.0.1:$UP_PORT/1k.txt"
+URL[nginx]="http://127.0.0.1:$NGINX_PORT/1k.txt"
+URL[sidecar]="http://127.0.0.1:$SIDECAR_PORT/1k.txt"
+PROCS[direct]=""
+PROCS[nginx]="$PX_MASTER $PX_WORKER"
+PROCS[sidecar]="$SC_PID"
+ticks_of() { local t=0 p; for p in $1; do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
+
+echo "== wrk -t1 -c$CONNS -d$DURATION --latency, best of $RUNS, runs interleaved ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+for n in direct nginx sidecar; do
+  wrk -t1 -c"$CONNS" -d1s "${URL[$n]}" >/dev/null # warm-up (connections, pools)
+  REQS[$n]=0
+  TICKS_USED[$n]=0
+done
+# Round-robin so that a noisy neighbour hurts every contestant alike.
+for run in $(seq 1 "$RUNS"); do
+  for n in direct nginx sidecar; do
+    t0=$(ticks_of "${PROCS[$n]}")
+    r="$(wrk_once "${URL[$n]}")"
+    t1=$(ticks_of "${PROCS[$n]}")
+    TICKS_USED[$n]=$((TICKS_USED[$n] + t1 - t0))
+    REQS[$n]=$((REQS[$n] + $(echo "$r" | cut -d' ' -f5)))
+    echo "   run $run $n: $(echo "$r" | cut -d' ' -f1) req/s, p99 $(echo "$r" | cut -d' ' -f3) ms"
+    if [ -z "${RPS[$n]:-}" ] || [ "$(echo "$r" | cut -d' ' -f1)" -gt "${RPS[$n]}" ]; then
+      read -r RPS[$n] P50[$n] P99[$n] MAX[$n] _ <<<"$r"
+    fi
+  done
+done
+TOTAL_SC_REQS=${REQS[sidecar]}
+for n in nginx sidecar; do
+  # CPU microseconds per request over all measured runs.
+  CPU[$n]=$(python3 -c "print(f'{${TICKS_USED[$n]}/$TICKS/${REQS[$n]}*1e6:.1f}')")
+  rss=0
+  for p in ${PROCS[$n]}; do rss=$((rss + $(rss_kb "$p"))); done
+  RSS[$n]=$rss
+done
+
+printf '\n%-8s %10s %9s %9s %9s %12s %11s\n' "" "req/s" "p50 ms" "p99 ms" "max ms" "RSS kB" "CPU us/req"
+for n in direct nginx sidecar; do
+  printf '%-8s %10s %9s %9s %9s %12s %11s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" "${MAX[$n]}" \
+    "${RSS[$n]:--}" "${CPU[$n]:--}"
+done
+printf 'idle RSS: nginx %s kB (master+worker), sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_SC_RSS"
+python3 - "${RPS[sidecar]}" "${RPS[nginx]}" "${P99[sidecar]}" "${P99[nginx]}" "${P50[sidecar]}" "${P50[nginx]}" <<'PY'
+import sys
+rs, rn, p99s, p99n, p50s, p50n = map(float, sys.argv[1:])
+print(f"sidecar/nginx: req/s {rs/rn:.2f}x, p50 {p50s/p50n:.2f}x, p99 {p99s/p99n:.2f}x")
+PY
+
+if [ -n "$OHA" ]; then
+  echo
+  echo "== added latency at fixed offered loads (oha -q RATE, latency-corrected, $CONNS connections, 5 s)"
+  printf '%-8s %8s %9s %9s %9s\n' "" "rate" "p50 ms" "p99 ms" "req/s"
+  for rate in $RATES; do
+    for n in direct nginx sidecar; do
+      case $n in direct) port=$UP_PORT ;; nginx) port=$NGINX_PORT ;; sidecar) port=$SIDECAR_PORT ;; esac
+      out="$("$OHA" --no-tui --output-format json --latency-correction -z 5s -c "$CONNS" -q "$rate" \
+        "http://127.0.0.1:$port/1k.txt" 2>/dev/null || "$OHA" --no-tui -j --latency-correction -z 5s \
+        -c "$CONNS" -q "$rate" "http://127.0.0.1:$port/1k.txt")"
+      if [ $n = sidecar ]; then
+        TOTAL_SC_REQS=$((TOTAL_SC_REQS + $(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sum(d["statusCodeDistribution"].values()))' "$out")))
+      fi
+      python3 - "$n" "$rate" "$out" <<'PY'
+import json, sys
+n, rate, d = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+p = d["latencyPercentiles"]
+print(f"{n:<8} {rate:>8} {p['p50']*1000:9.3f} {p['p99']*1000:9.3f} {d['summary']['requestsPerSec']:9.0f}")
+PY
+    done
+  done
+fi
+
+echo
+echo "== the sidecar's log"
+# Requests the sidecar served: the clients' counts plus the warm-ups and health checks, which
+# wrk does not report; the sidecar's own counter and its log must agree exactly.
+sleep 1.5
+SERVED=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" |
+  awk '/^gwcost_requests_total\{/ {s += $2} END {print s}')
+DROPPED=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^gwcost_log_lines_dropped_total/ {print $2}')
+kill -TERM "$SC_PID"
+wait "$SC_PID" || true
+LINES=$(wc -l <"$WORK/sidecar.log")
+echo "requests served (sidecar's counter): $SERVED; completed by the load generators: $TOTAL_SC_REQS"
+echo "log lines after SIGTERM: $LINES; dropped: $DROPPED"
+if [ "$LINES" != "$SERVED" ] || [ "$DROPPED" != 0 ] || [ "$LINES" -lt "$TOTAL_SC_REQS" ]; then
+  echo "LOG MISMATCH" >&2
+  exit 1
+fi
+echo "every request has its line"
