@@ -14,7 +14,7 @@
 # ratios sidecar/nginx, and checks that the sidecar wrote one log line per request served.
 #
 # Environment: DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (default: the sidecar's own
-# default, one per core), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
+# default, one per core), NGINX_WORKERS (1), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
 # request, nginx's default), RATES ("1000 10000"), KEEP=1 keeps the work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,7 @@ RUNS="${RUNS:-3}"
 CONNS="${CONNS:-32}"
 RATES="${RATES-1000 10000}"
 NGINX_LOG_BUFFER="${NGINX_LOG_BUFFER:-on}"
+NGINX_WORKERS="${NGINX_WORKERS:-1}"
 UP_PORT=18181
 NGINX_PORT=18182
 SIDECAR_PORT=18183
@@ -82,7 +83,7 @@ EOF
 
 if [ "$NGINX_LOG_BUFFER" = on ]; then LOGOPTS="buffer=64k flush=1s"; else LOGOPTS=""; fi
 cat >"$WORK/px/nginx.conf" <<EOF
-worker_processes 1;
+worker_processes $NGINX_WORKERS;
 daemon off;
 pid $WORK/px/nginx.pid;
 error_log $WORK/px/error.log warn;
@@ -135,13 +136,14 @@ wait_port $UP_PORT
 wait_port $NGINX_PORT
 wait_port $SIDECAR_PORT
 # The nginx proxy's worker (the process that does the work).
-PX_WORKER="$(pgrep -P "$PX_MASTER" | head -1)"
+PX_WORKER="$(pgrep -P "$PX_MASTER" | xargs)"
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICKS="$(getconf CLK_TCK)"
 
-IDLE_NGINX_RSS=$(($(rss_kb "$PX_MASTER") + $(rss_kb "$PX_WORKER")))
+IDLE_NGINX_RSS=0
+for p in $PX_MASTER $PX_WORKER; do IDLE_NGINX_RSS=$((IDLE_NGINX_RSS + $(rss_kb "$p"))); done
 IDLE_SC_RSS=$(rss_kb "$SC_PID")
 
 # One wrk run: prints "rps p50_ms p99_ms max_ms requests".
@@ -152,9 +154,11 @@ wrk_once() {
 import re, sys
 out = sys.argv[1]
 def ms(v):
-    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if not m:
+        sys.exit(f"cannot read wrk latency {v!r} in:\n{out}")
     n, u = float(m.group(1)), m.group(2)
-    return n / 1000 if u == "us" else n * 1000 if u == "s" else n
+    return {"us": n / 1000, "ms": n, "s": n * 1000, "m": n * 60000}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 lat = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
 p50 = re.search(r"50%\s+(\S+)", out).group(1)
@@ -211,7 +215,7 @@ for n in direct nginx sidecar; do
   printf '%-8s %10s %9s %9s %9s %12s %11s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" "${MAX[$n]}" \
     "${RSS[$n]:--}" "${CPU[$n]:--}"
 done
-printf 'idle RSS: nginx %s kB (master+worker), sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_SC_RSS"
+printf 'idle RSS: nginx %s kB (master+workers), sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_SC_RSS"
 python3 - "${RPS[sidecar]}" "${RPS[nginx]}" "${P99[sidecar]}" "${P99[nginx]}" "${P50[sidecar]}" "${P50[nginx]}" <<'PY'
 import sys
 rs, rn, p99s, p99n, p50s, p50n = map(float, sys.argv[1:])
