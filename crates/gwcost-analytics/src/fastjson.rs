@@ -15,12 +15,12 @@ use gwcost_log::{Direction, EventType};
 
 use crate::EventRef;
 
-/// A JSON value of the accepted subset; strings are the raw bytes between the quotes.
+/// A JSON value of the accepted subset; strings are the raw text between the quotes.
 #[derive(Clone, Copy)]
 pub(crate) enum Val<'a> {
     Null,
     Int(i64),
-    Str(&'a [u8]),
+    Str(&'a str),
 }
 
 /// The schema-v1 fields, in the order of `LogRecord`; the index is the bit in the seen-mask.
@@ -90,6 +90,15 @@ pub(crate) fn field_of(key: &[u8]) -> Option<Field> {
     })
 }
 
+/// [`printable_ascii`] and no backslash (an escape is left to the reference path), in one
+/// vectorised pass.
+fn printable_ascii_no_backslash(line: &[u8]) -> bool {
+    let (high, backslash) = line.iter().fold((0u8, 0u8), |(m, bs), &b| {
+        (m.max(b.wrapping_sub(0x20)), bs | u8::from(b == b'\\'))
+    });
+    high < 0x60 && backslash == 0
+}
+
 /// True when every byte is printable ASCII (0x20..=0x7F): then the only JSON whitespace left is
 /// the space, strings need no UTF-8 check and hold no raw control character (which JSON forbids).
 pub(crate) fn printable_ascii(line: &[u8]) -> bool {
@@ -99,9 +108,9 @@ pub(crate) fn printable_ascii(line: &[u8]) -> bool {
 
 /// The lenient text of a string value: trimmed, `""` and `"-"` meaning absent (`lenient::string`;
 /// only spaces can surround it here).
-fn text(s: &[u8]) -> Option<&[u8]> {
+fn text(s: &str) -> Option<&str> {
     let t = s.trim_ascii();
-    (!t.is_empty() && t != b"-").then_some(t)
+    (!t.is_empty() && t != "-").then_some(t)
 }
 
 /// `lenient::int` on the accepted subset: `Err` for anything it would refuse or that needs
@@ -113,6 +122,7 @@ fn int(v: Val<'_>) -> Result<Option<i64>, ()> {
         Val::Str(s) => match text(s) {
             None => Ok(None),
             Some(t) => {
+                let t = t.as_bytes();
                 let (neg, digits) = match t.first() {
                     Some(b'-') => (true, &t[1..]),
                     Some(b'+') => (false, &t[1..]),
@@ -144,16 +154,36 @@ fn string(v: Val<'_>) -> Result<Option<&str>, ()> {
     match v {
         Val::Null => Ok(None),
         Val::Int(_) => Err(()),
-        Val::Str(s) => match text(s) {
-            None => Ok(None),
-            Some(t) => std::str::from_utf8(t).map(Some).map_err(|_| ()),
-        },
+        Val::Str(s) => Ok(text(s)),
     }
 }
 
-/// The cursor over one line.
+/// The first `"` in `b`, eight bytes at a time (SWAR): keys and values are short, so a plain
+/// word loop beats a SIMD search's setup per call, and beats a byte loop on ids and user agents.
+fn find_quote(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word) ^ QUOTES;
+        // The lowest byte that was a quote is exact (carries only disturb bytes above it).
+        let hit = x.wrapping_sub(ONES) & !x & HIGHS;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"').map(|p| i + p)
+}
+
+/// The cursor over one line. The line holds no backslash, so the next `"` closes a string.
 struct Scanner<'a> {
     b: &'a [u8],
+    text: &'a str,
     i: usize,
 }
 
@@ -174,15 +204,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The bytes of a string whose opening quote was just read; `None` on an escape.
-    fn string(&mut self) -> Option<&'a [u8]> {
-        let rest = self.b.get(self.i..)?;
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest[end] != b'"' {
-            return None;
-        }
-        self.i += end + 1;
-        Some(&rest[..end])
+    /// The text of a string whose opening quote was just read.
+    fn string(&mut self) -> Option<&'a str> {
+        let len = find_quote(self.b.get(self.i..)?)?;
+        let end = self.i + len;
+        let s = self.text.get(self.i..end)?;
+        self.i = end + 1;
+        Some(s)
     }
 
     /// An integer in JSON's grammar (no leading zeros), at most 18 digits, and not the start of
@@ -286,10 +314,15 @@ impl<'a> Builder<'a> {
 
 /// Reads one trimmed line (BOM removed) the fast way; `None` means "ask the reference path".
 pub(crate) fn scan(line: &[u8]) -> Option<EventRef<'_>> {
-    if line.first() != Some(&b'{') || !printable_ascii(line) {
+    if line.first() != Some(&b'{') || !printable_ascii_no_backslash(line) {
         return None;
     }
-    let mut s = Scanner { b: line, i: 1 };
+    let text = std::str::from_utf8(line).ok()?;
+    let mut s = Scanner {
+        b: line,
+        text,
+        i: 1,
+    };
     let mut builder = Builder::new();
     s.skip_spaces();
     if s.b.get(s.i) == Some(&b'}') {
@@ -301,7 +334,7 @@ pub(crate) fn scan(line: &[u8]) -> Option<EventRef<'_>> {
         let key = s.string()?;
         s.eat(b':')?;
         let v = s.value()?;
-        if let Some(f) = field_of(key) {
+        if let Some(f) = field_of(key.as_bytes()) {
             builder.set(f, v)?;
         }
         s.skip_spaces();
@@ -413,6 +446,26 @@ mod tests {
         assert_eq!(fast.connected_at_ms, r.connected_at_ms, "{line}");
         assert_eq!(fast.message_bytes, r.message_bytes, "{line}");
         true
+    }
+
+    #[test]
+    fn finds_the_first_quote_at_every_offset() {
+        for len in 0..40 {
+            for q in 0..=len {
+                let mut b = vec![b'a'; len];
+                if q < len {
+                    b[q] = b'"';
+                    // A second quote later never hides the first.
+                    if q + 3 < len {
+                        b[q + 3] = b'"';
+                    }
+                }
+                let expected = b.iter().position(|&c| c == b'"');
+                assert_eq!(find_quote(&b), expected, "len {len} quote {q}");
+            }
+        }
+        assert_eq!(find_quote(b"\x22\x21\x23\x22"), Some(0));
+        assert_eq!(find_quote(b"!#!#!#!#!#\""), Some(10));
     }
 
     #[test]

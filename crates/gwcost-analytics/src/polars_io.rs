@@ -94,7 +94,7 @@ impl FastCol {
             Self::Int(a) => a.get(row).map_or(Val::Null, Val::Int),
             Self::Text(a) => match a.get(row) {
                 None => Val::Null,
-                Some(s) if printable_ascii(s.as_bytes()) => Val::Str(s.as_bytes()),
+                Some(s) if printable_ascii(s.as_bytes()) => Val::Str(s),
                 Some(_) => return None,
             },
         })
