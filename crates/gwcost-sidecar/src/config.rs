@@ -94,7 +94,8 @@ pub struct Cli {
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     #[arg(long, value_name = "SECS")]
     pub drain_grace_secs: Option<u64>,
-    /// Tokio worker threads (default: one per core).
+    /// Data-path threads, each with its own listener (SO_REUSEPORT), runtime and upstream pool
+    /// (default: one per core).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
 }

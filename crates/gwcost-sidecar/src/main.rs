@@ -28,11 +28,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+    // This runtime runs the control plane (signals, admin listener, JWKS refresh, shutdown);
+    // the data path runs on its own threads, one per core or `--workers` (see `server`).
     let mut rt = tokio::runtime::Builder::new_multi_thread();
-    rt.enable_all();
-    if let Some(n) = cfg.workers {
-        rt.worker_threads(n);
-    }
+    rt.enable_all().worker_threads(1);
     let rt = match rt.build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -62,6 +62,9 @@ pub struct ConnInfo {
     /// The peer address as a header value, made once per connection.
     pub peer_header: HeaderValue,
     pub tls: bool,
+    /// The upstream pool of the thread serving this connection (see `server`); `None` uses the
+    /// shared one in [`State`].
+    pub client: Option<UpstreamClient>,
 }
 
 impl ConnInfo {
@@ -72,7 +75,19 @@ impl ConnInfo {
             peer,
             peer_header,
             tls,
+            client: None,
         }
+    }
+
+    /// Requests from this connection go through `client`'s pool.
+    pub fn with_client(mut self, client: UpstreamClient) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The pool this connection's requests use.
+    pub fn client<'a>(&'a self, state: &'a State) -> &'a UpstreamClient {
+        self.client.as_ref().unwrap_or(&state.client)
     }
 }
 
@@ -342,7 +357,7 @@ pub async fn handle(
     };
     let result = tokio::time::timeout(
         state.limits.integration_timeout,
-        state.client.request(upstream_req),
+        conn.client(state).request(upstream_req),
     )
     .await;
     let Some(mut pending) = guard.pending.take() else {

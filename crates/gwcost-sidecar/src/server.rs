@@ -1,6 +1,8 @@
-//! Start-up, the accept loops and the signals: SIGTERM/SIGINT stop accepting, drain in-flight
-//! requests (bounded by the grace period; hyper-util's graceful shutdown), close WebSocket
-//! connections with 1001, then flush and fsync the log; SIGHUP reopens the log file.
+//! Start-up, the accept loops and the signals. The data path runs nginx-style: one thread per
+//! core, each with its own `SO_REUSEPORT` listener, current-thread runtime and upstream pool, so
+//! a request and its upstream connection never change threads. SIGTERM/SIGINT stop accepting,
+//! drain in-flight requests (bounded by the grace period; hyper-util's graceful shutdown), close
+//! WebSocket connections with 1001, then flush and fsync the log; SIGHUP reopens the log file.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,14 +61,17 @@ pub async fn run(
         .https_or_http()
         .enable_http1()
         .wrap_connector(http_connector());
-    let client: proxy::UpstreamClient = Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(usize::MAX)
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .build(https.clone());
+    let make_client = || -> proxy::UpstreamClient {
+        Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(usize::MAX)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(https.clone())
+    };
+    let client = make_client();
     let fetch_client: Client<_, Empty<bytes::Bytes>> =
-        Client::builder(TokioExecutor::new()).build(https);
+        Client::builder(TokioExecutor::new()).build(https.clone());
 
     let mut authorizers = std::collections::BTreeMap::new();
     for (name, a) in &cfg.authorizers {
@@ -104,8 +109,10 @@ pub async fn run(
     )
     .with_context(|| format!("cannot open the access log {}", cfg.log.path.display()))?;
 
-    let listener = TcpListener::bind(cfg.listen)
-        .await
+    let threads = cfg.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let listeners = bind_data_listeners(cfg.listen, threads)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let admin_listener = match cfg.admin {
         Some(a) => Some(
@@ -134,7 +141,11 @@ pub async fn run(
     for a in authorizers.values() {
         a.spawn_refresh();
     }
-    let local = listener.local_addr().context("local address")?;
+    let local = listeners
+        .first()
+        .context("no listener")?
+        .local_addr()
+        .context("local address")?;
     let admin_local = match &admin_listener {
         Some(l) => Some(l.local_addr().context("admin local address")?),
         None => None,
@@ -163,12 +174,146 @@ pub async fn run(
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
     let builder = Arc::new(builder);
-    let graceful = GracefulShutdown::new();
 
+    // The data path: one thread per listener, each with its own runtime and upstream pool.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (exit_tx, exit_rx) = watch::channel(false);
+    let mut drained = Vec::with_capacity(listeners.len());
+    let mut data_threads = Vec::with_capacity(listeners.len());
+    for (i, l) in listeners.into_iter().enumerate() {
+        let (drained_tx, drained_rx) = tokio::sync::oneshot::channel();
+        drained.push(drained_rx);
+        let ctx = DataContext {
+            tls: server_tls.clone(),
+            builder: builder.clone(),
+            state: state.clone(),
+            client: make_client(),
+            stop: stop_rx.clone(),
+            exit: exit_rx.clone(),
+        };
+        let t = std::thread::Builder::new()
+            .name(format!("gwcost-data-{i}"))
+            .spawn(move || run_data_thread(l, ctx, drained_tx))
+            .context("cannot start a data thread")?;
+        data_threads.push(t);
+    }
+
+    tokio::select! {
+        _ = sigterm.recv() => {}
+        _ = sigint.recv() => {}
+    }
+
+    // Drain: stop accepting, let in-flight requests finish, then close WebSockets and the log.
+    state.draining.store(true, Ordering::Relaxed);
+    let _ = stop_tx.send(true);
+    let grace = cfg.drain_grace;
+    let deadline = tokio::time::Instant::now() + grace;
+    for d in drained {
+        if tokio::time::timeout_at(deadline, d).await.is_err() {
+            tracing::warn!("grace period over with requests still in flight");
+            break;
+        }
+    }
+    let _ = shutdown_tx.send(true);
+    let ws_deadline = deadline.max(tokio::time::Instant::now() + Duration::from_secs(6));
+    while state.metrics.ws_open() > 0 && tokio::time::Instant::now() < ws_deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = exit_tx.send(true);
+    for t in data_threads {
+        let _ = tokio::task::spawn_blocking(move || t.join()).await;
+    }
+    if let Some(t) = admin_task {
+        t.abort();
+    }
+    hup_task.abort();
+    if !log.shutdown(Duration::from_secs(10)).await {
+        return Err(anyhow::anyhow!("the access log could not be flushed").into());
+    }
+    let _ = tokio::task::spawn_blocking(move || log_thread.join()).await;
+    Ok(())
+}
+
+/// What a data thread needs; everything but the upstream pool is shared.
+struct DataContext {
+    tls: Option<TlsAcceptor>,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    state: Arc<State>,
+    client: proxy::UpstreamClient,
+    /// Turns `true` at SIGTERM/SIGINT: stop accepting and drain.
+    stop: watch::Receiver<bool>,
+    /// Turns `true` when the process is about to exit (after WebSockets closed).
+    exit: watch::Receiver<bool>,
+}
+
+/// Binds `n` listeners to one address with `SO_REUSEPORT`, so the kernel spreads connections
+/// over the data threads (nginx's worker model: no request ever changes threads, no
+/// work-stealing or cross-thread wake-ups on the hot path). With port 0 the first one picks
+/// the port and the others join it.
+fn bind_data_listeners(addr: SocketAddr, n: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let bind = |addr: SocketAddr| -> std::io::Result<std::net::TcpListener> {
+        let sock = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        sock.set_reuseaddr(true)?;
+        if n > 1 {
+            sock.set_reuseport(true)?;
+        }
+        sock.bind(addr)?;
+        sock.listen(1024)?.into_std()
+    };
+    let first = bind(addr)?;
+    let actual = first.local_addr()?;
+    let mut all = vec![first];
+    for _ in 1..n.max(1) {
+        all.push(bind(actual)?);
+    }
+    Ok(all)
+}
+
+/// One data thread: a current-thread runtime serving one listener until the process exits.
+fn run_data_thread(
+    listener: std::net::TcpListener,
+    ctx: DataContext,
+    drained: tokio::sync::oneshot::Sender<()>,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start a data thread's runtime");
+            return;
+        }
+    };
+    rt.block_on(data_loop(listener, ctx, drained));
+    // Do not wait for tasks parked on finished connections.
+    rt.shutdown_timeout(Duration::from_millis(100));
+}
+
+async fn data_loop(
+    listener: std::net::TcpListener,
+    mut ctx: DataContext,
+    drained: tokio::sync::oneshot::Sender<()>,
+) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot register a listener");
+            return;
+        }
+    };
+    let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
-            _ = sigterm.recv() => break,
-            _ = sigint.recv() => break,
+            r = ctx.stop.changed() => {
+                if r.is_err() || *ctx.stop.borrow() {
+                    break;
+                }
+            }
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
                     Ok(a) => a,
@@ -183,40 +328,27 @@ pub async fn run(
                 tokio::spawn(serve_connection(
                     stream,
                     peer,
-                    server_tls.clone(),
-                    builder.clone(),
-                    state.clone(),
+                    ctx.tls.clone(),
+                    ctx.builder.clone(),
+                    ctx.state.clone(),
+                    ctx.client.clone(),
                     graceful.watcher(),
                 ));
             }
         }
     }
-
-    // Drain: stop accepting, let in-flight requests finish, then close WebSockets and the log.
-    state.draining.store(true, Ordering::Relaxed);
     drop(listener);
-    let grace = cfg.drain_grace;
-    let deadline = tokio::time::Instant::now() + grace;
-    if tokio::time::timeout_at(deadline, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("grace period over with requests still in flight");
+    // In-flight requests finish here; WebSocket relays and upstream connections keep running on
+    // this runtime until the main thread says exit (the grace period bounds it there).
+    let drain = async {
+        graceful.shutdown().await;
+        let _ = drained.send(());
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        () = drain => {}
+        _ = ctx.exit.wait_for(|v| *v) => {}
     }
-    let _ = shutdown_tx.send(true);
-    let ws_deadline = deadline.max(tokio::time::Instant::now() + Duration::from_secs(6));
-    while state.metrics.ws_open() > 0 && tokio::time::Instant::now() < ws_deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    if let Some(t) = admin_task {
-        t.abort();
-    }
-    hup_task.abort();
-    if !log.shutdown(Duration::from_secs(10)).await {
-        return Err(anyhow::anyhow!("the access log could not be flushed").into());
-    }
-    let _ = tokio::task::spawn_blocking(move || log_thread.join()).await;
-    Ok(())
 }
 
 async fn serve_connection(
@@ -225,9 +357,10 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
+    client: proxy::UpstreamClient,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let info = Arc::new(ConnInfo::new(peer, tls.is_some()));
+    let info = Arc::new(ConnInfo::new(peer, tls.is_some()).with_client(client));
     let svc = service_fn(move |req| {
         let state = state.clone();
         let info = info.clone();

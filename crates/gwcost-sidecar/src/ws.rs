@@ -82,28 +82,29 @@ pub async fn proxy_upgrade(
     let upstream_req = Request::from_parts(parts, body);
     let deadline = Instant::now() + state.limits.integration_timeout;
     let mut pending = pending;
-    let resp = match tokio::time::timeout_at(deadline, state.client.request(upstream_req)).await {
-        Err(_) => {
-            return gateway_response(
-                state,
-                pending,
-                StatusCode::GATEWAY_TIMEOUT,
-                TIMEOUT,
-                Some("INTEGRATION_TIMEOUT"),
-            );
-        }
-        Ok(Err(e)) => {
-            tracing::debug!(error = %e, "WebSocket upstream unreachable");
-            return gateway_response(
-                state,
-                pending,
-                StatusCode::BAD_GATEWAY,
-                BAD_GATEWAY,
-                Some("INTEGRATION_FAILURE"),
-            );
-        }
-        Ok(Ok(r)) => r,
-    };
+    let resp =
+        match tokio::time::timeout_at(deadline, conn.client(state).request(upstream_req)).await {
+            Err(_) => {
+                return gateway_response(
+                    state,
+                    pending,
+                    StatusCode::GATEWAY_TIMEOUT,
+                    TIMEOUT,
+                    Some("INTEGRATION_TIMEOUT"),
+                );
+            }
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "WebSocket upstream unreachable");
+                return gateway_response(
+                    state,
+                    pending,
+                    StatusCode::BAD_GATEWAY,
+                    BAD_GATEWAY,
+                    Some("INTEGRATION_FAILURE"),
+                );
+            }
+            Ok(Ok(r)) => r,
+        };
     pending.event.integration_status = Some(resp.status().as_u16());
     if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
         tracing::debug!(status = %resp.status(), "upstream refused the WebSocket upgrade");
