@@ -198,12 +198,19 @@ pub(crate) fn read_parquet_file(
     let schema = reader.schema().map_err(|e| polars_err(name, &e))?;
     // Text columns no rule reads (any string is valid there) are not even decoded: they are
     // the widest ones (user agents, IPs, ids), and skipping them is most of Parquet's speed.
+    // So are the route and stage columns when no breakdown by them was asked for.
     const TEXT_UNREAD: [&str; 6] = ["apiId", "path", "protocol", "ip", "userAgent", "messageId"];
+    let b = tally.breakdowns();
+    let unread = |n: &str| {
+        TEXT_UNREAD.contains(&n)
+            || (!b.stage && n == "stage")
+            || (!b.route && matches!(n, "routeKey" | "resourcePath" | "httpMethod"))
+    };
     let wanted: Vec<String> = schema
         .iter()
         .filter(|(n, f)| {
             KNOWN_COLUMNS.contains(&n.as_str())
-                && !(TEXT_UNREAD.contains(&n.as_str())
+                && !(unread(n.as_str())
                     && matches!(
                         f.dtype,
                         ArrowDataType::Utf8 | ArrowDataType::LargeUtf8 | ArrowDataType::Utf8View

@@ -147,6 +147,11 @@ impl<'a> Tally<'a> {
         t
     }
 
+    /// The breakdowns being kept (readers skip the columns no one asked for).
+    pub(crate) fn breakdowns(&self) -> Breakdowns {
+        self.cfg.breakdowns
+    }
+
     /// Whether `--dedupe` is on: then events must be pushed in input order on one tally.
     pub fn dedupes(&self) -> bool {
         self.cfg.dedupe
