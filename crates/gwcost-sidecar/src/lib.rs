@@ -9,7 +9,8 @@
 //! small binary people put in front of production traffic.
 //!
 //! Layout, one concern per module: [`config`] (flags + TOML), [`routes`] (route keys and
-//! matching), [`auth`] (JWT), [`proxy`] (the request path), [`body`] (byte counting and the log
+//! matching), [`auth`] (JWT), [`proxy`] (the request path), [`upstream_pool`] (per-thread http/1.1 upstream
+//! connections), [`body`] (byte counting and the log
 //! line at end of body), [`ws`] (WebSocket relay), [`access_log`] (queue + writer thread),
 //! [`metrics`] and [`admin`], [`tls`], [`server`] (listeners, signals, drain).
 
@@ -23,4 +24,5 @@ pub mod proxy;
 pub mod routes;
 pub mod server;
 pub mod tls;
+pub mod upstream_pool;
 pub mod ws;

@@ -24,7 +24,7 @@ use crate::body::{CountingBody, MeteredBody, PendingLog, ProxyBody, RequestBodyS
 use crate::config::{Limits, Upstream};
 use crate::metrics::Metrics;
 use crate::routes::RouteTable;
-use crate::ws;
+use crate::{upstream_pool, ws};
 
 /// The pooled upstream client (http:// and https://, keep-alive).
 pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, CountingBody>;
@@ -35,6 +35,10 @@ pub struct RouteEntry {
     /// Lives as long as the process; `&'static` so log events carry it without a copy.
     pub key: &'static str,
     pub upstream: Upstream,
+    /// `Host` for the upstream, made once: the per-thread pool sends origin-form requests.
+    pub host: HeaderValue,
+    /// A plain `http://` upstream: served by [`upstream_pool`] instead of the legacy client.
+    pub plain_http: bool,
     pub authorizer: Option<Arc<Authorizer>>,
     pub scopes: Vec<String>,
 }
@@ -204,6 +208,21 @@ pub fn upstream_uri(up: &Upstream, pq: Option<&PathAndQuery>) -> Result<Uri, htt
         .build()
 }
 
+/// The origin-form URI for the per-thread pool: the upstream's base path, the request's path
+/// and query. An origin-form request URI without a base path is reused as is (no allocation).
+pub fn origin_uri(up: &Upstream, uri: Uri) -> Result<Uri, http::Error> {
+    if up.base_path.is_none() && uri.scheme().is_none() && uri.authority().is_none() {
+        return Ok(uri);
+    }
+    let pq = match (&up.base_path, uri.path_and_query()) {
+        (None, Some(pq)) => pq.clone(),
+        (None, None) => PathAndQuery::from_static("/"),
+        (Some(base), Some(pq)) => PathAndQuery::try_from(format!("{base}{pq}"))?,
+        (Some(base), None) => PathAndQuery::try_from(base.as_str())?,
+    };
+    Ok(Uri::from(pq))
+}
+
 /// An answer written by the gateway itself, logged with its `errorResponseType`.
 pub fn gateway_response(
     state: &Arc<State>,
@@ -325,7 +344,12 @@ pub async fn handle(
     let stats = Arc::new(RequestBodyStats::default());
     pending.request_body = Some(stats.clone());
     let body = CountingBody::new(body, stats.clone(), state.limits.max_body_bytes);
-    parts.uri = match upstream_uri(&entry.upstream, parts.uri.path_and_query()) {
+    let uri = if entry.plain_http {
+        origin_uri(&entry.upstream, std::mem::take(&mut parts.uri))
+    } else {
+        upstream_uri(&entry.upstream, parts.uri.path_and_query())
+    };
+    parts.uri = match uri {
         Ok(u) => u,
         Err(_) => {
             return Ok(gateway_response(
@@ -342,8 +366,13 @@ pub async fn handle(
     }
     parts.version = Version::HTTP_11;
     remove_hop_by_hop(&mut parts.headers);
-    // The client sets Host from the upstream URI, as an HTTP integration does.
-    parts.headers.remove(header::HOST);
+    // Host is the upstream's, as an HTTP integration sends it (the legacy client sets it from
+    // the absolute URI; the per-thread pool sends origin-form, so it is set here).
+    if entry.plain_http {
+        parts.headers.insert(header::HOST, entry.host.clone());
+    } else {
+        parts.headers.remove(header::HOST);
+    }
     add_forwarded(&mut parts.headers, conn);
     let upstream_req = Request::from_parts(parts, body);
 
@@ -355,11 +384,19 @@ pub async fn handle(
         pending: Some(pending),
         sent,
     };
-    let result = tokio::time::timeout(
-        state.limits.integration_timeout,
-        conn.client(state).request(upstream_req),
-    )
-    .await;
+    let upstream = async {
+        if entry.plain_http {
+            upstream_pool::send(&entry.upstream.authority, upstream_req)
+                .await
+                .map_err(UpstreamError::Pool)
+        } else {
+            conn.client(state)
+                .request(upstream_req)
+                .await
+                .map_err(UpstreamError::Legacy)
+        }
+    };
+    let result = tokio::time::timeout(state.limits.integration_timeout, upstream).await;
     let Some(mut pending) = guard.pending.take() else {
         return Ok(Response::new(MeteredBody::unlogged(
             ProxyBody::empty(),
@@ -406,6 +443,15 @@ pub async fn handle(
             ))
         }
     }
+}
+
+/// Why the upstream call failed, from either client.
+#[derive(Debug, thiserror::Error)]
+enum UpstreamError {
+    #[error(transparent)]
+    Pool(#[from] upstream_pool::PoolError),
+    #[error(transparent)]
+    Legacy(#[from] hyper_util::client::legacy::Error),
 }
 
 /// Logs a request whose client left before the answer (see [`handle`]).
@@ -478,6 +524,19 @@ mod tests {
             upstream_uri(&up, Some(&pq)).unwrap().to_string(),
             "https://svc.internal/base/a/b?x=1"
         );
+    }
+
+    #[test]
+    fn origin_uri_for_the_pool() {
+        let up = Upstream::parse("http://127.0.0.1:3000", "k").unwrap();
+        let u: Uri = "/a/b?x=1".parse().unwrap();
+        assert_eq!(origin_uri(&up, u).unwrap().to_string(), "/a/b?x=1");
+        // HTTP/2 requests carry scheme and authority: only the path and query go upstream.
+        let u: Uri = "https://client.example/a?y=2".parse().unwrap();
+        assert_eq!(origin_uri(&up, u).unwrap().to_string(), "/a?y=2");
+        let up = Upstream::parse("http://127.0.0.1:3000/base/", "k").unwrap();
+        let u: Uri = "/a/b?x=1".parse().unwrap();
+        assert_eq!(origin_uri(&up, u).unwrap().to_string(), "/base/a/b?x=1");
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub async fn run(
         .map(|r| RouteEntry {
             key: Box::leak(r.key.clone().into_boxed_str()),
             upstream: r.upstream.clone(),
+            host: http::HeaderValue::from_str(r.upstream.authority.as_str())
+                .unwrap_or_else(|_| http::HeaderValue::from_static("localhost")),
+            plain_http: r.upstream.scheme == http::uri::Scheme::HTTP,
             authorizer: r
                 .authorizer
                 .as_ref()
@@ -248,29 +251,40 @@ struct DataContext {
 
 /// Binds `n` listeners to one address with `SO_REUSEPORT`, so the kernel spreads connections
 /// over the data threads (nginx's worker model: no request ever changes threads, no
-/// work-stealing or cross-thread wake-ups on the hot path). With port 0 the first one picks
-/// the port and the others join it.
+/// work-stealing or cross-thread wake-ups on the hot path).
+///
+/// `SO_REUSEPORT` would also let a second sidecar (same user) silently share a port already in
+/// use, so the address is first bound by a socket without it: that fails with "address in use"
+/// if anything listens there, and picks the port when the address says port 0. The probe is
+/// dropped and the `SO_REUSEPORT` listeners take the address it proved free.
 fn bind_data_listeners(addr: SocketAddr, n: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
-    let bind = |addr: SocketAddr| -> std::io::Result<std::net::TcpListener> {
+    let socket = || {
         let sock = if addr.is_ipv4() {
             tokio::net::TcpSocket::new_v4()?
         } else {
             tokio::net::TcpSocket::new_v6()?
         };
         sock.set_reuseaddr(true)?;
-        if n > 1 {
-            sock.set_reuseport(true)?;
-        }
-        sock.bind(addr)?;
-        sock.listen(1024)?.into_std()
+        Ok::<_, std::io::Error>(sock)
     };
-    let first = bind(addr)?;
-    let actual = first.local_addr()?;
-    let mut all = vec![first];
-    for _ in 1..n.max(1) {
-        all.push(bind(actual)?);
+    let n = n.max(1);
+    if n == 1 {
+        let sock = socket()?;
+        sock.bind(addr)?;
+        return Ok(vec![sock.listen(1024)?.into_std()?]);
     }
-    Ok(all)
+    let probe = socket()?;
+    probe.bind(addr)?;
+    let actual = probe.local_addr()?;
+    drop(probe);
+    (0..n)
+        .map(|_| {
+            let sock = socket()?;
+            sock.set_reuseport(true)?;
+            sock.bind(actual)?;
+            sock.listen(1024)?.into_std()
+        })
+        .collect()
 }
 
 /// One data thread: a current-thread runtime serving one listener until the process exits.

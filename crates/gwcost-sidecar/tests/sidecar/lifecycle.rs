@@ -241,3 +241,45 @@ async fn admin_metrics_health_and_ready() {
         assert_eq!(get(sc.admin, path).await.status, want, "{path}");
     }
 }
+
+/// The data listeners use `SO_REUSEPORT` (one per thread); a second sidecar on the same port
+/// must still fail as with any port in use, not silently take half the connections.
+#[tokio::test]
+async fn a_second_sidecar_on_the_same_port_fails() {
+    let up = Upstream::start().await;
+    let first = Sidecar::start(
+        &format!("upstream = \"{}\"\n", up.url()),
+        &["--workers", "2"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut second = std::process::Command::new(bin())
+        .arg("--listen")
+        .arg(first.addr.to_string())
+        .arg("--access-log")
+        .arg(dir.path().join("a.log"))
+        .args(["--upstream", &up.url(), "--workers", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    while second.try_wait().unwrap().is_none() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if second.try_wait().unwrap().is_none() {
+        let _ = second.kill();
+    }
+    let out = second.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on {}", first.addr)),
+        "{err}"
+    );
+    // The first one still serves everything.
+    for _ in 0..20 {
+        assert_eq!(get(first.addr, "/x").await.status, StatusCode::OK);
+    }
+    assert_eq!(up.hits(), 20);
+}
