@@ -108,7 +108,7 @@ pub(crate) fn printable_ascii(line: &[u8]) -> bool {
 
 /// The lenient text of a string value: trimmed, `""` and `"-"` meaning absent (`lenient::string`;
 /// only spaces can surround it here).
-fn text(s: &str) -> Option<&str> {
+pub(crate) fn text(s: &str) -> Option<&str> {
     let t = s.trim_ascii();
     (!t.is_empty() && t != "-").then_some(t)
 }

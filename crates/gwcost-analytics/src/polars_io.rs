@@ -11,10 +11,12 @@ use std::sync::Arc;
 use polars::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::EventRef;
 use crate::Tally;
 use crate::columns::{KNOWN_COLUMNS, event_from_object};
 use crate::error::AnalyticsError;
-use crate::fastjson::{Builder, Val, field_of, printable_ascii};
+use crate::fastjson::{Builder, Field as LogField, Val, field_of, printable_ascii, text};
+use gwcost_log::{Direction, EventType};
 
 fn polars_err(name: &str, e: &PolarsError) -> AnalyticsError {
     AnalyticsError::Polars {
@@ -184,6 +186,277 @@ fn fold_frame_fast(
     Ok(())
 }
 
+type IntArr = <Int64Type as PolarsDataType>::Array;
+type StrArr = <StringType as PolarsDataType>::Array;
+
+/// A cell of an integer column (`None` when the column is absent or the cell null).
+#[inline]
+fn int_at(a: Option<&IntArr>, i: usize) -> Option<i64> {
+    let a = a?;
+    if a.validity().is_some_and(|v| !v.get_bit(i)) {
+        return None;
+    }
+    a.values().get(i).copied()
+}
+
+/// A cell of a text column as the lenient readers see it (trimmed; `""`, `"-"` and null mean
+/// absent); `Err` for text that is not printable ASCII, which only the reference path reads.
+#[inline]
+fn text_at(a: Option<&StrArr>, i: usize) -> Result<Option<&str>, ()> {
+    match a.and_then(|a| a.get(i)) {
+        None => Ok(None),
+        Some(s) if printable_ascii(s.as_bytes()) => Ok(text(s)),
+        Some(_) => Err(()),
+    }
+}
+
+/// The range an integer column must stay in for every row to read as `LogRecord` reads it
+/// (`u16` statuses, `u64` lengths, `u32` schema); `None` for any `i64`.
+fn int_range(f: LogField) -> Option<Option<(i64, i64)>> {
+    Some(match f {
+        LogField::RequestTimeEpoch | LogField::ConnectedAt => None,
+        LogField::Schema => Some((0, i64::from(u32::MAX))),
+        LogField::Status | LogField::IntegrationStatus | LogField::DisconnectStatusCode => {
+            Some((0, i64::from(u16::MAX)))
+        }
+        LogField::RequestLength
+        | LogField::ResponseLength
+        | LogField::DataProcessed
+        | LogField::IntegrationLatency
+        | LogField::ResponseLatency
+        | LogField::MessageLength => Some((0, i64::MAX)),
+        _ => return None,
+    })
+}
+
+/// The last event type and direction cells read and what they meant: these columns hold a
+/// handful of distinct values, so most cells are one comparison.
+#[derive(Default)]
+struct SeenText<'a> {
+    kind: Option<(&'a str, EventType)>,
+    direction: Option<&'a str>,
+}
+
+/// True when no valid cell of `ca` is outside `lo..=hi`. The raw values (null slots included,
+/// whatever they hold) are checked first in one vectorised pass; only when that fails are the
+/// valid cells checked one by one.
+fn int_column_within(ca: &Int64Chunked, lo: i64, hi: i64) -> bool {
+    let raw = ca.downcast_iter().all(|a| {
+        let (min, max) = a
+            .values()
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(mn, mx), &v| (mn.min(v), mx.max(v)));
+        a.values().is_empty() || (min >= lo && max <= hi)
+    });
+    raw || !(ca.min().is_some_and(|m| m < lo) || ca.max().is_some_and(|m| m > hi))
+}
+
+/// The columns the bill reads, each one typed array.
+#[derive(Default, Clone, Copy)]
+struct BillColumns<'a> {
+    epoch: Option<&'a IntArr>,
+    kind: Option<&'a StrArr>,
+    status: Option<&'a IntArr>,
+    request_len: Option<&'a IntArr>,
+    response_len: Option<&'a IntArr>,
+    data_processed: Option<&'a IntArr>,
+    error_type: Option<&'a StrArr>,
+    connection_id: Option<&'a StrArr>,
+    request_id: Option<&'a StrArr>,
+    direction: Option<&'a StrArr>,
+    message_len: Option<&'a IntArr>,
+    connected_at: Option<&'a IntArr>,
+}
+
+impl<'a> BillColumns<'a> {
+    /// Row `i` as the reference path would read it, or `Err` when that needs the reference
+    /// path (then the whole frame goes to the row-by-row reader).
+    #[inline]
+    fn event(&self, i: usize, seen: &mut SeenText<'a>) -> Result<EventRef<'a>, ()> {
+        let kind = match self.kind.and_then(|a| a.get(i)) {
+            None => EventType::Request,
+            Some(s) => match seen.kind {
+                Some((last, k)) if last == s => k,
+                _ => {
+                    let k = match text_at(self.kind, i)? {
+                        None => EventType::Request,
+                        Some(t) => EventType::parse(t).ok_or(())?,
+                    };
+                    seen.kind = Some((s, k));
+                    k
+                }
+            },
+        };
+        if let Some(s) = self.direction.and_then(|a| a.get(i))
+            && seen.direction != Some(s)
+        {
+            if let Some(d) = text_at(self.direction, i)? {
+                Direction::parse(d).ok_or(())?;
+            }
+            seen.direction = Some(s);
+        }
+        let u = |a: Option<&IntArr>| int_at(a, i).map(|n| n.unsigned_abs());
+        let ws = kind != EventType::Request;
+        let connection_id = if ws {
+            text_at(self.connection_id, i)?
+        } else {
+            None
+        };
+        let request_id = if ws && connection_id.is_none() {
+            // The connection is then known by its request id: a column this reader may have
+            // left unread.
+            if self.request_id.is_none() {
+                return Err(());
+            }
+            text_at(self.request_id, i)?
+        } else {
+            None
+        };
+        Ok(EventRef {
+            time_ms: int_at(self.epoch, i).ok_or(())?,
+            kind,
+            request_id,
+            stage: None,
+            route_key: None,
+            http_method: None,
+            resource_path: None,
+            // Ranges were checked per column: these fit.
+            status: int_at(self.status, i).map(|n| n as u16),
+            request_bytes: u(self.request_len).unwrap_or(0),
+            response_bytes: u(self.response_len).unwrap_or(0),
+            data_processed: u(self.data_processed),
+            error_response_type: if kind == EventType::Request || kind == EventType::Connect {
+                text_at(self.error_type, i)?
+            } else {
+                None
+            },
+            connection_id,
+            connected_at_ms: int_at(self.connected_at, i),
+            message_bytes: u(self.message_len),
+        })
+    }
+}
+
+/// The columnar fold of a frame with no breakdown and no `--dedupe`: each column is checked
+/// once (types, integer ranges, no missing timestamp), then rows are read straight from the
+/// typed arrays on up to `threads` threads. `Ok(false)` when the frame needs the row-by-row
+/// reader (anything the fast path would leave to the reference path); the tally is then
+/// untouched.
+fn fold_frame_columnar(
+    name: &str,
+    df: &DataFrame,
+    threads: usize,
+    tally: &mut Tally<'_>,
+) -> Result<bool, AnalyticsError> {
+    if tally.dedupes() || tally.breakdowns().any() {
+        return Ok(false);
+    }
+    let mut ints = Vec::new();
+    let mut strs = Vec::new();
+    for c in df.columns() {
+        let Some(field) = field_of(c.name().as_str().as_bytes()) else {
+            continue;
+        };
+        let dt = c.dtype();
+        match int_range(field) {
+            Some(range) => {
+                if !dt.is_integer() {
+                    return Ok(false);
+                }
+                let ca = c
+                    .cast(&DataType::Int64)
+                    .and_then(|c| Ok(c.i64()?.rechunk().into_owned()))
+                    .map_err(|e| polars_err(name, &e))?;
+                if let Some((lo, hi)) = range
+                    && !int_column_within(&ca, lo, hi)
+                {
+                    return Ok(false);
+                }
+                ints.push((field as u32, ca));
+            }
+            None => {
+                if dt != &DataType::String {
+                    return Ok(false);
+                }
+                let ca = c
+                    .str()
+                    .map(|a| a.rechunk().into_owned())
+                    .map_err(|e| polars_err(name, &e))?;
+                strs.push((field as u32, ca));
+            }
+        }
+    }
+    let height = df.height();
+    let mut cols = BillColumns::default();
+    for (f, ca) in &ints {
+        let arr = ca.downcast_iter().next();
+        match *f {
+            x if x == LogField::RequestTimeEpoch as u32 => {
+                if ca.null_count() > 0 {
+                    return Ok(false);
+                }
+                cols.epoch = arr;
+            }
+            x if x == LogField::Status as u32 => cols.status = arr,
+            x if x == LogField::RequestLength as u32 => cols.request_len = arr,
+            x if x == LogField::ResponseLength as u32 => cols.response_len = arr,
+            x if x == LogField::DataProcessed as u32 => cols.data_processed = arr,
+            x if x == LogField::MessageLength as u32 => cols.message_len = arr,
+            x if x == LogField::ConnectedAt as u32 => cols.connected_at = arr,
+            _ => {}
+        }
+    }
+    for (f, ca) in &strs {
+        let arr = ca.downcast_iter().next();
+        match *f {
+            x if x == LogField::EventType as u32 => cols.kind = arr,
+            x if x == LogField::ErrorResponseType as u32 => cols.error_type = arr,
+            x if x == LogField::ConnectionId as u32 => cols.connection_id = arr,
+            x if x == LogField::RequestId as u32 => cols.request_id = arr,
+            x if x == LogField::Direction as u32 => cols.direction = arr,
+            // Read only when there is no epoch, which sends the frame to the row reader.
+            x if x == LogField::RequestTime as u32 => {}
+            // Text no billing rule reads without a breakdown: any string is fine.
+            _ => {}
+        }
+    }
+    if height > 0 && cols.epoch.is_none() {
+        return Ok(false);
+    }
+    let fold_rows = |rows: std::ops::Range<usize>, t: &mut Tally<'_>| -> Result<(), ()> {
+        let mut seen = SeenText::default();
+        for i in rows {
+            t.push_ref(&cols.event(i, &mut seen)?);
+        }
+        Ok(())
+    };
+    let threads = threads.clamp(1, height.div_ceil(50_000).max(1));
+    let per = height.div_ceil(threads).max(1);
+    let parts: Vec<Option<Tally<'_>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                let mut local = tally.empty_like();
+                let fold_rows = &fold_rows;
+                s.spawn(move || {
+                    fold_rows(k * per..((k + 1) * per).min(height), &mut local)
+                        .ok()
+                        .map(|()| local)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let Some(parts) = parts.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(false);
+    };
+    tally.add_lines(height as u64);
+    tally.merge_unordered(parts);
+    Ok(true)
+}
+
 /// Reads a Parquet file from disk, only the schema's columns, folding it row group by row group
 /// batch so memory stays near one batch.
 pub(crate) fn read_parquet_file(
@@ -218,6 +491,34 @@ pub(crate) fn read_parquet_file(
         })
         .map(|(n, _)| n.to_string())
         .collect();
+    // First the columnar fold without the request ids and CLF times (long strings it reads
+    // only for rare rows); a frame it declines is read again with every column.
+    if !b.any() && !tally.dedupes() {
+        let columnar: Vec<String> = wanted
+            .iter()
+            .filter(|n| {
+                !(matches!(n.as_str(), "requestId" | "requestTime")
+                    && schema.get(n.as_str()).is_some_and(|f| {
+                        matches!(
+                            f.dtype,
+                            ArrowDataType::Utf8
+                                | ArrowDataType::LargeUtf8
+                                | ArrowDataType::Utf8View
+                        )
+                    }))
+            })
+            .cloned()
+            .collect();
+        let df = reader
+            .with_columns(Some(columnar))
+            .finish()
+            .map_err(|e| polars_err(name, &e))?;
+        if fold_frame_columnar(name, &df, threads, tally)? {
+            return Ok(());
+        }
+        let file = std::fs::File::open(path).map_err(|e| AnalyticsError::io(name, e))?;
+        reader = ParquetReader::new(file);
+    }
     let df = reader
         .with_columns(Some(wanted))
         .finish()
@@ -312,4 +613,152 @@ pub(crate) fn read_ndjson(
         |row| line_numbers.get(row).copied().unwrap_or(0),
         tally,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AnalyzeOptions;
+    use gwcost_pricing::PriceBook;
+
+    const T0: i64 = 1_790_000_000_000;
+
+    /// Time, event type, connection id, status, error response type.
+    type Row = (
+        i64,
+        &'static str,
+        Option<&'static str>,
+        Option<i64>,
+        Option<&'static str>,
+    );
+
+    /// A frame of schema columns: every row a REQUEST unless `eventType` says otherwise.
+    fn frame(rows: &[Row]) -> DataFrame {
+        let n = rows.len();
+        let epoch: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let kind: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        let conn: Vec<Option<&str>> = rows.iter().map(|r| r.2).collect();
+        let status: Vec<Option<i64>> = rows.iter().map(|r| r.3).collect();
+        let err: Vec<Option<&str>> = rows.iter().map(|r| r.4).collect();
+        let req_id: Vec<String> = (0..n).map(|i| format!("req-{i}")).collect();
+        let resp: Vec<Option<i64>> = (0..n as i64)
+            .map(|i| (i % 3 != 0).then_some(i * 97_003))
+            .collect();
+        let msg: Vec<Option<i64>> = (0..n as i64)
+            .map(|i| (i % 2 == 0).then_some(i * 40_001))
+            .collect();
+        let connected: Vec<Option<i64>> = rows.iter().map(|r| r.2.map(|_| r.0 - 95_000)).collect();
+        let direction: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| (r.1 == "MESSAGE").then_some("in"))
+            .collect();
+        let latency: Vec<i64> = (0..n as i64).collect();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("requestTimeEpoch".into(), epoch),
+                Column::new("eventType".into(), kind),
+                Column::new("connectionId".into(), conn),
+                Column::new("status".into(), status),
+                Column::new("errorResponseType".into(), err),
+                Column::new("requestId".into(), req_id),
+                Column::new("responseLength".into(), resp),
+                Column::new("messageLength".into(), msg),
+                Column::new("connectedAt".into(), connected),
+                Column::new("direction".into(), direction),
+                Column::new("integrationLatency".into(), latency),
+                Column::new("userAgent".into(), vec!["Mozilla ☃"; n]),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn clean_rows() -> Vec<Row> {
+        let mut rows = Vec::new();
+        for i in 0..300i64 {
+            let t = T0 + i * 3_600_000;
+            rows.push(match i % 10 {
+                0 => (t, "CONNECT", Some("c1"), Some(200), None),
+                1 => (t, "MESSAGE", Some("c1"), None, None),
+                2 => (t, " disconnect ", Some("c1"), None, None),
+                3 => (t, "CONNECT", Some("c2"), Some(401), Some("UNAUTHORIZED")),
+                4 => (t, "REQUEST", None, Some(403), Some(" throttled ")),
+                5 => (t, "-", None, Some(200), Some("-")),
+                6 => (t, "MESSAGE", Some("open"), None, None),
+                _ => (t, "REQUEST", None, Some(200), None),
+            });
+        }
+        rows
+    }
+
+    /// The columnar fold and the row-by-row reference reading of `df`: the first is `None`
+    /// when the columnar fold declined the frame.
+    fn both(df: &DataFrame, threads: usize) -> (Option<crate::Analysis>, crate::Analysis) {
+        let book = PriceBook::aws_us_east_1();
+        let opts = AnalyzeOptions::default();
+        let mut columnar = Tally::new(&book, &opts);
+        let took = fold_frame_columnar("t", df, threads, &mut columnar).unwrap();
+        let mut reference = Tally::new(&book, &opts);
+        fold_frame("t", df, |row| row as u64 + 1, &mut reference).unwrap();
+        (took.then(|| columnar.finish(1)), reference.finish(1))
+    }
+
+    #[test]
+    fn columnar_fold_equals_the_reference_reading() {
+        let df = frame(&clean_rows());
+        for threads in [1, 2, 3] {
+            let (columnar, reference) = both(&df, threads);
+            let columnar = columnar.expect("a clean frame is folded by columns");
+            assert_eq!(columnar, reference, "{threads} threads");
+        }
+        let (_, reference) = both(&df, 1);
+        let total = reference.total_usage();
+        // 30 connections c1 open and close (one key, merged), c2 refused, `open` never closed.
+        assert_eq!(reference.inputs.unclosed_connections, 1);
+        assert!(total.ws_connection_minutes > 0);
+        assert_eq!(total.requests, 150);
+        // The throttled requests (30) are not billed.
+        assert_eq!(total.billable_requests, 120);
+    }
+
+    #[test]
+    fn columnar_fold_declines_what_only_the_reference_path_reads() {
+        let bad: [(usize, Row); 4] = [
+            // A status that does not fit u16: the row is malformed.
+            (7, (T0, "REQUEST", None, Some(70_000), None)),
+            // An unknown event type: malformed.
+            (8, (T0, "PING", None, None, None)),
+            // Non-ASCII text in a column the bill reads.
+            (9, (T0, "MESSAGE", Some("cönn"), None, None)),
+            // A WebSocket row known only by its request id, a column this frame has.
+            (10, (T0, "MESSAGE", None, None, None)),
+        ];
+        for (at, row) in bad {
+            let mut rows = clean_rows();
+            rows[at] = row;
+            let df = frame(&rows);
+            let (columnar, reference) = both(&df, 2);
+            match columnar {
+                // Only the request-id case can be read by columns (the column is there).
+                Some(c) => {
+                    assert_eq!(at, 10);
+                    assert_eq!(c, reference);
+                }
+                None => assert_ne!(at, 10, "declined a frame it can read"),
+            }
+        }
+        // Without the request-id column, that row needs the full read.
+        let mut rows = clean_rows();
+        rows[10] = (T0, "MESSAGE", None, None, None);
+        let df = frame(&rows).drop("requestId").unwrap();
+        assert!(both(&df, 1).0.is_none());
+        // A null timestamp (the row would be dated by requestTime) also needs it.
+        let mut df = frame(&clean_rows());
+        let epoch: Vec<Option<i64>> = (0..df.height())
+            .map(|i| (i != 5).then_some(T0 + i as i64))
+            .collect();
+        df.with_column(Column::new("requestTimeEpoch".into(), epoch))
+            .unwrap();
+        assert!(both(&df, 1).0.is_none());
+    }
 }

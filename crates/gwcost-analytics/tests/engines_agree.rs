@@ -119,6 +119,22 @@ fn fast_reference_polars_and_parquet_agree() {
         assert_eq!(pq.days, reference.days);
         assert_eq!(pq.inputs.malformed_lines, 0);
     }
+    // Without breakdowns Parquet takes the columnar fold: the same bill, day by day.
+    for threads in [1, 2] {
+        let pq = run(&out, Engine::Fast, threads, Breakdowns::default());
+        for (m, mu) in &reference.months {
+            assert_eq!(pq.months[m].usage, mu.usage, "{m} on {threads} threads");
+        }
+        assert_eq!(pq.days, reference.days);
+        assert_eq!(pq.http_sizes, reference.http_sizes);
+        assert_eq!(pq.ws_sizes, reference.ws_sizes);
+        assert_eq!(
+            pq.inputs.unclosed_connections,
+            reference.inputs.unclosed_connections
+        );
+        assert_eq!(pq.inputs.first_event_ms, reference.inputs.first_event_ms);
+        assert_eq!(pq.inputs.last_event_ms, reference.inputs.last_event_ms);
+    }
     // A second conversion into the same directory is refused rather than doubling rows.
     assert!(convert_to_parquet(&[Input::Path(path)], &out, None).is_err());
 }
