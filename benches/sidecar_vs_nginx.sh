@@ -164,8 +164,9 @@ def ms(v):
     return {"us": n / 1000, "ms": n, "s": n * 1000, "m": n * 60000}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 lat = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
-p50 = re.search(r"50%\s+(\S+)", out).group(1)
-p99 = re.search(r"99%\s+(\S+)", out).group(1)
+# Anchored at the line start: "82.99%" in the Req/Sec line must not read as the 99th percentile.
+p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
+p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
 reqs = int(re.search(r"(\d+) requests in", out).group(1))
 errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 if errs:
