@@ -223,6 +223,68 @@ fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
     Ok(prefix)
 }
 
+/// A file on disk whose name says Parquet.
+pub(crate) fn named_parquet(file: &SourceFile) -> bool {
+    file.path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .and_then(|n| format_by_extension(&n.to_string_lossy()))
+        == Some(Format::Parquet)
+}
+
+/// Reads `files` on up to `threads` threads, one file per thread at a time, each into its own
+/// tally; the tallies are merged in file order, so the result (and the first error, by file
+/// order) is what reading them one after the other gives.
+pub(crate) fn read_side_by_side(
+    files: &[SourceFile],
+    opts: &AnalyzeOptions,
+    threads: usize,
+    tally: &mut Tally<'_>,
+    progress: Option<&dyn Progress>,
+) -> Result<(), AnalyticsError> {
+    let one = AnalyzeOptions {
+        threads: Some(1),
+        ..opts.clone()
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let template = tally.empty_like();
+    let mut done: Vec<(usize, Result<Tally<'_>, AnalyticsError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.min(files.len()))
+            .map(|_| {
+                let (one, next, template) = (&one, &next, &template);
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    // Files are taken in order; a thread stops at its first error, so every
+                    // file before the first failing one is read.
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(k) else {
+                            break;
+                        };
+                        let mut local = template.empty_like();
+                        let r = read_into(file, one, &mut local, progress).map(|()| local);
+                        let failed = r.is_err();
+                        out.push((k, r));
+                        if failed {
+                            break;
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(k, _)| *k);
+    for (_, r) in done {
+        tally.merge(r?);
+    }
+    Ok(())
+}
+
 /// How much of a file without a telling name is read to recognise its content.
 const SNIFF_BYTES: usize = 64 << 10;
 

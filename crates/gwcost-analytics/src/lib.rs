@@ -120,9 +120,26 @@ pub fn analyze_with_progress(
         p.start(total);
     }
     let mut tally = Tally::new(book, opts);
-    let result = files
-        .iter()
-        .try_for_each(|file| input::read_into(file, opts, &mut tally, progress));
+    let threads = opts.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut result = Ok(());
+    let mut i = 0;
+    while i < files.len() && result.is_ok() {
+        // Parquet files come in many parts: they are read side by side, one per thread.
+        let run = files[i..]
+            .iter()
+            .take_while(|f| input::named_parquet(f))
+            .count();
+        if run >= 2 && threads >= 2 && !opts.dedupe {
+            result =
+                input::read_side_by_side(&files[i..i + run], opts, threads, &mut tally, progress);
+            i += run;
+        } else {
+            result = input::read_into(&files[i], opts, &mut tally, progress);
+            i += 1;
+        }
+    }
     if let Some(p) = progress {
         p.finish();
     }

@@ -467,7 +467,13 @@ pub(crate) fn read_parquet_file(
 ) -> Result<(), AnalyticsError> {
     let file = std::fs::File::open(path).map_err(|e| AnalyticsError::io(name, e))?;
     tally.add_bytes(file.metadata().map_or(0, |m| m.len()));
-    let mut reader = ParquetReader::new(file);
+    // One thread asked for (as when files are read side by side): decode on this thread too.
+    let strategy = if threads == 1 {
+        ParallelStrategy::None
+    } else {
+        ParallelStrategy::Auto
+    };
+    let mut reader = ParquetReader::new(file).read_parallel(strategy);
     let schema = reader.schema().map_err(|e| polars_err(name, &e))?;
     // Text columns no rule reads (any string is valid there) are not even decoded: they are
     // the widest ones (user agents, IPs, ids), and skipping them is most of Parquet's speed.
@@ -517,7 +523,7 @@ pub(crate) fn read_parquet_file(
             return Ok(());
         }
         let file = std::fs::File::open(path).map_err(|e| AnalyticsError::io(name, e))?;
-        reader = ParquetReader::new(file);
+        reader = ParquetReader::new(file).read_parallel(strategy);
     }
     let df = reader
         .with_columns(Some(wanted))

@@ -138,3 +138,60 @@ fn fast_reference_polars_and_parquet_agree() {
     // A second conversion into the same directory is refused rather than doubling rows.
     assert!(convert_to_parquet(&[Input::Path(path)], &out, None).is_err());
 }
+
+/// Parquet parts read side by side on several threads: the same analysis as one thread, and
+/// the same first error (by file order) when a part is broken.
+#[test]
+fn parquet_parts_side_by_side_equal_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corpus.jsonl");
+    let spec = CorpusSpec {
+        events: 30_000,
+        seed: 5,
+        ..CorpusSpec::default()
+    };
+    let mut bytes = Vec::new();
+    generate(&spec, &mut bytes).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let out = dir.path().join("pq");
+    let summary = convert_to_parquet(&[Input::Path(path.clone())], &out, None).unwrap();
+    assert!(summary.parts.len() >= 2, "{:?}", summary.parts);
+    let json = run(&path, Engine::Reference, 1, Breakdowns::default());
+    for breakdowns in [
+        Breakdowns::default(),
+        Breakdowns {
+            route: true,
+            stage: true,
+            status: true,
+        },
+    ] {
+        let one = run(&out, Engine::Fast, 1, breakdowns);
+        for threads in [2, 3] {
+            assert_eq!(
+                run(&out, Engine::Fast, threads, breakdowns),
+                one,
+                "{threads} threads"
+            );
+        }
+        for (m, mu) in &json.months {
+            assert_eq!(one.months[m].usage, mu.usage, "{m}");
+        }
+    }
+    // Two broken parts: the error names the first in file order, however many threads.
+    std::fs::write(out.join("a-broken.parquet"), b"PAR1 not really").unwrap();
+    std::fs::write(out.join("z-broken.parquet"), b"PAR1 not either").unwrap();
+    for threads in [1, 2, 3] {
+        let opts = AnalyzeOptions {
+            threads: Some(threads),
+            ..AnalyzeOptions::default()
+        };
+        let err = analyze(
+            &[Input::Path(out.clone())],
+            &opts,
+            &PriceBook::aws_us_east_1(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("a-broken.parquet"), "{threads} threads: {err}");
+    }
+}
