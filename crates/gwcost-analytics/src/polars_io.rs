@@ -457,6 +457,44 @@ fn fold_frame_columnar(
     Ok(true)
 }
 
+/// Whether the footer statistics of every row group prove that the signed integer column `col`
+/// holds nothing outside `lo..=hi` (nulls aside).
+fn stats_prove_within(
+    md: &polars::io::parquet::read::FileMetadata,
+    col: &str,
+    lo: i64,
+    hi: i64,
+) -> bool {
+    use polars_parquet::parquet::statistics::Statistics as S;
+    !md.row_groups.is_empty()
+        && md.row_groups.iter().all(|rg| {
+            let Some(&[idx]) = rg.columns_idxs_under_root_iter(col) else {
+                return false;
+            };
+            let Some(Ok(stats)) = rg
+                .parquet_columns()
+                .get(idx)
+                .and_then(|c| c.statistics(&md.footer_buf))
+            else {
+                return false;
+            };
+            let (min, max, nulls) = match &stats {
+                S::Int64(s) => (s.min_value, s.max_value, s.null_count),
+                S::Int32(s) => (
+                    s.min_value.map(i64::from),
+                    s.max_value.map(i64::from),
+                    s.null_count,
+                ),
+                _ => return false,
+            };
+            match (min, max) {
+                (Some(min), Some(max)) => min >= lo && max <= hi,
+                (None, None) => nulls == i64::try_from(rg.num_rows()).ok(),
+                _ => false,
+            }
+        })
+}
+
 /// Reads a Parquet file from disk, only the schema's columns, folding it row group by row group
 /// batch so memory stays near one batch.
 pub(crate) fn read_parquet_file(
@@ -500,8 +538,38 @@ pub(crate) fn read_parquet_file(
     // First the columnar fold without the request ids and CLF times (long strings it reads
     // only for rare rows); a frame it declines is read again with every column.
     if !b.any() && !tally.dedupes() {
+        let md = reader
+            .get_metadata()
+            .map_err(|e| polars_err(name, &e))?
+            .clone();
+        // Integer columns the bill only checks (their values must fit the record's types) are
+        // not decoded when the footer statistics already prove they fit.
+        let proven = |n: &str| {
+            const CHECKED_ONLY: [&str; 5] = [
+                "schema",
+                "integrationLatency",
+                "responseLatency",
+                "integrationStatus",
+                "disconnectStatusCode",
+            ];
+            CHECKED_ONLY.contains(&n)
+                && schema.get(n).is_some_and(|f| {
+                    matches!(
+                        f.dtype,
+                        ArrowDataType::Int8
+                            | ArrowDataType::Int16
+                            | ArrowDataType::Int32
+                            | ArrowDataType::Int64
+                    )
+                })
+                && field_of(n.as_bytes())
+                    .and_then(int_range)
+                    .flatten()
+                    .is_some_and(|(lo, hi)| stats_prove_within(&md, n, lo, hi))
+        };
         let columnar: Vec<String> = wanted
             .iter()
+            .filter(|n| !proven(n.as_str()))
             .filter(|n| {
                 !(matches!(n.as_str(), "requestId" | "requestTime")
                     && schema.get(n.as_str()).is_some_and(|f| {
@@ -766,5 +834,38 @@ mod tests {
         df.with_column(Column::new("requestTimeEpoch".into(), epoch))
             .unwrap();
         assert!(both(&df, 1).0.is_none());
+    }
+
+    /// A Parquet file on disk is read like its frame: an out-of-range latency (which the
+    /// footer statistics reveal, so the column is decoded) makes that one row malformed.
+    #[test]
+    fn parquet_file_with_and_without_provable_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = PriceBook::aws_us_east_1();
+        let opts = AnalyzeOptions::default();
+        for bad_latency in [false, true] {
+            let mut df = frame(&clean_rows());
+            if bad_latency {
+                let latency: Vec<i64> = (0..df.height() as i64)
+                    .map(|i| if i == 17 { -5 } else { i })
+                    .collect();
+                df.with_column(Column::new("integrationLatency".into(), latency))
+                    .unwrap();
+            }
+            let path = dir.path().join(format!("t{bad_latency}.parquet"));
+            let file = std::fs::File::create(&path).unwrap();
+            ParquetWriter::new(file).finish(&mut df).unwrap();
+            for threads in [1, 2] {
+                let mut from_file = Tally::new(&book, &opts);
+                read_parquet_file("t", &path, threads, &mut from_file).unwrap();
+                let mut reference = Tally::new(&book, &opts);
+                fold_frame("t", &df, |row| row as u64 + 1, &mut reference).unwrap();
+                let (a, r) = (from_file.finish(1), reference.finish(1));
+                assert_eq!(a.months, r.months);
+                assert_eq!(a.days, r.days);
+                assert_eq!(a.malformed, r.malformed);
+                assert_eq!(a.inputs.malformed_lines, u64::from(bad_latency));
+            }
+        }
     }
 }
