@@ -229,12 +229,15 @@ fn int_range(f: LogField) -> Option<Option<(i64, i64)>> {
     })
 }
 
-/// The last event type and direction cells read and what they meant: these columns hold a
-/// handful of distinct values, so most cells are one comparison.
+/// The last event type, direction and error type cells read (as their 16-byte views) and what they meant:
+/// these columns hold a handful of distinct short values, so most cells are one comparison. Only
+/// views of 12 bytes or fewer are kept: those hold their whole text, so equal views are equal
+/// strings.
 #[derive(Default)]
 struct SeenText<'a> {
-    kind: Option<(&'a str, EventType)>,
-    direction: Option<&'a str>,
+    kind: Option<(u128, EventType)>,
+    direction: Option<u128>,
+    error: Option<(u128, Option<&'a str>)>,
 }
 
 /// True when no valid cell of `ca` is outside `lo..=hi`. The raw values (null slots included,
@@ -273,27 +276,35 @@ impl<'a> BillColumns<'a> {
     /// path (then the whole frame goes to the row-by-row reader).
     #[inline]
     fn event(&self, i: usize, seen: &mut SeenText<'a>) -> Result<EventRef<'a>, ()> {
-        let kind = match self.kind.and_then(|a| a.get(i)) {
-            None => EventType::Request,
-            Some(s) => match seen.kind {
-                Some((last, k)) if last == s => k,
-                _ => {
-                    let k = match text_at(self.kind, i)? {
-                        None => EventType::Request,
-                        Some(t) => EventType::parse(t).ok_or(())?,
-                    };
-                    seen.kind = Some((s, k));
-                    k
+        let kind = match self.kind {
+            Some(a) if a.get(i).is_some() => {
+                let v = a.views().get(i).copied().ok_or(())?;
+                let (inline, view) = (v.length <= 12, v.as_u128());
+                match seen.kind {
+                    Some((last, k)) if last == view => k,
+                    _ => {
+                        let k = match text_at(self.kind, i)? {
+                            None => EventType::Request,
+                            Some(t) => EventType::parse(t).ok_or(())?,
+                        };
+                        seen.kind = inline.then_some((view, k));
+                        k
+                    }
                 }
-            },
-        };
-        if let Some(s) = self.direction.and_then(|a| a.get(i))
-            && seen.direction != Some(s)
-        {
-            if let Some(d) = text_at(self.direction, i)? {
-                Direction::parse(d).ok_or(())?;
             }
-            seen.direction = Some(s);
+            _ => EventType::Request,
+        };
+        if let Some(a) = self.direction
+            && a.get(i).is_some()
+        {
+            let v = a.views().get(i).copied().ok_or(())?;
+            let (inline, view) = (v.length <= 12, v.as_u128());
+            if seen.direction != Some(view) {
+                if let Some(d) = text_at(self.direction, i)? {
+                    Direction::parse(d).ok_or(())?;
+                }
+                seen.direction = inline.then_some(view);
+            }
         }
         let u = |a: Option<&IntArr>| int_at(a, i).map(|n| n.unsigned_abs());
         let ws = kind != EventType::Request;
@@ -325,10 +336,25 @@ impl<'a> BillColumns<'a> {
             request_bytes: u(self.request_len).unwrap_or(0),
             response_bytes: u(self.response_len).unwrap_or(0),
             data_processed: u(self.data_processed),
-            error_response_type: if kind == EventType::Request || kind == EventType::Connect {
-                text_at(self.error_type, i)?
-            } else {
-                None
+            error_response_type: match self.error_type {
+                Some(a) if kind == EventType::Request || kind == EventType::Connect => {
+                    match a.views().get(i).copied() {
+                        // Null, or the same short text as the last one read.
+                        _ if a.get(i).is_none() => None,
+                        Some(v)
+                            if v.length <= 12 && seen.error.is_some_and(|e| e.0 == v.as_u128()) =>
+                        {
+                            seen.error.and_then(|e| e.1)
+                        }
+                        Some(v) => {
+                            let t = text_at(self.error_type, i)?;
+                            seen.error = (v.length <= 12).then_some((v.as_u128(), t));
+                            t
+                        }
+                        None => return Err(()),
+                    }
+                }
+                _ => None,
             },
             connection_id,
             connected_at_ms: int_at(self.connected_at, i),
@@ -372,7 +398,10 @@ fn fold_frame_columnar(
                 {
                     return Ok(false);
                 }
-                ints.push((field as u32, ca));
+                // A column of nulls reads as no column.
+                if ca.null_count() < ca.len() {
+                    ints.push((field as u32, ca));
+                }
             }
             None => {
                 if dt != &DataType::String {
@@ -382,7 +411,9 @@ fn fold_frame_columnar(
                     .str()
                     .map(|a| a.rechunk().into_owned())
                     .map_err(|e| polars_err(name, &e))?;
-                strs.push((field as u32, ca));
+                if ca.null_count() < ca.len() {
+                    strs.push((field as u32, ca));
+                }
             }
         }
     }
