@@ -77,6 +77,21 @@ pub struct PricingArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Extra per-month breakdowns (repeatable or comma-separated); months are always shown.
+    #[arg(long = "by", value_enum, value_delimiter = ',')]
+    pub by: Vec<ByArg>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// What to read and how to meter it: the inputs and flags `analyze`, `compare` and `report` share.
+#[derive(Debug, Args)]
+pub struct InputArgs {
     /// Log files or directories (read recursively); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
@@ -91,11 +106,6 @@ pub struct AnalyzeArgs {
     /// Only events on or before this UTC date (inclusive).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub until: Option<String>,
-    /// Extra per-month breakdowns (repeatable or comma-separated); months are always shown.
-    #[arg(long = "by", value_enum, value_delimiter = ',')]
-    pub by: Vec<ByArg>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
     /// Treat any malformed line as an error (exit status 2).
     #[arg(long)]
     pub strict: bool,
@@ -105,9 +115,6 @@ pub struct AnalyzeArgs {
     /// Do not list malformed lines on stderr nor draw a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// JSON-lines parser (polars: cross-check engine).
     #[arg(long, value_enum, default_value_t = EngineArg::Fast, hide = true)]
     pub engine: EngineArg,

@@ -6,41 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::args::{BasisArg, EngineArg, PricingArgs};
-
-/// What to read and how to meter it: `gwcost analyze`'s inputs and flags.
-#[derive(Debug, Args)]
-pub struct InputArgs {
-    /// Log files or directories (read recursively); `-` reads stdin.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<String>,
-    #[command(flatten)]
-    pub pricing: PricingArgs,
-    /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
-    #[arg(long, value_enum)]
-    pub metering_basis: Option<BasisArg>,
-    /// Only events on or after this UTC date.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub since: Option<String>,
-    /// Only events on or before this UTC date (inclusive).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub until: Option<String>,
-    /// Treat any malformed line as an error (exit status 2).
-    #[arg(long)]
-    pub strict: bool,
-    /// Drop events whose requestId was already seen (overlapping inputs).
-    #[arg(long)]
-    pub dedupe: bool,
-    /// Do not list malformed lines on stderr.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// JSON-lines parser (polars: cross-check engine).
-    #[arg(long, value_enum, default_value_t = EngineArg::Fast, hide = true)]
-    pub engine: EngineArg,
-    /// Worker threads for big JSON-lines files (default: one per core).
-    #[arg(long, hide = true)]
-    pub threads: Option<usize>,
-}
+use crate::args::InputArgs;
 
 /// How to price the REST side and how much detail to give.
 #[derive(Debug, Args)]

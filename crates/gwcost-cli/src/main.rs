@@ -5,6 +5,7 @@
 mod args;
 mod compare;
 mod compare_args;
+mod inputs;
 mod report;
 mod scale;
 
@@ -13,19 +14,16 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
-use gwcost_analytics::{AnalyzeOptions, Breakdowns, Engine, Input};
+use gwcost_analytics::Breakdowns;
 use gwcost_pricing::{MeteringBasis, PriceBook};
 use gwcost_report::{AnalyzeReport, Quote, ReportOptions};
 
 use crate::args::{
-    AnalyzeArgs, BasisArg, ByArg, Cli, Command, EngineArg, GenerateArgs, OutputFormat, PricesArgs,
+    AnalyzeArgs, BasisArg, ByArg, Cli, Command, GenerateArgs, OutputFormat, PricesArgs,
     PricesFormat, QuoteApi, QuoteArgs,
 };
-
-/// How many malformed lines are listed on stderr before only the count is given.
-const MALFORMED_SHOWN: usize = 10;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -95,90 +93,18 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 fn analyze(a: &AnalyzeArgs) -> Result<()> {
-    let book = load_book(a.pricing.price_book.as_deref())?;
-    let since_ms = a
-        .since
-        .as_deref()
-        .map(gwcost_analytics::parse_date)
-        .transpose()
-        .context("--since")?;
-    let until_ms = a
-        .until
-        .as_deref()
-        .map(|d| gwcost_analytics::parse_date(d).map(|ms| ms + 86_400_000))
-        .transpose()
-        .context("--until")?;
-    if let (Some(s), Some(u)) = (since_ms, until_ms)
-        && u <= s
-    {
-        bail!("--until is before --since");
-    }
-    let opts = AnalyzeOptions {
-        metering_basis: a.metering_basis.map(basis),
-        since_ms,
-        until_ms,
-        breakdowns: Breakdowns {
-            route: a.by.contains(&ByArg::Route),
-            stage: a.by.contains(&ByArg::Stage),
-            status: a.by.contains(&ByArg::Status),
-        },
-        dedupe: a.dedupe,
-        engine: match a.engine {
-            EngineArg::Fast => Engine::Fast,
-            EngineArg::Polars => Engine::Polars,
-        },
-        threads: a.threads,
+    let breakdowns = Breakdowns {
+        route: a.by.contains(&ByArg::Route),
+        stage: a.by.contains(&ByArg::Stage),
+        status: a.by.contains(&ByArg::Status),
     };
-    let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
-    let bar = scale::Bar::new(a.quiet);
-    let analysis =
-        gwcost_analytics::analyze_with_progress(&inputs, &opts, &book, bar.as_progress())?;
-
-    let malformed = analysis.inputs.malformed_lines;
-    if malformed > 0 && (!a.quiet || a.strict) {
-        for m in analysis.malformed.iter().take(MALFORMED_SHOWN) {
-            eprintln!("{m}");
-        }
-        let shown = analysis.malformed.len().min(MALFORMED_SHOWN) as u64;
-        if malformed > shown {
-            let more = malformed - shown;
-            eprintln!(
-                "… and {more} more malformed line{}",
-                if more == 1 { "" } else { "s" }
-            );
-        }
-    }
-    if a.strict && malformed > 0 {
-        bail!(
-            "{} (--strict)",
-            plural(malformed, "malformed line", "malformed lines")
-        );
-    }
-    if !a.quiet {
-        if malformed > 0 {
-            eprintln!(
-                "gwcost: skipped {} of {}",
-                plural(malformed, "malformed line", "malformed lines"),
-                plural(analysis.inputs.lines, "line", "lines")
-            );
-        }
-        if analysis.inputs.duplicates_dropped > 0 {
-            eprintln!(
-                "gwcost: dropped {} (repeated requestId)",
-                plural(
-                    analysis.inputs.duplicates_dropped,
-                    "duplicate event",
-                    "duplicate events"
-                )
-            );
-        }
-    }
+    let (book, analysis) = inputs::read_inputs(&a.input, breakdowns)?;
 
     let report = AnalyzeReport::new(
         &analysis,
         &book,
         ReportOptions {
-            free_tier: a.pricing.free_tier,
+            free_tier: a.input.pricing.free_tier,
         },
     );
     let text = match a.format {

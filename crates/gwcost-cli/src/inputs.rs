@@ -1,0 +1,92 @@
+//! Reading and metering the inputs, as `analyze`, `compare` and `report` all do: the flags of
+//! [`InputArgs`] become `AnalyzeOptions`, the progress bar is drawn, and what was skipped is said
+//! on stderr (`FILE:LINE: reason` for the first few malformed lines, then a count).
+
+use anyhow::{Context, Result, bail};
+use gwcost_analytics::{Analysis, AnalyzeOptions, Breakdowns, Engine, Input};
+use gwcost_pricing::PriceBook;
+
+use crate::args::{EngineArg, InputArgs};
+
+/// How many malformed lines are listed on stderr before only the count is given.
+const MALFORMED_SHOWN: usize = 10;
+
+/// Reads and meters the inputs with the asked breakdowns; `--strict` turns any malformed line
+/// into an error.
+pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(PriceBook, Analysis)> {
+    let book = crate::load_book(a.pricing.price_book.as_deref())?;
+    let since_ms = a
+        .since
+        .as_deref()
+        .map(gwcost_analytics::parse_date)
+        .transpose()
+        .context("--since")?;
+    let until_ms = a
+        .until
+        .as_deref()
+        .map(|d| gwcost_analytics::parse_date(d).map(|ms| ms + 86_400_000))
+        .transpose()
+        .context("--until")?;
+    if let (Some(s), Some(u)) = (since_ms, until_ms)
+        && u <= s
+    {
+        bail!("--until is before --since");
+    }
+    let opts = AnalyzeOptions {
+        metering_basis: a.metering_basis.map(crate::basis),
+        since_ms,
+        until_ms,
+        breakdowns,
+        dedupe: a.dedupe,
+        engine: match a.engine {
+            EngineArg::Fast => Engine::Fast,
+            EngineArg::Polars => Engine::Polars,
+        },
+        threads: a.threads,
+    };
+    let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
+    let bar = crate::scale::Bar::new(a.quiet);
+    let analysis =
+        gwcost_analytics::analyze_with_progress(&inputs, &opts, &book, bar.as_progress())?;
+
+    let malformed = analysis.inputs.malformed_lines;
+    if malformed > 0 && (!a.quiet || a.strict) {
+        for m in analysis.malformed.iter().take(MALFORMED_SHOWN) {
+            eprintln!("{m}");
+        }
+        let shown = analysis.malformed.len().min(MALFORMED_SHOWN) as u64;
+        if malformed > shown {
+            let more = malformed - shown;
+            eprintln!(
+                "… and {more} more malformed line{}",
+                if more == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if a.strict && malformed > 0 {
+        bail!(
+            "{} (--strict)",
+            crate::plural(malformed, "malformed line", "malformed lines")
+        );
+    }
+    if !a.quiet {
+        if malformed > 0 {
+            eprintln!(
+                "gwcost: skipped {} of {}",
+                crate::plural(malformed, "malformed line", "malformed lines"),
+                crate::plural(analysis.inputs.lines, "line", "lines")
+            );
+        }
+        if analysis.inputs.duplicates_dropped > 0 {
+            eprintln!(
+                "gwcost: dropped {} (repeated requestId)",
+                crate::plural(
+                    analysis.inputs.duplicates_dropped,
+                    "duplicate event",
+                    "duplicate events"
+                )
+            );
+        }
+    }
+    Ok((book, analysis))
+}
