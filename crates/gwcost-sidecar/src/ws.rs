@@ -6,7 +6,7 @@
 //! Gateway's limits apply: a message over the limit closes with 1009, idle and maximum duration
 //! close with 1001; close codes from either side pass through.
 
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,11 +18,11 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::{Instant, sleep, sleep_until};
+use tokio::time::{Instant, Sleep, sleep, sleep_until};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::access_log::{ConnectInfo, LogEvent, WsEvent};
 use crate::body::{CountingBody, MeteredBody, PendingLog, ProxyBody, RequestBodyStats};
@@ -213,14 +213,57 @@ struct Side<S> {
     open: bool,
     /// We sent it a Close frame.
     close_sent: bool,
+    /// The direction of the messages read from this side (client: in, upstream: out).
+    direction: Direction,
+    /// The close the other side gets when this side is gone.
+    gone: (CloseCode, &'static str),
+    /// A message over tungstenite's hard cap from this side closes the other with 1009; for the
+    /// upstream it counts as the upstream failing (an abnormal end).
+    oversize_is_size: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
+    async fn new(
+        io: S,
+        role: Role,
+        cfg: WebSocketConfig,
+        direction: Direction,
+        gone: (CloseCode, &'static str),
+        oversize_is_size: bool,
+    ) -> Self {
+        Side {
+            ws: WebSocketStream::from_raw_socket(io, role, Some(cfg)).await,
+            open: true,
+            close_sent: false,
+            direction,
+            gone,
+            oversize_is_size,
+        }
+    }
+
     async fn close(&mut self, frame: Option<CloseFrame>) {
         if !self.close_sent && self.open {
             self.close_sent = true;
             let _ = self.ws.send(Message::Close(frame)).await;
         }
+    }
+}
+
+/// What the relay loop does after one side yielded something.
+enum Step {
+    /// Nothing more (a message relayed, a ping or a pong).
+    Continue,
+    /// Close both sides with this code and reason.
+    CloseBoth(CloseCode, &'static str),
+    /// One side closed or ended: this is the connection's code unless one is already known, and
+    /// the close grace starts.
+    Closing(CloseCode),
+}
+
+fn close_frame((code, reason): (CloseCode, &'static str)) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: reason.into(),
     }
 }
 
@@ -243,6 +286,54 @@ impl Relay<'_> {
         }));
     }
 
+    /// Handles what `from` yielded, in either direction: a data message is metered and relayed
+    /// to `to`; a close is passed on; an error or the end of `from` closes `to`.
+    async fn forward<F, T>(
+        &self,
+        read: Option<Result<Message, WsError>>,
+        from: &mut Side<F>,
+        to: &mut Side<T>,
+        idle: Pin<&mut Sleep>,
+        limit: usize,
+    ) -> Step
+    where
+        F: AsyncRead + AsyncWrite + Unpin,
+        T: AsyncRead + AsyncWrite + Unpin,
+    {
+        match read {
+            Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
+                let len = msg.len();
+                if len > limit {
+                    return Step::CloseBoth(CloseCode::Size, "Message too big");
+                }
+                self.log_message(from.direction, len as u64);
+                idle.reset(Instant::now() + self.state.limits.ws_idle_timeout);
+                if !to.close_sent && to.ws.send(msg).await.is_err() {
+                    return Step::CloseBoth(to.gone.0, to.gone.1);
+                }
+                Step::Continue
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let code = frame.as_ref().map_or(CloseCode::Status, |f| f.code);
+                // tungstenite answers this side's close; pass it on to the other.
+                to.close(frame).await;
+                Step::Closing(code)
+            }
+            Some(Ok(_)) => Step::Continue, // ping, pong: answered per hop, not messages
+            Some(Err(WsError::Capacity(_))) if from.oversize_is_size => {
+                from.open = false;
+                to.close(Some(close_frame((CloseCode::Size, "Message too big"))))
+                    .await;
+                Step::Closing(CloseCode::Size)
+            }
+            Some(Err(_)) | None => {
+                from.open = false;
+                to.close(Some(close_frame(from.gone))).await;
+                Step::Closing(CloseCode::Abnormal)
+            }
+        }
+    }
+
     /// Relays until both sides are closed; returns the close code of the connection.
     async fn run<C, U>(&self, client_io: C, upstream_io: U) -> CloseCode
     where
@@ -257,16 +348,24 @@ impl Relay<'_> {
         let cfg = WebSocketConfig::default()
             .max_message_size(Some(hard_cap))
             .max_frame_size(Some(hard_cap));
-        let mut client = Side {
-            ws: WebSocketStream::from_raw_socket(client_io, Role::Server, Some(cfg)).await,
-            open: true,
-            close_sent: false,
-        };
-        let mut upstream = Side {
-            ws: WebSocketStream::from_raw_socket(upstream_io, Role::Client, Some(cfg)).await,
-            open: true,
-            close_sent: false,
-        };
+        let mut client = Side::new(
+            client_io,
+            Role::Server,
+            cfg,
+            Direction::In,
+            (CloseCode::Away, "client gone"),
+            true,
+        )
+        .await;
+        let mut upstream = Side::new(
+            upstream_io,
+            Role::Client,
+            cfg,
+            Direction::Out,
+            (CloseCode::Error, "upstream gone"),
+            false,
+        )
+        .await;
         let mut code: Option<CloseCode> = None;
         let mut max = pin!(sleep_until(Instant::now() + limits.ws_max_connection));
         let mut idle = pin!(sleep(limits.ws_idle_timeout));
@@ -275,19 +374,35 @@ impl Relay<'_> {
         let mut shutdown = self.state.shutdown.clone();
         let mut shutdown_seen = *shutdown.borrow();
 
+        macro_rules! start_closing {
+            () => {{
+                if !is_closing {
+                    is_closing = true;
+                    closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
+                }
+            }};
+        }
+
         macro_rules! close_both {
             ($c:expr, $reason:expr) => {{
                 let c: CloseCode = $c;
                 code.get_or_insert(c);
-                let frame = CloseFrame {
-                    code: c,
-                    reason: $reason.into(),
-                };
+                let frame = close_frame((c, $reason));
                 client.close(Some(frame.clone())).await;
                 upstream.close(Some(frame)).await;
-                if !is_closing {
-                    is_closing = true;
-                    closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
+                start_closing!();
+            }};
+        }
+
+        macro_rules! apply {
+            ($step:expr) => {{
+                match $step {
+                    Step::Continue => {}
+                    Step::CloseBoth(c, reason) => close_both!(c, reason),
+                    Step::Closing(c) => {
+                        code.get_or_insert(c);
+                        start_closing!();
+                    }
                 }
             }};
         }
@@ -297,76 +412,12 @@ impl Relay<'_> {
         }
         while client.open || upstream.open {
             tokio::select! {
-                m = client.ws.next(), if client.open => match m {
-                    Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
-                        let len = msg.len();
-                        if len > limit {
-                            close_both!(CloseCode::Size, "Message too big");
-                            continue;
-                        }
-                        self.log_message(Direction::In, len as u64);
-                        idle.as_mut().reset(Instant::now() + limits.ws_idle_timeout);
-                        if !upstream.close_sent && upstream.ws.send(msg).await.is_err() {
-                            close_both!(CloseCode::Error, "upstream gone");
-                        }
-                    }
-                    Some(Ok(Message::Close(frame))) => {
-                        code.get_or_insert(frame.as_ref().map_or(CloseCode::Status, |f| f.code));
-                        // tungstenite answers the client's close; pass it on to the upstream.
-                        upstream.close(frame).await;
-                        if !is_closing {
-                            is_closing = true;
-                            closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
-                        }
-                    }
-                    Some(Ok(_)) => {} // ping, pong: answered per hop, not messages
-                    Some(Err(e)) => {
-                        client.open = false;
-                        if matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)) {
-                            code.get_or_insert(CloseCode::Size);
-                            upstream.close(Some(CloseFrame { code: CloseCode::Size, reason: "Message too big".into() })).await;
-                        } else {
-                            code.get_or_insert(CloseCode::Abnormal);
-                            upstream.close(Some(CloseFrame { code: CloseCode::Away, reason: "client gone".into() })).await;
-                        }
-                        if !is_closing { is_closing = true; closing.as_mut().reset(Instant::now() + CLOSE_GRACE); }
-                    }
-                    None => {
-                        client.open = false;
-                        code.get_or_insert(CloseCode::Abnormal);
-                        upstream.close(Some(CloseFrame { code: CloseCode::Away, reason: "client gone".into() })).await;
-                        if !is_closing { is_closing = true; closing.as_mut().reset(Instant::now() + CLOSE_GRACE); }
-                    }
-                },
-                m = upstream.ws.next(), if upstream.open => match m {
-                    Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
-                        let len = msg.len();
-                        if len > limit {
-                            close_both!(CloseCode::Size, "Message too big");
-                            continue;
-                        }
-                        self.log_message(Direction::Out, len as u64);
-                        idle.as_mut().reset(Instant::now() + limits.ws_idle_timeout);
-                        if !client.close_sent && client.ws.send(msg).await.is_err() {
-                            close_both!(CloseCode::Away, "client gone");
-                        }
-                    }
-                    Some(Ok(Message::Close(frame))) => {
-                        code.get_or_insert(frame.as_ref().map_or(CloseCode::Status, |f| f.code));
-                        client.close(frame).await;
-                        if !is_closing {
-                            is_closing = true;
-                            closing.as_mut().reset(Instant::now() + CLOSE_GRACE);
-                        }
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(_)) | None => {
-                        upstream.open = false;
-                        code.get_or_insert(CloseCode::Abnormal);
-                        client.close(Some(CloseFrame { code: CloseCode::Error, reason: "upstream gone".into() })).await;
-                        if !is_closing { is_closing = true; closing.as_mut().reset(Instant::now() + CLOSE_GRACE); }
-                    }
-                },
+                m = client.ws.next(), if client.open => {
+                    apply!(self.forward(m, &mut client, &mut upstream, idle.as_mut(), limit).await)
+                }
+                m = upstream.ws.next(), if upstream.open => {
+                    apply!(self.forward(m, &mut upstream, &mut client, idle.as_mut(), limit).await)
+                }
                 () = &mut idle, if !is_closing => close_both!(CloseCode::Away, "idle timeout"),
                 () = &mut max, if !is_closing => close_both!(CloseCode::Away, "connection duration limit"),
                 r = shutdown.changed(), if !shutdown_seen => {
