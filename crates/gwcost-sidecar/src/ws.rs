@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use gwcost_log::{Direction, EventType};
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -37,6 +37,34 @@ static SEC_WEBSOCKET_EXTENSIONS: header::HeaderName =
 /// How long a close handshake may take before the sockets are simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
+/// Takes the hop-by-hop headers out of an upgrade request or response, keeping its `Upgrade`
+/// protocol (`websocket` if it named none) to send on.
+fn strip_hop_by_hop(headers: &mut HeaderMap) -> HeaderValue {
+    let upgrade = headers
+        .get(header::UPGRADE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("websocket"));
+    remove_hop_by_hop(headers);
+    upgrade
+}
+
+/// Marks a forwarded request or response as the upgrade to `upgrade`.
+fn set_upgrade(headers: &mut HeaderMap, upgrade: HeaderValue) {
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::UPGRADE, upgrade);
+}
+
+/// The 502 API Gateway answers when the WebSocket integration cannot be reached or refuses.
+fn integration_failure(state: &Arc<State>, pending: PendingLog) -> Response<MeteredBody> {
+    gateway_response(
+        state,
+        pending,
+        StatusCode::BAD_GATEWAY,
+        BAD_GATEWAY,
+        Some("INTEGRATION_FAILURE"),
+    )
+}
+
 /// Forwards an upgrade request; answers 101 and starts the relay, or answers an error.
 pub async fn proxy_upgrade(
     mut req: Request<Incoming>,
@@ -47,31 +75,17 @@ pub async fn proxy_upgrade(
 ) -> Response<MeteredBody> {
     let client_upgrade = hyper::upgrade::on(&mut req);
     let (mut parts, body) = req.into_parts();
-    let upgrade = parts
-        .headers
-        .get(header::UPGRADE)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("websocket"));
-    remove_hop_by_hop(&mut parts.headers);
+    let upgrade = strip_hop_by_hop(&mut parts.headers);
     // Extensions (permessage-deflate) would change frame payloads: none are negotiated, so the
     // sizes logged are the message sizes.
     parts.headers.remove(&SEC_WEBSOCKET_EXTENSIONS);
     parts.headers.remove(header::HOST);
-    parts
-        .headers
-        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    parts.headers.insert(header::UPGRADE, upgrade);
+    set_upgrade(&mut parts.headers, upgrade);
     add_forwarded(&mut parts.headers, conn);
     parts.uri = match upstream_uri(&entry.upstream, parts.uri.path_and_query()) {
         Ok(u) => u,
         Err(_) => {
-            return gateway_response(
-                state,
-                pending,
-                StatusCode::BAD_GATEWAY,
-                BAD_GATEWAY,
-                Some("INTEGRATION_FAILURE"),
-            );
+            return integration_failure(state, pending);
         }
     };
     let body = CountingBody::new(
@@ -95,51 +109,25 @@ pub async fn proxy_upgrade(
             }
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "WebSocket upstream unreachable");
-                return gateway_response(
-                    state,
-                    pending,
-                    StatusCode::BAD_GATEWAY,
-                    BAD_GATEWAY,
-                    Some("INTEGRATION_FAILURE"),
-                );
+                return integration_failure(state, pending);
             }
             Ok(Ok(r)) => r,
         };
     pending.event.integration_status = Some(resp.status().as_u16());
     if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
         tracing::debug!(status = %resp.status(), "upstream refused the WebSocket upgrade");
-        return gateway_response(
-            state,
-            pending,
-            StatusCode::BAD_GATEWAY,
-            BAD_GATEWAY,
-            Some("INTEGRATION_FAILURE"),
-        );
+        return integration_failure(state, pending);
     }
     let mut resp = resp;
     let upstream_io = match tokio::time::timeout_at(deadline, hyper::upgrade::on(&mut resp)).await {
         Ok(Ok(io)) => io,
         _ => {
-            return gateway_response(
-                state,
-                pending,
-                StatusCode::BAD_GATEWAY,
-                BAD_GATEWAY,
-                Some("INTEGRATION_FAILURE"),
-            );
+            return integration_failure(state, pending);
         }
     };
     let (mut parts, _) = resp.into_parts();
-    let upgrade = parts
-        .headers
-        .get(header::UPGRADE)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("websocket"));
-    remove_hop_by_hop(&mut parts.headers);
-    parts
-        .headers
-        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    parts.headers.insert(header::UPGRADE, upgrade);
+    let upgrade = strip_hop_by_hop(&mut parts.headers);
+    set_upgrade(&mut parts.headers, upgrade);
 
     let id = state.next_connection.fetch_add(1, Ordering::Relaxed);
     let connected_at = now_ms();
@@ -223,6 +211,32 @@ struct Side<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
+    /// The client's side: its messages go in; when it is gone the upstream gets 1001.
+    async fn client(io: S, cfg: WebSocketConfig) -> Self {
+        Self::new(
+            io,
+            Role::Server,
+            cfg,
+            Direction::In,
+            (CloseCode::Away, "client gone"),
+            true,
+        )
+        .await
+    }
+
+    /// The upstream's side: its messages go out; when it is gone the client gets 1011.
+    async fn upstream(io: S, cfg: WebSocketConfig) -> Self {
+        Self::new(
+            io,
+            Role::Client,
+            cfg,
+            Direction::Out,
+            (CloseCode::Error, "upstream gone"),
+            false,
+        )
+        .await
+    }
+
     async fn new(
         io: S,
         role: Role,
@@ -348,24 +362,8 @@ impl Relay<'_> {
         let cfg = WebSocketConfig::default()
             .max_message_size(Some(hard_cap))
             .max_frame_size(Some(hard_cap));
-        let mut client = Side::new(
-            client_io,
-            Role::Server,
-            cfg,
-            Direction::In,
-            (CloseCode::Away, "client gone"),
-            true,
-        )
-        .await;
-        let mut upstream = Side::new(
-            upstream_io,
-            Role::Client,
-            cfg,
-            Direction::Out,
-            (CloseCode::Error, "upstream gone"),
-            false,
-        )
-        .await;
+        let mut client = Side::client(client_io, cfg).await;
+        let mut upstream = Side::upstream(upstream_io, cfg).await;
         let mut code: Option<CloseCode> = None;
         let mut max = pin!(sleep_until(Instant::now() + limits.ws_max_connection));
         let mut idle = pin!(sleep(limits.ws_idle_timeout));
