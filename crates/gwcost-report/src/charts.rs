@@ -166,11 +166,45 @@ fn no_data<DB: DrawingBackend>(
     root.draw(&Text::new(format!("{title}: no data"), (20, 40), font(16)))
 }
 
+/// A chart's frame: its title as caption, the common margin and the x label area; the y label
+/// area is as wide as the chart's y labels need.
+fn chart_builder<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    chart: Chart,
+    y_label_area: u32,
+) -> ChartBuilder<'a, 'static, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(chart.title(), font(20))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(y_label_area);
+    builder
+}
+
+/// A legend entry's filled square in `color`.
+fn legend_swatch(color: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled())
+}
+
+/// Draws the legend of the labelled series at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB::ErrorType> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font(font(13))
+        .draw()
+}
+
 fn draw_monthly_cost<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &CompareReport,
 ) -> DrawResult<DB::ErrorType> {
-    root.fill(&WHITE)?;
     if r.months.is_empty() {
         return no_data(root, Chart::MonthlyCost.title());
     }
@@ -188,12 +222,8 @@ fn draw_monthly_cost<DB: DrawingBackend>(
     // Headroom above the tallest bar for the legend.
     let y_max = nice_max(max.saturating_add(max / 3));
     let labels: Vec<String> = r.months.iter().map(|m| m.month.clone()).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(Chart::MonthlyCost.title(), font(20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0u32..n * 3, 0u64..y_max)?;
+    let mut chart =
+        chart_builder(root, Chart::MonthlyCost, 80).build_cartesian_2d(0u32..n * 3, 0u64..y_max)?;
     let x_fmt = |x: &u32| {
         if x % 3 == 1 {
             labels.get((x / 3) as usize).cloned().unwrap_or_default()
@@ -252,16 +282,9 @@ fn draw_monthly_cost<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::empty::<Rectangle<(u32, u64)>>())?
             .label(label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
+            .legend(legend_swatch(color));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(font(13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// Picks one series' value from a day.
@@ -271,7 +294,6 @@ fn draw_daily_units<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &CompareReport,
 ) -> DrawResult<DB::ErrorType> {
-    root.fill(&WHITE)?;
     if r.daily.is_empty() {
         return no_data(root, Chart::DailyUnits.title());
     }
@@ -284,12 +306,8 @@ fn draw_daily_units<DB: DrawingBackend>(
         .unwrap_or(0);
     let y_max = nice_max(max.saturating_add(max / 3));
     let days: Vec<String> = r.daily.iter().map(|d| d.day.clone()).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(Chart::DailyUnits.title(), font(20))
-        .margin(12)
+    let mut chart = chart_builder(root, Chart::DailyUnits, 80)
         .margin_right(40)
-        .x_label_area_size(36)
-        .y_label_area_size(80)
         .build_cartesian_2d(0u32..n.saturating_sub(1).max(1), 0u64..y_max)?;
     let x_fmt = |x: &u32| days.get(*x as usize).cloned().unwrap_or_default();
     let y_fmt = |y: &u64| format_count(*y);
@@ -325,14 +343,7 @@ fn draw_daily_units<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(font(13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// Index of a bucket's lowest size (bucket 0 holds 0 bytes, bucket k holds [2^(k-1), 2^k)).
@@ -348,7 +359,6 @@ fn draw_payload_sizes<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &CompareReport,
 ) -> DrawResult<DB::ErrorType> {
-    root.fill(&WHITE)?;
     let http = &r.payload_sizes.http;
     let ws = &r.payload_sizes.websocket;
     if http.is_empty() && ws.is_empty() {
@@ -372,11 +382,7 @@ fn draw_payload_sizes<DB: DrawingBackend>(
         + 1;
     let max = http.iter().chain(ws).map(|b| b.count).max().unwrap_or(1);
     let y_max = nice_max(max).saturating_mul(2);
-    let mut chart = ChartBuilder::on(root)
-        .caption(Chart::PayloadSizes.title(), font(20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(80)
+    let mut chart = chart_builder(root, Chart::PayloadSizes, 80)
         .build_cartesian_2d(lo..hi, (1u64..y_max).log_scale())?;
     // Every other bucket edge, so the labels do not overlap; the even ones include both
     // increments (bucket 16 starts at 32 KiB, bucket 20 at 512 KiB).
@@ -413,17 +419,16 @@ fn draw_payload_sizes<DB: DrawingBackend>(
             })
             .collect::<Vec<_>>()
     };
-    if !http.is_empty() {
-        chart
-            .draw_series(bars(http, HTTP_COLOR, true))?
-            .label("HTTP requests")
-            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], HTTP_COLOR.filled()));
-    }
-    if !ws.is_empty() {
-        chart
-            .draw_series(bars(ws, WS_COLOR, false))?
-            .label("WebSocket messages")
-            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], WS_COLOR.filled()));
+    for (buckets, color, left, label) in [
+        (http, HTTP_COLOR, true, "HTTP requests"),
+        (ws, WS_COLOR, false, "WebSocket messages"),
+    ] {
+        if !buckets.is_empty() {
+            chart
+                .draw_series(bars(buckets, color, left))?
+                .label(label)
+                .legend(legend_swatch(color));
+        }
     }
     for (k, label) in [(16u32, "32 KB (WebSocket)"), (20u32, "512 KB (HTTP API)")] {
         if k > lo && k < hi {
@@ -438,15 +443,11 @@ fn draw_payload_sizes<DB: DrawingBackend>(
             )))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(font(13))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
+
+/// Picks one API's cost from a route line.
+type RoutePick = fn(&crate::compare::RouteLine) -> Decimal;
 
 /// How many routes the route chart shows.
 const ROUTE_CHART_ROUTES: usize = 10;
@@ -455,7 +456,6 @@ fn draw_route_cost<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     r: &CompareReport,
 ) -> DrawResult<DB::ErrorType> {
-    root.fill(&WHITE)?;
     let routes: Vec<_> = r.routes.iter().take(ROUTE_CHART_ROUTES).collect();
     if routes.is_empty() {
         return no_data(root, Chart::RouteCost.title());
@@ -468,12 +468,8 @@ fn draw_route_cost<DB: DrawingBackend>(
         .unwrap_or(0);
     let x_max = nice_max(max.saturating_add(max / 10));
     let names: Vec<String> = routes.iter().map(|l| l.route.clone()).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(Chart::RouteCost.title(), font(20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(190)
-        .build_cartesian_2d(0u64..x_max, 0u32..n)?;
+    let mut chart =
+        chart_builder(root, Chart::RouteCost, 190).build_cartesian_2d(0u64..x_max, 0u32..n)?;
     // Busiest route at the top: row 0 is drawn at the top (y = n - 1).
     let y_fmt = |y: &u32| {
         n.checked_sub(y + 1)
@@ -494,36 +490,25 @@ fn draw_route_cost<DB: DrawingBackend>(
         .y_label_offset(-12)
         .draw()?;
     let row = |i: usize| n - 1 - i as u32;
-    chart
-        .draw_series(routes.iter().enumerate().map(|(i, l)| {
-            let mut bar = Rectangle::new(
-                [(0, row(i)), (micro_usd(l.http_cost_usd), row(i) + 1)],
-                HTTP_COLOR.filled(),
-            );
-            bar.set_margin(4, 16, 0, 0);
-            bar
-        }))?
-        .label("HTTP API")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], HTTP_COLOR.filled()));
-    chart
-        .draw_series(routes.iter().enumerate().map(|(i, l)| {
-            let mut bar = Rectangle::new(
-                [(0, row(i)), (micro_usd(l.rest_cost_usd), row(i) + 1)],
-                REST_COLOR.filled(),
-            );
-            bar.set_margin(16, 4, 0, 0);
-            bar
-        }))?
-        .label("REST API")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], REST_COLOR.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(font(13))
-        .draw()?;
-    Ok(())
+    // HTTP in the upper half of each row, REST in the lower.
+    let apis: [(&str, RGBColor, (u32, u32), RoutePick); 2] = [
+        ("HTTP API", HTTP_COLOR, (4, 16), |l| l.http_cost_usd),
+        ("REST API", REST_COLOR, (16, 4), |l| l.rest_cost_usd),
+    ];
+    for (label, color, (top, bottom), pick) in apis {
+        chart
+            .draw_series(routes.iter().enumerate().map(|(i, l)| {
+                let mut bar = Rectangle::new(
+                    [(0, row(i)), (micro_usd(pick(l)), row(i) + 1)],
+                    color.filled(),
+                );
+                bar.set_margin(top, bottom, 0, 0);
+                bar
+            }))?
+            .label(label)
+            .legend(legend_swatch(color));
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -531,6 +516,7 @@ fn draw<DB: DrawingBackend>(
     r: &CompareReport,
     chart: Chart,
 ) -> DrawResult<DB::ErrorType> {
+    root.fill(&WHITE)?;
     match chart {
         Chart::MonthlyCost => draw_monthly_cost(root, r),
         Chart::DailyUnits => draw_daily_units(root, r),
@@ -550,14 +536,20 @@ fn draw_error<E: std::error::Error + Send + Sync>(
     }
 }
 
+/// Draws the chart on a fresh drawing area of `backend`.
+fn draw_on<DB: DrawingBackend>(
+    backend: DB,
+    r: &CompareReport,
+    chart: Chart,
+) -> Result<(), ChartError> {
+    draw(&backend.into_drawing_area(), r, chart).map_err(|e| draw_error(chart, e))
+}
+
 /// The chart as an SVG document (`<svg …>…</svg>`), ready to inline in HTML.
 pub fn chart_svg(r: &CompareReport, chart: Chart) -> Result<String, ChartError> {
     ensure_font()?;
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
-        draw(&root, r, chart).map_err(|e| draw_error(chart, e))?;
-    }
+    draw_on(SVGBackend::with_string(&mut svg, CHART_SIZE), r, chart)?;
     Ok(svg)
 }
 
@@ -566,10 +558,7 @@ pub fn chart_png(r: &CompareReport, chart: Chart) -> Result<Vec<u8>, ChartError>
     ensure_font()?;
     let (w, h) = CHART_SIZE;
     let mut rgb = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, CHART_SIZE).into_drawing_area();
-        draw(&root, r, chart).map_err(|e| draw_error(chart, e))?;
-    }
+    draw_on(BitMapBackend::with_buffer(&mut rgb, CHART_SIZE), r, chart)?;
     let png_error = |e: png::EncodingError| ChartError::Png {
         chart: chart.slug(),
         message: e.to_string(),
