@@ -272,8 +272,9 @@ struct BillColumns<'a> {
 }
 
 impl<'a> BillColumns<'a> {
-    /// Row `i` as the reference path would read it, or `Err` when that needs the reference
-    /// path (then the whole frame goes to the row-by-row reader).
+    /// Row `i` as the tally reads it without a breakdown (the fields it does not read for
+    /// this kind of event are left empty), or `Err` when that needs the reference path (then
+    /// the whole frame goes to the row-by-row reader).
     #[inline]
     fn event(&self, i: usize, seen: &mut SeenText<'a>) -> Result<EventRef<'a>, ()> {
         let kind = match self.kind {
@@ -331,11 +332,25 @@ impl<'a> BillColumns<'a> {
             route_key: None,
             http_method: None,
             resource_path: None,
+            // Only what the tally reads for this kind without a breakdown is read: the status
+            // of a CONNECT, the sizes of a request, a message's length, a connection's start.
             // Ranges were checked per column: these fit.
-            status: int_at(self.status, i).map(|n| n as u16),
-            request_bytes: u(self.request_len).unwrap_or(0),
-            response_bytes: u(self.response_len).unwrap_or(0),
-            data_processed: u(self.data_processed),
+            status: if kind == EventType::Connect {
+                int_at(self.status, i).map(|n| n as u16)
+            } else {
+                None
+            },
+            request_bytes: if ws {
+                0
+            } else {
+                u(self.request_len).unwrap_or(0)
+            },
+            response_bytes: if ws {
+                0
+            } else {
+                u(self.response_len).unwrap_or(0)
+            },
+            data_processed: if ws { None } else { u(self.data_processed) },
             error_response_type: match self.error_type {
                 Some(a) if kind == EventType::Request || kind == EventType::Connect => {
                     match a.views().get(i).copied() {
@@ -357,8 +372,16 @@ impl<'a> BillColumns<'a> {
                 _ => None,
             },
             connection_id,
-            connected_at_ms: int_at(self.connected_at, i),
-            message_bytes: u(self.message_len),
+            connected_at_ms: if ws {
+                int_at(self.connected_at, i)
+            } else {
+                None
+            },
+            message_bytes: if kind == EventType::Message {
+                u(self.message_len)
+            } else {
+                None
+            },
         })
     }
 }
