@@ -522,6 +522,7 @@ impl CompareReport {
                 total_usd: bill.rest_api.cost_usd + cache_cost_usd + dto,
             };
             let savings_usd = (rest_api.total_usd - http_api.total_usd).normalize();
+            let savings_pct = pct(savings_usd, rest_api.total_usd);
 
             let http_inc = MonthIncrements {
                 priced: http_priced(),
@@ -555,7 +556,7 @@ impl CompareReport {
                     connection_minutes: bill.websocket.connection_minutes,
                     cost_usd: bill.websocket.cost_usd,
                 },
-                savings_pct: pct(savings_usd, rest_api_total(&bill, cache_cost_usd)),
+                savings_pct,
                 savings_usd,
                 oversize,
                 websocket_oversize,
@@ -660,10 +661,6 @@ impl CompareReport {
         report.notes = notes(&report, analysis, book, ws_extra_known);
         Ok(report)
     }
-}
-
-fn rest_api_total(bill: &gwcost_pricing::MonthBill, cache: Decimal) -> Decimal {
-    bill.rest_api.cost_usd + cache + bill.data_transfer_out.cost_usd
 }
 
 /// A percentage for people: one decimal place, half-even.
