@@ -195,17 +195,24 @@ fn join_cookies(headers: &mut HeaderMap) {
 
 /// The upstream URI: the upstream's scheme and authority, its base path, the request's path and query.
 pub fn upstream_uri(up: &Upstream, pq: Option<&PathAndQuery>) -> Result<Uri, http::Error> {
-    let pq = match (&up.base_path, pq) {
+    Uri::builder()
+        .scheme(up.scheme.clone())
+        .authority(up.authority.clone())
+        .path_and_query(upstream_path_and_query(up, pq)?)
+        .build()
+}
+
+/// The upstream's base path followed by the request's path and query (`/` when both are absent).
+fn upstream_path_and_query(
+    up: &Upstream,
+    pq: Option<&PathAndQuery>,
+) -> Result<PathAndQuery, http::Error> {
+    Ok(match (&up.base_path, pq) {
         (None, Some(pq)) => pq.clone(),
         (None, None) => PathAndQuery::from_static("/"),
         (Some(base), Some(pq)) => PathAndQuery::try_from(format!("{base}{pq}"))?,
         (Some(base), None) => PathAndQuery::try_from(base.as_str())?,
-    };
-    Uri::builder()
-        .scheme(up.scheme.clone())
-        .authority(up.authority.clone())
-        .path_and_query(pq)
-        .build()
+    })
 }
 
 /// The origin-form URI for the per-thread pool: the upstream's base path, the request's path
@@ -214,13 +221,10 @@ pub fn origin_uri(up: &Upstream, uri: Uri) -> Result<Uri, http::Error> {
     if up.base_path.is_none() && uri.scheme().is_none() && uri.authority().is_none() {
         return Ok(uri);
     }
-    let pq = match (&up.base_path, uri.path_and_query()) {
-        (None, Some(pq)) => pq.clone(),
-        (None, None) => PathAndQuery::from_static("/"),
-        (Some(base), Some(pq)) => PathAndQuery::try_from(format!("{base}{pq}"))?,
-        (Some(base), None) => PathAndQuery::try_from(base.as_str())?,
-    };
-    Ok(Uri::from(pq))
+    Ok(Uri::from(upstream_path_and_query(
+        up,
+        uri.path_and_query(),
+    )?))
 }
 
 /// An answer written by the gateway itself, logged with its `errorResponseType`.
