@@ -24,6 +24,15 @@ pub struct PriceBookLine {
     pub as_of: String,
 }
 
+impl PriceBookLine {
+    pub(crate) fn of(book: &PriceBook) -> Self {
+        Self {
+            name: book.meta.name.clone(),
+            as_of: book.meta.as_of.clone(),
+        }
+    }
+}
+
 /// What was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputsLine {
@@ -233,10 +242,7 @@ impl AnalyzeReport {
         Self {
             schema_version: SCHEMA_VERSION,
             currency: book.meta.currency.clone(),
-            price_book: PriceBookLine {
-                name: book.meta.name.clone(),
-                as_of: book.meta.as_of.clone(),
-            },
+            price_book: PriceBookLine::of(book),
             free_tier: opts.free_tier,
             inputs: InputsLine {
                 files: i.files,

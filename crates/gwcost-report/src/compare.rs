@@ -631,10 +631,7 @@ impl CompareReport {
         let mut report = Self {
             schema_version: SCHEMA_VERSION,
             currency: book.meta.currency.clone(),
-            price_book: PriceBookLine {
-                name: book.meta.name.clone(),
-                as_of: book.meta.as_of.clone(),
-            },
+            price_book: PriceBookLine::of(book),
             free_tier: opts.free_tier,
             metering_basis: analysis.metering_basis,
             rest_cache,
