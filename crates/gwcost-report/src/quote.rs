@@ -2,7 +2,7 @@
 //! same `bill_month` as observed traffic.
 
 use gwcost_pricing::{
-    BillOptions, MeteringBasis, PriceBook, Usage, bill_month, http_units, increments,
+    BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month, http_units, increments,
     rest_cache_cost, ws_message_units,
 };
 use rust_decimal::Decimal;
@@ -70,15 +70,22 @@ fn quote(
     Quote {
         schema_version: SCHEMA_VERSION,
         currency: book.meta.currency.clone(),
-        price_book: PriceBookLine {
-            name: book.meta.name.clone(),
-            as_of: book.meta.as_of.clone(),
-        },
+        price_book: PriceBookLine::of(book),
         free_tier,
         api: api.to_owned(),
         assumptions,
         lines,
         total_usd,
+    }
+}
+
+/// Data transfer out: every response byte is billed, on either API type.
+fn transfer_line(usage: &Usage, bill: &MonthBill) -> QuoteLine {
+    QuoteLine {
+        item: "data_transfer_out_bytes".to_owned(),
+        quantity: usage.response_bytes,
+        billed: usage.response_bytes,
+        cost_usd: bill.data_transfer_out.cost_usd,
     }
 }
 
@@ -114,12 +121,7 @@ pub fn quote_http(
         cost_usd: bill.http_api.cost_usd,
     }];
     if response_bytes > 0 {
-        lines.push(QuoteLine {
-            item: "data_transfer_out_bytes".to_owned(),
-            quantity: usage.response_bytes,
-            billed: usage.response_bytes,
-            cost_usd: bill.data_transfer_out.cost_usd,
-        });
+        lines.push(transfer_line(&usage, &bill));
     }
     let assumptions = vec![format!(
         "{} requests of {} B request + {} B response body each: {} unit{} per request (512 KB increments, basis {})",
@@ -173,12 +175,7 @@ pub fn quote_rest(
         ));
     }
     if response_bytes > 0 {
-        lines.push(QuoteLine {
-            item: "data_transfer_out_bytes".to_owned(),
-            quantity: usage.response_bytes,
-            billed: usage.response_bytes,
-            cost_usd: bill.data_transfer_out.cost_usd,
-        });
+        lines.push(transfer_line(&usage, &bill));
     }
     Ok(quote(book, free_tier, "rest", assumptions, lines))
 }
