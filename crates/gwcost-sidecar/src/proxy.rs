@@ -289,6 +289,7 @@ pub async fn handle(
 ) -> Result<Response<MeteredBody>, Infallible> {
     let start = Instant::now();
     let route = state.routes.find(req.method(), req.uri().path());
+    let entry = route.and_then(|i| state.entries.get(i));
     let mut pending = PendingLog {
         start,
         slot: route.unwrap_or_else(|| state.metrics.unmatched_slot()),
@@ -296,7 +297,7 @@ pub async fn handle(
         connect: false,
         event: RequestEvent {
             time_ms: now_ms(),
-            route_key: route.map_or("-", |i| state.entries[i].key),
+            route_key: entry.map_or("-", |e| e.key),
             method: req.method().clone(),
             uri: req.uri().clone(),
             version: req.version(),
@@ -311,7 +312,7 @@ pub async fn handle(
             user_agent: req.headers().get(header::USER_AGENT).cloned(),
         },
     };
-    let Some(entry) = route.and_then(|i| state.entries.get(i)) else {
+    let Some(entry) = entry else {
         return Ok(gateway_response(
             state,
             pending,
