@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use gwcost_log::EventType;
-use gwcost_pricing::{MeteringBasis, PriceBook, Usage, connection_minutes, http_units, increments};
+use gwcost_pricing::{
+    MeteringBasis, PriceBook, Usage, connection_minutes, increments, metered_bytes, rest_units,
+    ws_message_units,
+};
 
 use crate::analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
@@ -46,20 +49,11 @@ struct Conn {
 
 impl Conn {
     fn merge(&mut self, o: Conn) {
-        fn min(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-            match (a, b) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-        }
-        self.connected_at = min(self.connected_at, o.connected_at);
-        self.connect_time = min(self.connect_time, o.connect_time);
+        self.connected_at = min_opt(self.connected_at, o.connected_at);
+        self.connect_time = min_opt(self.connect_time, o.connect_time);
         self.first_seen = self.first_seen.min(o.first_seen);
         self.last_seen = self.last_seen.max(o.last_seen);
-        self.disconnect_time = match (self.disconnect_time, o.disconnect_time) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.disconnect_time = max_opt(self.disconnect_time, o.disconnect_time);
         if self.status.is_none() {
             self.status = o.status;
         }
@@ -92,12 +86,19 @@ pub struct Tally<'a> {
 
 const MS_PER_DAY: i64 = 86_400_000;
 
-fn basis_bytes(request: u64, response: u64, basis: MeteringBasis) -> u64 {
-    match basis {
-        MeteringBasis::Sum => request.saturating_add(response),
-        MeteringBasis::Max => request.max(response),
-        MeteringBasis::Request => request,
-        MeteringBasis::Response => response,
+/// The earlier of two optional times (either one when the other is unknown).
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The later of two optional times (either one when the other is unknown).
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -208,31 +209,23 @@ impl<'a> Tally<'a> {
             EventType::Request => {
                 delta.requests = 1;
                 delta.response_bytes = ev.response_bytes;
+                // `dataProcessed` wins over the basis, as in `gwcost_pricing::http_units`.
                 let metered = ev.data_processed.unwrap_or_else(|| {
-                    basis_bytes(ev.request_bytes, ev.response_bytes, self.cfg.basis)
+                    metered_bytes(ev.request_bytes, ev.response_bytes, self.cfg.basis)
                 });
                 self.http_sizes.add(metered);
                 if self.book.is_billable(ev.error_response_type) {
-                    let units = http_units(
-                        ev.request_bytes,
-                        ev.response_bytes,
-                        ev.data_processed,
-                        self.cfg.basis,
-                        self.cfg.http_increment,
-                    );
+                    let units = increments(metered, self.cfg.http_increment);
                     delta.billable_requests = 1;
                     delta.http_units = units;
                     delta.oversize_requests = u64::from(units > 1);
-                    delta.rest_units = match self.cfg.rest_streaming_increment {
-                        Some(inc) => increments(ev.response_bytes, inc),
-                        None => 1,
-                    };
+                    delta.rest_units =
+                        rest_units(ev.response_bytes, self.cfg.rest_streaming_increment);
                 }
             }
             EventType::Message => {
                 delta.ws_messages = 1;
-                delta.ws_message_units =
-                    gwcost_pricing::ws_message_units(ev.message_bytes, self.cfg.ws_increment);
+                delta.ws_message_units = ws_message_units(ev.message_bytes, self.cfg.ws_increment);
                 match ev.message_bytes {
                     Some(b) => self.ws_sizes.add(b),
                     None => delta.ws_messages_unsized = 1,
@@ -360,14 +353,8 @@ impl<'a> Tally<'a> {
         }
         self.http_sizes.merge(&o.http_sizes);
         self.ws_sizes.merge(&o.ws_sizes);
-        self.first_ms = match (self.first_ms, o.first_ms) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last_ms = match (self.last_ms, o.last_ms) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.first_ms = min_opt(self.first_ms, o.first_ms);
+        self.last_ms = max_opt(self.last_ms, o.last_ms);
         self.duplicates_dropped += o.duplicates_dropped;
         self.filtered_out += o.filtered_out;
         for (id, c) in o.conns {
