@@ -144,7 +144,7 @@ pub fn render_prices_table(book: &PriceBook) -> String {
     out.push_str(&format!(
         "\nHTTP API: {} B increments, metering basis {}, free tier {} requests/month\n",
         format_count(h.increment_bytes),
-        crate::render::basis_name(h.metering_basis),
+        h.metering_basis.as_str(),
         format_count(h.free_tier_requests)
     ));
     out.push_str(&format!(

@@ -130,7 +130,7 @@ pub fn quote_http(
         response_bytes,
         per,
         if per == 1 { "" } else { "s" },
-        crate::render::basis_name(basis)
+        basis.as_str()
     )];
     Ok(quote(book, free_tier, "http", assumptions, lines))
 }

@@ -1,7 +1,5 @@
 //! Renderers of the [`AnalyzeReport`]: JSON (the contract), terminal table, Markdown, CSV.
 
-use gwcost_pricing::MeteringBasis;
-
 use crate::analyze::{AnalyzeReport, Lines, MonthReport};
 use crate::money::{format_bytes, format_count, format_usd};
 use crate::table::{Align, csv_field, markdown_table, text_table};
@@ -11,15 +9,6 @@ pub fn render_json(report: &AnalyzeReport) -> Result<String, serde_json::Error> 
     let mut s = serde_json::to_string_pretty(report)?;
     s.push('\n');
     Ok(s)
-}
-
-pub(crate) fn basis_name(b: MeteringBasis) -> &'static str {
-    match b {
-        MeteringBasis::Sum => "sum",
-        MeteringBasis::Max => "max",
-        MeteringBasis::Request => "request",
-        MeteringBasis::Response => "response",
-    }
 }
 
 fn date_of(ms: i64) -> String {
@@ -36,7 +25,7 @@ fn summary_lines(r: &AnalyzeReport) -> Vec<String> {
             r.price_book.as_of,
             r.currency,
             if r.free_tier { "on" } else { "off" },
-            basis_name(c.metering_basis)
+            c.metering_basis.as_str()
         ),
         format!(
             "Inputs: {} file{}, {} line{} ({} malformed), {}",
