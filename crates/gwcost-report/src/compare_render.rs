@@ -4,7 +4,7 @@
 //! money half-even to cents, JSON and CSV carry it exactly.
 
 use crate::compare::{CompareReport, Comparison, Oversize, RouteLine, format_pct};
-use crate::money::{format_bytes, format_count};
+use crate::money::format_count;
 use crate::table::{Align, csv_field, markdown_table, text_table};
 
 /// The JSON contract, pretty-printed, with a trailing newline.
@@ -47,14 +47,11 @@ pub(crate) fn summary_lines(r: &CompareReport) -> Vec<String> {
             r.metering_basis,
             cache
         ),
-        format!(
-            "Inputs: {} file{}, {} line{} ({} malformed), {}",
-            format_count(r.inputs.files),
-            if r.inputs.files == 1 { "" } else { "s" },
-            format_count(r.inputs.lines),
-            if r.inputs.lines == 1 { "" } else { "s" },
-            format_count(r.inputs.malformed_lines),
-            format_bytes(r.inputs.bytes)
+        crate::render::inputs_line(
+            r.inputs.files,
+            r.inputs.lines,
+            r.inputs.malformed_lines,
+            r.inputs.bytes,
         ),
     ];
     if let (Some(a), Some(b)) = (&r.inputs.first_event, &r.inputs.last_event) {

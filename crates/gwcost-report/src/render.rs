@@ -15,6 +15,19 @@ fn date_of(ms: i64) -> String {
     gwcost_analytics::Day::of_epoch_ms(ms).to_string()
 }
 
+/// `Inputs: 2 files, 1,000 lines (3 malformed), 1.50 MiB`, as both reports' headers say it.
+pub(crate) fn inputs_line(files: u64, lines: u64, malformed: u64, bytes: u64) -> String {
+    format!(
+        "Inputs: {} file{}, {} line{} ({} malformed), {}",
+        format_count(files),
+        if files == 1 { "" } else { "s" },
+        format_count(lines),
+        if lines == 1 { "" } else { "s" },
+        format_count(malformed),
+        format_bytes(bytes)
+    )
+}
+
 /// Header lines: what was read and with which prices.
 fn summary_lines(r: &AnalyzeReport) -> Vec<String> {
     let c = &r.context;
@@ -27,14 +40,11 @@ fn summary_lines(r: &AnalyzeReport) -> Vec<String> {
             if r.free_tier { "on" } else { "off" },
             c.metering_basis.as_str()
         ),
-        format!(
-            "Inputs: {} file{}, {} line{} ({} malformed), {}",
-            format_count(r.inputs.files),
-            if r.inputs.files == 1 { "" } else { "s" },
-            format_count(r.inputs.lines),
-            if r.inputs.lines == 1 { "" } else { "s" },
-            format_count(r.inputs.malformed_lines),
-            format_bytes(c.bytes_read)
+        inputs_line(
+            r.inputs.files,
+            r.inputs.lines,
+            r.inputs.malformed_lines,
+            c.bytes_read,
         ),
     ];
     if let (Some(a), Some(b)) = (c.first_event_ms, c.last_event_ms) {
