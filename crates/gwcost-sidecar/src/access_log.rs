@@ -58,6 +58,30 @@ pub struct WsEvent {
     pub connect: Option<Box<ConnectInfo>>,
 }
 
+impl WsEvent {
+    /// The CONNECT line of an upgrade request: `status` 101 when accepted, the gateway's own
+    /// answer (with its `errorResponseType`) when refused.
+    pub fn connect(connection_id: u64, time_ms: i64, status: u16, request: RequestEvent) -> Self {
+        Self {
+            kind: EventType::Connect,
+            time_ms,
+            connection_id,
+            connected_at: time_ms,
+            direction: None,
+            message_length: None,
+            status: Some(status),
+            disconnect_status_code: None,
+            connect: Some(Box::new(ConnectInfo {
+                method: request.method,
+                uri: request.uri,
+                ip: request.ip,
+                user_agent: request.user_agent,
+                error_type: request.error_type,
+            })),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ConnectInfo {
     pub method: Method,

@@ -12,9 +12,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
-use gwcost_log::EventType;
-
-use crate::access_log::{ConnectInfo, LogEvent, RequestEvent, WsEvent};
+use crate::access_log::{LogEvent, RequestEvent, WsEvent};
 use crate::proxy::State;
 
 /// What the request body wrapper tells the response side.
@@ -198,24 +196,11 @@ impl MeteredBody {
             .map_or(0, |s| s.bytes.load(Ordering::Relaxed));
         e.response_latency = u64::try_from(p.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         if p.connect {
-            let e = p.event;
-            self.state.log.submit(LogEvent::Ws(WsEvent {
-                kind: EventType::Connect,
-                time_ms: e.time_ms,
-                connection_id: self.state.next_connection.fetch_add(1, Ordering::Relaxed),
-                connected_at: e.time_ms,
-                direction: None,
-                message_length: None,
-                status: Some(e.status),
-                disconnect_status_code: None,
-                connect: Some(Box::new(ConnectInfo {
-                    method: e.method,
-                    uri: e.uri,
-                    ip: e.ip,
-                    user_agent: e.user_agent,
-                    error_type: e.error_type,
-                })),
-            }));
+            let id = self.state.next_connection.fetch_add(1, Ordering::Relaxed);
+            let (time_ms, status) = (e.time_ms, e.status);
+            self.state
+                .log
+                .submit(LogEvent::Ws(WsEvent::connect(id, time_ms, status, p.event)));
         } else {
             self.state.metrics.record_request(
                 p.slot,

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use crate::access_log::{ConnectInfo, LogEvent, WsEvent};
+use crate::access_log::{LogEvent, WsEvent};
 use crate::body::{CountingBody, MeteredBody, PendingLog, ProxyBody, RequestBodyStats};
 use crate::proxy::{
     BAD_GATEWAY, ConnInfo, RouteEntry, State, TIMEOUT, add_forwarded, gateway_response, now_ms,
@@ -131,24 +131,13 @@ pub async fn proxy_upgrade(
 
     let id = state.next_connection.fetch_add(1, Ordering::Relaxed);
     let connected_at = now_ms();
-    let e = pending.event;
-    state.log.submit(LogEvent::Ws(WsEvent {
-        kind: EventType::Connect,
-        time_ms: connected_at,
-        connection_id: id,
+    // No errorResponseType: `pending` never went through `gateway_response`.
+    state.log.submit(LogEvent::Ws(WsEvent::connect(
+        id,
         connected_at,
-        direction: None,
-        message_length: None,
-        status: Some(101),
-        disconnect_status_code: None,
-        connect: Some(Box::new(ConnectInfo {
-            method: e.method,
-            uri: e.uri,
-            ip: e.ip,
-            user_agent: e.user_agent,
-            error_type: None,
-        })),
-    }));
+        101,
+        pending.event,
+    )));
     state.metrics.ws_opened();
     let relay_state = state.clone();
     tokio::spawn(async move {
