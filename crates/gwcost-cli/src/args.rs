@@ -155,6 +155,17 @@ pub enum QuoteApi {
     Websocket(QuoteWebSocketArgs),
 }
 
+impl QuoteApi {
+    /// The price book, free tier and format flags every quote takes.
+    pub fn common(&self) -> &QuoteCommon {
+        match self {
+            QuoteApi::Http(h) => &h.common,
+            QuoteApi::Rest(r) => &r.common,
+            QuoteApi::Websocket(w) => &w.common,
+        }
+    }
+}
+
 /// Shared by every quote.
 #[derive(Debug, Args)]
 pub struct QuoteCommon {

@@ -148,43 +148,34 @@ fn render_quote(q: &Quote, format: OutputFormat) -> Result<String> {
 }
 
 fn quote(q: &QuoteArgs) -> Result<()> {
-    let (quote, format) = match &q.api {
-        QuoteApi::Http(h) => {
-            let book = load_book(h.common.pricing.price_book.as_deref())?;
-            let quote = gwcost_report::quote_http(
-                &book,
-                h.common.pricing.free_tier,
-                h.metering_basis.map(basis),
-                h.requests,
-                h.request_bytes,
-                h.response_bytes,
-            )?;
-            (quote, h.common.format)
-        }
-        QuoteApi::Rest(r) => {
-            let book = load_book(r.common.pricing.price_book.as_deref())?;
-            let quote = gwcost_report::quote_rest(
-                &book,
-                r.common.pricing.free_tier,
-                r.requests,
-                r.response_bytes,
-                r.cache.map(|gb| (gb, r.hours)),
-            )?;
-            (quote, r.common.format)
-        }
-        QuoteApi::Websocket(w) => {
-            let book = load_book(w.common.pricing.price_book.as_deref())?;
-            let quote = gwcost_report::quote_websocket(
-                &book,
-                w.common.pricing.free_tier,
-                w.messages,
-                w.message_bytes,
-                w.connection_minutes,
-            )?;
-            (quote, w.common.format)
-        }
+    let common = q.api.common();
+    let book = load_book(common.pricing.price_book.as_deref())?;
+    let free_tier = common.pricing.free_tier;
+    let quote = match &q.api {
+        QuoteApi::Http(h) => gwcost_report::quote_http(
+            &book,
+            free_tier,
+            h.metering_basis.map(basis),
+            h.requests,
+            h.request_bytes,
+            h.response_bytes,
+        )?,
+        QuoteApi::Rest(r) => gwcost_report::quote_rest(
+            &book,
+            free_tier,
+            r.requests,
+            r.response_bytes,
+            r.cache.map(|gb| (gb, r.hours)),
+        )?,
+        QuoteApi::Websocket(w) => gwcost_report::quote_websocket(
+            &book,
+            free_tier,
+            w.messages,
+            w.message_bytes,
+            w.connection_minutes,
+        )?,
     };
-    emit(None, &render_quote(&quote, format)?)
+    emit(None, &render_quote(&quote, common.format)?)
 }
 
 fn generate(g: &GenerateArgs) -> Result<()> {
