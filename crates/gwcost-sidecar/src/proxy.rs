@@ -250,6 +250,35 @@ pub fn gateway_response(
     resp
 }
 
+/// The 504 API Gateway answers when the integration did not answer within its timeout.
+pub(crate) fn integration_timeout(
+    state: &Arc<State>,
+    pending: PendingLog,
+) -> Response<MeteredBody> {
+    gateway_response(
+        state,
+        pending,
+        StatusCode::GATEWAY_TIMEOUT,
+        TIMEOUT,
+        Some("INTEGRATION_TIMEOUT"),
+    )
+}
+
+/// The 502 API Gateway answers when the integration cannot be reached, fails, or refuses an
+/// upgrade.
+pub(crate) fn integration_failure(
+    state: &Arc<State>,
+    pending: PendingLog,
+) -> Response<MeteredBody> {
+    gateway_response(
+        state,
+        pending,
+        StatusCode::BAD_GATEWAY,
+        BAD_GATEWAY,
+        Some("INTEGRATION_FAILURE"),
+    )
+}
+
 fn is_websocket_upgrade(req: &Request<Incoming>) -> bool {
     req.version() == Version::HTTP_11
         && req
@@ -410,13 +439,7 @@ pub async fn handle(
     };
     pending.event.integration_latency = Some(millis(sent.elapsed()));
     match result {
-        Err(_) => Ok(gateway_response(
-            state,
-            pending,
-            StatusCode::GATEWAY_TIMEOUT,
-            TIMEOUT,
-            Some("INTEGRATION_TIMEOUT"),
-        )),
+        Err(_) => Ok(integration_timeout(state, pending)),
         Ok(Err(e)) => {
             if stats.over_limit.load(Ordering::Relaxed) {
                 Ok(gateway_response(
@@ -428,13 +451,7 @@ pub async fn handle(
                 ))
             } else {
                 tracing::debug!(upstream = %entry.upstream, error = %e, "upstream request failed");
-                Ok(gateway_response(
-                    state,
-                    pending,
-                    StatusCode::BAD_GATEWAY,
-                    BAD_GATEWAY,
-                    Some("INTEGRATION_FAILURE"),
-                ))
+                Ok(integration_failure(state, pending))
             }
         }
         Ok(Ok(resp)) => {

@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use crate::access_log::{LogEvent, WsEvent};
 use crate::body::{CountingBody, MeteredBody, PendingLog, ProxyBody, RequestBodyStats};
 use crate::proxy::{
-    BAD_GATEWAY, ConnInfo, RouteEntry, State, TIMEOUT, add_forwarded, gateway_response, now_ms,
+    ConnInfo, RouteEntry, State, add_forwarded, integration_failure, integration_timeout, now_ms,
     remove_hop_by_hop, upstream_uri,
 };
 
@@ -52,17 +52,6 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) -> HeaderValue {
 fn set_upgrade(headers: &mut HeaderMap, upgrade: HeaderValue) {
     headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     headers.insert(header::UPGRADE, upgrade);
-}
-
-/// The 502 API Gateway answers when the WebSocket integration cannot be reached or refuses.
-fn integration_failure(state: &Arc<State>, pending: PendingLog) -> Response<MeteredBody> {
-    gateway_response(
-        state,
-        pending,
-        StatusCode::BAD_GATEWAY,
-        BAD_GATEWAY,
-        Some("INTEGRATION_FAILURE"),
-    )
 }
 
 /// Forwards an upgrade request; answers 101 and starts the relay, or answers an error.
@@ -98,15 +87,7 @@ pub async fn proxy_upgrade(
     let mut pending = pending;
     let resp =
         match tokio::time::timeout_at(deadline, conn.client(state).request(upstream_req)).await {
-            Err(_) => {
-                return gateway_response(
-                    state,
-                    pending,
-                    StatusCode::GATEWAY_TIMEOUT,
-                    TIMEOUT,
-                    Some("INTEGRATION_TIMEOUT"),
-                );
-            }
+            Err(_) => return integration_timeout(state, pending),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "WebSocket upstream unreachable");
                 return integration_failure(state, pending);
