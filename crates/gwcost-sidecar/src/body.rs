@@ -13,7 +13,7 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
 use crate::access_log::{LogEvent, RequestEvent, WsEvent};
-use crate::proxy::State;
+use crate::proxy::{State, millis};
 
 /// What the request body wrapper tells the response side.
 #[derive(Debug, Default)]
@@ -194,7 +194,7 @@ impl MeteredBody {
             .request_body
             .as_ref()
             .map_or(0, |s| s.bytes.load(Ordering::Relaxed));
-        e.response_latency = u64::try_from(p.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        e.response_latency = millis(p.start.elapsed());
         if p.connect {
             let id = self.state.next_connection.fetch_add(1, Ordering::Relaxed);
             let (time_ms, status) = (e.time_ms, e.status);
