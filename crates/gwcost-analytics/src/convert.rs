@@ -9,10 +9,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, BufRead, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
 use gwcost_log::LogRecord;
 use polars::prelude::*;
 
@@ -243,32 +242,8 @@ fn convert_file(
     progress: Option<&dyn Progress>,
 ) -> Result<(), AnalyticsError> {
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
-    let raw: Box<dyn Read> = match &file.path {
-        Some(p) => Box::new(fs::File::open(p).map_err(io_err)?),
-        None => Box::new(io::stdin().lock()),
-    };
-    let mut buffered = io::BufReader::with_capacity(
-        1 << 16,
-        input::Counting {
-            inner: raw,
-            progress,
-        },
-    );
-    let gz = buffered
-        .fill_buf()
-        .map_err(io_err)?
-        .starts_with(&[0x1f, 0x8b]);
-    let mut reader: Box<dyn Read> = if gz {
-        Box::new(MultiGzDecoder::new(buffered))
-    } else {
-        Box::new(buffered)
-    };
-    let clf = match file
-        .path
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .and_then(|n| input::format_by_extension(&n.to_string_lossy()))
-    {
+    let (mut reader, _gz) = input::open_decoded(file, progress)?;
+    let clf = match file.format_by_name() {
         Some(Format::JsonLines { clf }) => clf,
         None => true,
         Some(other) => {

@@ -64,6 +64,16 @@ pub(crate) struct SourceFile {
     pub(crate) path: Option<PathBuf>,
 }
 
+impl SourceFile {
+    /// The format its file name says (`None` for stdin and names that say nothing).
+    pub(crate) fn format_by_name(&self) -> Option<Format> {
+        self.path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .and_then(|n| format_by_extension(&n.to_string_lossy()))
+    }
+}
+
 /// The layout of a file's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -187,9 +197,9 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
 }
 
 /// Counts the bytes read from a file as stored (before decompression) for the progress bar.
-pub(crate) struct Counting<'p, R> {
-    pub(crate) inner: R,
-    pub(crate) progress: Option<&'p dyn Progress>,
+struct Counting<'p, R> {
+    inner: R,
+    progress: Option<&'p dyn Progress>,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
@@ -225,11 +235,7 @@ fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
 
 /// A file on disk whose name says Parquet.
 pub(crate) fn named_parquet(file: &SourceFile) -> bool {
-    file.path
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .and_then(|n| format_by_extension(&n.to_string_lossy()))
-        == Some(Format::Parquet)
+    file.format_by_name() == Some(Format::Parquet)
 }
 
 /// Reads `files` on up to `threads` threads, one file per thread at a time, each into its own
@@ -285,18 +291,13 @@ pub(crate) fn read_side_by_side(
     Ok(())
 }
 
-/// How much of a file without a telling name is read to recognise its content.
-const SNIFF_BYTES: usize = 64 << 10;
-
-/// Reads one file into the tally with the reader its name or content calls for, streaming:
-/// JSON lines and CSV are read block by block (gzip decoded on the way), so memory does not
-/// grow with the file; Parquet is read by polars.
-pub(crate) fn read_into(
+/// Opens `file` (stdin when it has no path), counting the bytes as stored for `progress`, and
+/// gunzips it when it starts with the gzip magic. Returns the decoded reader and whether it was
+/// gzip (callers word their read errors by it).
+pub(crate) fn open_decoded<'p>(
     file: &SourceFile,
-    opts: &AnalyzeOptions,
-    tally: &mut Tally<'_>,
-    progress: Option<&dyn Progress>,
-) -> Result<(), AnalyticsError> {
+    progress: Option<&'p dyn Progress>,
+) -> Result<(Box<dyn Read + 'p>, bool), AnalyticsError> {
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
     let raw: Box<dyn Read> = match &file.path {
         Some(p) => Box::new(fs::File::open(p).map_err(io_err)?),
@@ -313,6 +314,28 @@ pub(crate) fn read_into(
         .fill_buf()
         .map_err(io_err)?
         .starts_with(&[0x1f, 0x8b]);
+    let decoded: Box<dyn Read + 'p> = if gz {
+        Box::new(MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    Ok((decoded, gz))
+}
+
+/// How much of a file without a telling name is read to recognise its content.
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Reads one file into the tally with the reader its name or content calls for, streaming:
+/// JSON lines and CSV are read block by block (gzip decoded on the way), so memory does not
+/// grow with the file; Parquet is read by polars.
+pub(crate) fn read_into(
+    file: &SourceFile,
+    opts: &AnalyzeOptions,
+    tally: &mut Tally<'_>,
+    progress: Option<&dyn Progress>,
+) -> Result<(), AnalyticsError> {
+    let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
+    let (mut decoded, gz) = open_decoded(file, progress)?;
     let gz_err = |e: io::Error| {
         if gz {
             AnalyticsError::Io {
@@ -323,16 +346,7 @@ pub(crate) fn read_into(
             io_err(e)
         }
     };
-    let mut decoded: Box<dyn Read> = if gz {
-        Box::new(MultiGzDecoder::new(buffered))
-    } else {
-        Box::new(buffered)
-    };
-    let by_name = file
-        .path
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .and_then(|n| format_by_extension(&n.to_string_lossy()));
+    let by_name = file.format_by_name();
     let sniffed = by_name.is_none();
     let (format, prefix) = match by_name {
         Some(f) => (f, Vec::new()),
