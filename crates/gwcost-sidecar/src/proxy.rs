@@ -48,7 +48,6 @@ pub struct RouteEntry {
 pub struct State {
     pub routes: RouteTable,
     pub entries: Vec<RouteEntry>,
-    pub client: UpstreamClient,
     pub log: LogHandle,
     pub metrics: Metrics,
     pub limits: Limits,
@@ -66,32 +65,21 @@ pub struct ConnInfo {
     /// The peer address as a header value, made once per connection.
     pub peer_header: HeaderValue,
     pub tls: bool,
-    /// The upstream pool of the thread serving this connection (see `server`); `None` uses the
-    /// shared one in [`State`].
-    pub client: Option<UpstreamClient>,
+    /// The legacy client of the thread serving this connection (see `server`): its pooled
+    /// connections live on that thread's runtime, so each data thread has its own.
+    pub client: UpstreamClient,
 }
 
 impl ConnInfo {
-    pub fn new(peer: SocketAddr, tls: bool) -> Self {
+    pub fn new(peer: SocketAddr, tls: bool, client: UpstreamClient) -> Self {
         let peer_header = HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
         Self {
             peer,
             peer_header,
             tls,
-            client: None,
+            client,
         }
-    }
-
-    /// Requests from this connection go through `client`'s pool.
-    pub fn with_client(mut self, client: UpstreamClient) -> Self {
-        self.client = Some(client);
-        self
-    }
-
-    /// The pool this connection's requests use.
-    pub fn client<'a>(&'a self, state: &'a State) -> &'a UpstreamClient {
-        self.client.as_ref().unwrap_or(&state.client)
     }
 }
 
@@ -424,7 +412,7 @@ pub async fn handle(
                 .await
                 .map_err(UpstreamError::Pool)
         } else {
-            conn.client(state)
+            conn.client
                 .request(upstream_req)
                 .await
                 .map_err(UpstreamError::Legacy)
@@ -521,7 +509,13 @@ mod tests {
 
     #[test]
     fn forwarded_for_appends() {
-        let conn = ConnInfo::new("10.1.2.3:5555".parse().unwrap(), true);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(crate::tls::client_config(None).unwrap())
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        let conn = ConnInfo::new("10.1.2.3:5555".parse().unwrap(), true, client);
         let mut h = HeaderMap::new();
         add_forwarded(&mut h, &conn);
         assert_eq!(h["x-forwarded-for"], "10.1.2.3");

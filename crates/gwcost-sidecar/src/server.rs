@@ -69,7 +69,6 @@ pub async fn run(
             .timer(TokioTimer::new())
             .build(https.clone())
     };
-    let client = make_client();
     let fetch_client: Client<_, Empty<bytes::Bytes>> =
         Client::builder(TokioExecutor::new()).build(https.clone());
 
@@ -133,7 +132,6 @@ pub async fn run(
     let state = Arc::new(State {
         routes,
         entries,
-        client,
         log: log.clone(),
         metrics,
         limits: cfg.limits.clone(),
@@ -374,7 +372,7 @@ async fn serve_connection(
     client: proxy::UpstreamClient,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let info = Arc::new(ConnInfo::new(peer, tls.is_some()).with_client(client));
+    let info = Arc::new(ConnInfo::new(peer, tls.is_some(), client));
     let svc = service_fn(move |req| {
         let state = state.clone();
         let info = info.clone();

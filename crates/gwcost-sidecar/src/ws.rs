@@ -85,15 +85,14 @@ pub async fn proxy_upgrade(
     let upstream_req = Request::from_parts(parts, body);
     let deadline = Instant::now() + state.limits.integration_timeout;
     let mut pending = pending;
-    let resp =
-        match tokio::time::timeout_at(deadline, conn.client(state).request(upstream_req)).await {
-            Err(_) => return integration_timeout(state, pending),
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "WebSocket upstream unreachable");
-                return integration_failure(state, pending);
-            }
-            Ok(Ok(r)) => r,
-        };
+    let resp = match tokio::time::timeout_at(deadline, conn.client.request(upstream_req)).await {
+        Err(_) => return integration_timeout(state, pending),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "WebSocket upstream unreachable");
+            return integration_failure(state, pending);
+        }
+        Ok(Ok(r)) => r,
+    };
     pending.event.integration_status = Some(resp.status().as_u16());
     if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
         tracing::debug!(status = %resp.status(), "upstream refused the WebSocket upgrade");
@@ -414,8 +413,6 @@ mod fuzz {
     use crate::metrics::Metrics;
     use crate::routes::RouteTable;
     use gwcost_log::LogRecord;
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
     use proptest::prelude::*;
     use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
     use tokio_tungstenite::tungstenite::protocol::frame::Frame;
@@ -442,16 +439,10 @@ mod fuzz {
         };
         let (log, log_thread) =
             access_log::start(&cfg, LogIdentity::new("t".into(), None)).unwrap();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(crate::tls::client_config(None).unwrap())
-            .https_or_http()
-            .enable_http1()
-            .build();
         let (tx, rx) = tokio::sync::watch::channel(false);
         let state = Arc::new(State {
             routes: RouteTable::new(std::iter::empty()),
             entries: Vec::new(),
-            client: Client::builder(TokioExecutor::new()).build(https),
             log,
             metrics: Metrics::new(
                 std::iter::empty(),
