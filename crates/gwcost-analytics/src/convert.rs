@@ -260,11 +260,9 @@ fn convert_file(
     let mut buf = Vec::new();
     while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
         for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
-            let t = line.trim_ascii();
-            let t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
-            if t.is_empty() {
+            let Some(t) = jsonl::content(line) else {
                 continue;
-            }
+            };
             let record = match jsonl::parse_record(t, clf) {
                 Ok(r) => r,
                 Err(reason) => {

@@ -34,13 +34,17 @@ pub(crate) fn parse_record(line: &[u8], clf_allowed: bool) -> Result<LogRecord, 
     }
 }
 
-/// Parses one line; `None` for a blank line.
-pub(crate) fn parse_line(line: &[u8], clf_allowed: bool) -> Option<Result<Event, String>> {
+/// A line without surrounding whitespace and a leading UTF-8 byte order mark; `None` when
+/// nothing is left (blank lines are skipped, not malformed).
+pub(crate) fn content(line: &[u8]) -> Option<&[u8]> {
     let line = line.trim_ascii();
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    if line.is_empty() {
-        return None;
-    }
+    (!line.is_empty()).then_some(line)
+}
+
+/// Parses one line; `None` for a blank line.
+pub(crate) fn parse_line(line: &[u8], clf_allowed: bool) -> Option<Result<Event, String>> {
+    let line = content(line)?;
     Some(parse_record(line, clf_allowed).and_then(Event::from_record))
 }
 
@@ -84,20 +88,17 @@ pub(crate) fn fold_chunk(
 ) {
     let mut lines = 0;
     for (line_no, line) in numbered_lines(chunk, first_line) {
-        let t = line.trim_ascii();
-        let t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
-        if t.is_empty() {
+        let Some(t) = content(line) else {
             continue;
-        }
+        };
         lines += 1;
         if let Some(ev) = crate::fastjson::scan(t) {
             tally.push_ref(&ev);
             continue;
         }
-        match parse_line(t, clf) {
-            Some(Ok(ev)) => tally.push(ev),
-            Some(Err(reason)) => tally.malformed(name, line_no, reason),
-            None => {}
+        match parse_record(t, clf).and_then(Event::from_record) {
+            Ok(ev) => tally.push(ev),
+            Err(reason) => tally.malformed(name, line_no, reason),
         }
     }
     tally.add_lines(lines);

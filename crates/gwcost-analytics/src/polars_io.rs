@@ -698,11 +698,9 @@ pub(crate) fn read_ndjson(
     let mut line_numbers = Vec::new();
     let mut lines = 0;
     for (i, line) in data.split(|b| *b == b'\n').enumerate() {
-        let t = line.trim_ascii();
-        let t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
-        if t.is_empty() {
+        let Some(t) = crate::jsonl::content(line) else {
             continue;
-        }
+        };
         let line_no = i as u64 + 1;
         // Which lines are malformed is decided by the reference parser (polars would read a
         // `"status": true` as null where `LogRecord` refuses it); polars then reads the values.
