@@ -452,6 +452,25 @@ fn positive(v: Option<u64>, default: u64, key: &str) -> Result<u64, ConfigError>
     }
 }
 
+/// An `authorizer = "<name>"` setting: `none` turns authorization off, any other name must
+/// have its `[authorizers.<name>]` section.
+fn named_authorizer(
+    name: String,
+    authorizers: &BTreeMap<String, AuthorizerConfig>,
+    key: impl Into<String>,
+) -> Result<Option<String>, ConfigError> {
+    if name.eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else if authorizers.contains_key(&name) {
+        Ok(Some(name))
+    } else {
+        Err(ConfigError::new(
+            key,
+            format_args!("no [authorizers.{name}] section"),
+        ))
+    }
+}
+
 fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
     let (listen_s, listen_key) = match (&cli.listen, &file.listen) {
         (Some(s), _) => (s.as_str(), "--listen"),
@@ -553,16 +572,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         );
     }
     let global_authorizer = match file.authorizer {
-        Some(n) if n.eq_ignore_ascii_case("none") => None,
-        Some(n) => {
-            if !authorizers.contains_key(&n) {
-                return Err(ConfigError::new(
-                    "authorizer",
-                    format_args!("no [authorizers.{n}] section"),
-                ));
-            }
-            Some(n)
-        }
+        Some(n) => named_authorizer(n, &authorizers, "authorizer")?,
         None => None,
     };
 
@@ -605,16 +615,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
             }
         };
         let authorizer = match r.authorizer {
-            Some(n) if n.eq_ignore_ascii_case("none") => None,
-            Some(n) => {
-                if !authorizers.contains_key(&n) {
-                    return Err(ConfigError::new(
-                        format!("routes[{i}].authorizer"),
-                        format_args!("no [authorizers.{n}] section"),
-                    ));
-                }
-                Some(n)
-            }
+            Some(n) => named_authorizer(n, &authorizers, format!("routes[{i}].authorizer"))?,
             None => global_authorizer.clone(),
         };
         if !r.scopes.is_empty() && authorizer.is_none() {
