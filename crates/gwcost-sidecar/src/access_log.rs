@@ -165,11 +165,6 @@ impl LogIdentity {
             id_prefix: format!("{:012x}", process_nonce() & 0xffff_ffff_ffff),
         }
     }
-
-    /// The connection id written for a connection counter value.
-    pub fn connection_id(&self, n: u64) -> String {
-        format!("c{}{n:x}", self.id_prefix)
-    }
 }
 
 /// A per-process random value without a random-number crate: std's hasher keys are random.
