@@ -240,6 +240,14 @@ fn set(slot: &mut Option<String>, v: &str) {
     }
 }
 
+/// Like [`set`], or clears the slot when there is no value.
+fn set_or_clear(slot: &mut Option<String>, v: Option<&str>) {
+    match v {
+        Some(v) => set(slot, v),
+        None => *slot = None,
+    }
+}
+
 fn set_fmt(slot: &mut Option<String>, args: std::fmt::Arguments<'_>) {
     use std::fmt::Write as _;
     let s = slot.get_or_insert_with(String::new);
@@ -344,10 +352,7 @@ impl Writer {
             format_args!("{}{:08x}", self.identity.id_prefix, self.seq),
         );
         set(&mut r.stage, &self.identity.stage);
-        match &self.identity.api_id {
-            Some(a) => set(&mut r.api_id, a),
-            None => r.api_id = None,
-        }
+        set_or_clear(&mut r.api_id, self.identity.api_id.as_deref());
         match ev {
             LogEvent::Request(e) => {
                 r.request_time_epoch = Some(e.time_ms);
@@ -362,15 +367,12 @@ impl Writer {
                 r.integration_latency = e.integration_latency;
                 r.response_latency = Some(e.response_latency);
                 r.integration_status = e.integration_status;
-                match e.error_type {
-                    Some(t) => set(&mut r.error_response_type, t),
-                    None => r.error_response_type = None,
-                }
+                set_or_clear(&mut r.error_response_type, e.error_type);
                 set_fmt(&mut r.ip, format_args!("{}", e.ip));
-                match e.user_agent.as_ref().and_then(|v| v.to_str().ok()) {
-                    Some(ua) => set(&mut r.user_agent, ua),
-                    None => r.user_agent = None,
-                }
+                set_or_clear(
+                    &mut r.user_agent,
+                    e.user_agent.as_ref().and_then(|v| v.to_str().ok()),
+                );
                 r.connection_id = None;
                 r.direction = None;
                 r.message_length = None;
@@ -408,14 +410,11 @@ impl Writer {
                         set(&mut r.path, c.uri.path());
                         set(&mut r.protocol, "HTTP/1.1");
                         set_fmt(&mut r.ip, format_args!("{}", c.ip));
-                        match c.user_agent.as_ref().and_then(|v| v.to_str().ok()) {
-                            Some(ua) => set(&mut r.user_agent, ua),
-                            None => r.user_agent = None,
-                        }
-                        match c.error_type {
-                            Some(t) => set(&mut r.error_response_type, t),
-                            None => r.error_response_type = None,
-                        }
+                        set_or_clear(
+                            &mut r.user_agent,
+                            c.user_agent.as_ref().and_then(|v| v.to_str().ok()),
+                        );
+                        set_or_clear(&mut r.error_response_type, c.error_type);
                     }
                     None => {
                         r.http_method = None;
