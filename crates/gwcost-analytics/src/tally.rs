@@ -120,6 +120,15 @@ impl<'a> Tally<'a> {
             breakdowns: opts.breakdowns,
             dedupe: opts.dedupe,
         };
+        Self::with_config(book, cfg)
+    }
+
+    /// An empty tally with the same book and options (for a worker thread).
+    pub fn empty_like(&self) -> Self {
+        Self::with_config(self.book, self.cfg.clone())
+    }
+
+    fn with_config(book: &'a PriceBook, cfg: MeterConfig) -> Self {
         Self {
             book,
             cfg,
@@ -139,13 +148,6 @@ impl<'a> Tally<'a> {
             seen_ids: HashSet::new(),
             current_day: None,
         }
-    }
-
-    /// An empty tally with the same book and options (for a worker thread).
-    pub fn empty_like(&self) -> Self {
-        let mut t = Self::new(self.book, &AnalyzeOptions::default());
-        t.cfg = self.cfg.clone();
-        t
     }
 
     /// The breakdowns being kept (readers skip the columns no one asked for).
