@@ -286,38 +286,24 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{route=\"{}\"}} {}", escape(&r.key), l(get(r)));
             }
         }
-        header(
-            &mut out,
-            "gwcost_websocket_messages_total",
-            "counter",
-            "WebSocket data messages by direction.",
-        );
-        let _ = writeln!(
-            out,
-            "gwcost_websocket_messages_total{{direction=\"in\"}} {}",
-            l(&self.ws_messages_in)
-        );
-        let _ = writeln!(
-            out,
-            "gwcost_websocket_messages_total{{direction=\"out\"}} {}",
-            l(&self.ws_messages_out)
-        );
-        header(
-            &mut out,
-            "gwcost_websocket_message_bytes_total",
-            "counter",
-            "WebSocket message payload bytes by direction.",
-        );
-        let _ = writeln!(
-            out,
-            "gwcost_websocket_message_bytes_total{{direction=\"in\"}} {}",
-            l(&self.ws_bytes_in)
-        );
-        let _ = writeln!(
-            out,
-            "gwcost_websocket_message_bytes_total{{direction=\"out\"}} {}",
-            l(&self.ws_bytes_out)
-        );
+        for (name, help, inbound, outbound) in [
+            (
+                "gwcost_websocket_messages_total",
+                "WebSocket data messages by direction.",
+                &self.ws_messages_in,
+                &self.ws_messages_out,
+            ),
+            (
+                "gwcost_websocket_message_bytes_total",
+                "WebSocket message payload bytes by direction.",
+                &self.ws_bytes_in,
+                &self.ws_bytes_out,
+            ),
+        ] {
+            header(&mut out, name, "counter", help);
+            let _ = writeln!(out, "{name}{{direction=\"in\"}} {}", l(inbound));
+            let _ = writeln!(out, "{name}{{direction=\"out\"}} {}", l(outbound));
+        }
         simple(
             &mut out,
             "gwcost_websocket_billed_messages_total",
