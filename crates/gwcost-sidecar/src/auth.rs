@@ -115,9 +115,8 @@ impl ScopeClaims {
 #[derive(Debug)]
 pub struct Authorizer {
     pub name: String,
-    issuer: Option<String>,
-    audiences: Vec<String>,
-    leeway_secs: u64,
+    /// The claim checks for each accepted algorithm, built once (not per request).
+    validations: [(Algorithm, Validation); 3],
     hs256: Option<DecodingKey>,
     keys: RwLock<Arc<KeySet>>,
     jwks_url: Option<Uri>,
@@ -161,9 +160,8 @@ impl Authorizer {
         };
         Ok(Self {
             name: cfg.name.clone(),
-            issuer: cfg.issuer.clone(),
-            audiences: cfg.audiences.clone(),
-            leeway_secs: cfg.leeway.as_secs(),
+            validations: [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256]
+                .map(|alg| (alg, validation(cfg, alg))),
             hs256: cfg
                 .hs256_secret
                 .as_deref()
@@ -277,25 +275,36 @@ impl Authorizer {
         alg: Algorithm,
         key: &DecodingKey,
     ) -> Result<ScopeClaims, Denied> {
-        let mut v = Validation::new(alg);
-        v.leeway = self.leeway_secs;
-        v.validate_nbf = true;
-        v.set_required_spec_claims(&["exp"]);
-        if let Some(iss) = &self.issuer {
-            v.set_issuer(&[iss]);
-        }
-        if self.audiences.is_empty() {
-            v.validate_aud = false;
-        } else {
-            v.set_audience(&self.audiences);
-        }
-        jsonwebtoken::decode::<ScopeClaims>(token, key, &v)
+        let (_, v) = self
+            .validations
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .ok_or(Denied::Unauthorized)?;
+        jsonwebtoken::decode::<ScopeClaims>(token, key, v)
             .map(|d| d.claims)
             .map_err(|e| {
                 tracing::debug!(authorizer = %self.name, error = %e, "token refused");
                 Denied::Unauthorized
             })
     }
+}
+
+/// The claim checks for tokens signed with `alg`: `exp` required, `nbf` checked, the issuer and
+/// one of the audiences when configured.
+fn validation(cfg: &AuthorizerConfig, alg: Algorithm) -> Validation {
+    let mut v = Validation::new(alg);
+    v.leeway = cfg.leeway.as_secs();
+    v.validate_nbf = true;
+    v.set_required_spec_claims(&["exp"]);
+    if let Some(iss) = &cfg.issuer {
+        v.set_issuer(&[iss]);
+    }
+    if cfg.audiences.is_empty() {
+        v.validate_aud = false;
+    } else {
+        v.set_audience(&cfg.audiences);
+    }
+    v
 }
 
 /// The token of `Authorization: Bearer <token>` (the `Bearer ` prefix is optional, as in HTTP API).
