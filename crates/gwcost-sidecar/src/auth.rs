@@ -196,7 +196,8 @@ impl Authorizer {
         });
     }
 
-    /// Fetches the JWKS again unless it was fetched within the last 30 s (`force` skips that).
+    /// Fetches the JWKS again unless a token's unknown key id already did within `min_refetch`
+    /// (`jwks_min_refetch_secs`, default 30 s; `force`, the periodic refresh, skips that).
     async fn refetch(&self, force: bool) -> bool {
         let (Some(url), Some(client)) = (&self.jwks_url, &self.client) else {
             return false;
