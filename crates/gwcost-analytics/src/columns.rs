@@ -2,47 +2,11 @@
 //! JSON object keyed by the schema's column names and goes through the same lenient
 //! deserializer as a JSON line, so every format reads numbers, `-` and empties the same way.
 
-use gwcost_log::LogRecord;
+use gwcost_log::{KNOWN_FIELDS, LogRecord};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::{Event, Tally};
-
-/// Column names of schema v1 (`shared/log-schema.md`), plus API Gateway example-format fields
-/// that gwcost ignores but recognises as a header.
-pub(crate) const KNOWN_COLUMNS: &[&str] = &[
-    "schema",
-    "requestId",
-    "requestTimeEpoch",
-    "requestTime",
-    "eventType",
-    "apiId",
-    "stage",
-    "routeKey",
-    "resourcePath",
-    "httpMethod",
-    "path",
-    "protocol",
-    "status",
-    "requestLength",
-    "responseLength",
-    "dataProcessed",
-    "integrationLatency",
-    "responseLatency",
-    "integrationStatus",
-    "errorResponseType",
-    "ip",
-    "userAgent",
-    "connectionId",
-    "direction",
-    "messageLength",
-    "connectedAt",
-    "messageId",
-    "disconnectStatusCode",
-    "extendedRequestId",
-    "caller",
-    "user",
-];
 
 /// AWS's documented REST API CSV access-log layout (no header line):
 /// `$context.identity.sourceIp,$context.identity.caller,$context.identity.user,
@@ -100,7 +64,7 @@ pub(crate) fn read_csv(name: &str, data: impl std::io::Read, tally: &mut Tally<'
         }
         if header.is_none() {
             let names: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
-            if names.iter().any(|n| KNOWN_COLUMNS.contains(&n.as_str())) {
+            if names.iter().any(|n| KNOWN_FIELDS.contains(&n.as_str())) {
                 header = Some(names);
                 continue;
             }

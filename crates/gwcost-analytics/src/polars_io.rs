@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 
 use crate::EventRef;
 use crate::Tally;
-use crate::columns::{KNOWN_COLUMNS, event_from_object};
+use crate::columns::event_from_object;
 use crate::error::AnalyticsError;
 use crate::fastjson::{Builder, Field as LogField, Val, field_of, printable_ascii, text};
-use gwcost_log::{Direction, EventType};
+use gwcost_log::{Direction, EventType, KNOWN_FIELDS};
 
 fn polars_err(name: &str, e: &PolarsError) -> AnalyticsError {
     AnalyticsError::Polars {
@@ -72,7 +72,7 @@ fn generic_columns(name: &str, df: &DataFrame) -> Result<Vec<(String, Col)>, Ana
     let mut cols = Vec::new();
     for c in df.columns() {
         let col_name = c.name().as_str();
-        if KNOWN_COLUMNS.contains(&col_name) {
+        if KNOWN_FIELDS.contains(&col_name) {
             cols.push((
                 col_name.to_owned(),
                 Col::from_column(c).map_err(|e| polars_err(name, &e))?,
@@ -580,7 +580,7 @@ pub(crate) fn read_parquet_file(
     let wanted: Vec<String> = schema
         .iter()
         .filter(|(n, f)| {
-            KNOWN_COLUMNS.contains(&n.as_str())
+            KNOWN_FIELDS.contains(&n.as_str())
                 && !(unread(n.as_str())
                     && matches!(
                         f.dtype,
@@ -724,7 +724,7 @@ pub(crate) fn read_ndjson(
     if line_numbers.is_empty() {
         return Ok(());
     }
-    let schema: Schema = KNOWN_COLUMNS
+    let schema: Schema = KNOWN_FIELDS
         .iter()
         .map(|c| Field::new((*c).into(), DataType::String))
         .collect();

@@ -7,6 +7,43 @@ use crate::lenient;
 /// The schema version this crate writes. A reader treats an absent `schema` field as 1.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Every field name a reader recognises: the schema's own (`LogRecord`'s fields, as serialized)
+/// and the extra fields of AWS's documented REST example format (`extendedRequestId`, `caller`,
+/// `user`), which gwcost reads past but which tell a CSV header from a data row.
+pub const KNOWN_FIELDS: &[&str] = &[
+    "schema",
+    "requestId",
+    "requestTimeEpoch",
+    "requestTime",
+    "eventType",
+    "apiId",
+    "stage",
+    "routeKey",
+    "resourcePath",
+    "httpMethod",
+    "path",
+    "protocol",
+    "status",
+    "requestLength",
+    "responseLength",
+    "dataProcessed",
+    "integrationLatency",
+    "responseLatency",
+    "integrationStatus",
+    "errorResponseType",
+    "ip",
+    "userAgent",
+    "connectionId",
+    "direction",
+    "messageLength",
+    "connectedAt",
+    "messageId",
+    "disconnectStatusCode",
+    "extendedRequestId",
+    "caller",
+    "user",
+];
+
 /// What happened: an HTTP request, or one step of a WebSocket connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -284,5 +321,57 @@ impl LogRecord {
     /// Parses one JSON line leniently.
     pub fn from_json(line: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `KNOWN_FIELDS` names exactly what `LogRecord` writes, plus AWS's three REST extras.
+    #[test]
+    fn known_fields_are_the_record_fields() {
+        let full = LogRecord {
+            schema: Some(1),
+            request_id: Some("r".into()),
+            request_time_epoch: Some(1),
+            request_time: Some("t".into()),
+            event_type: Some(EventType::Message),
+            api_id: Some("a".into()),
+            stage: Some("s".into()),
+            route_key: Some("k".into()),
+            resource_path: Some("/p".into()),
+            http_method: Some("GET".into()),
+            path: Some("/p".into()),
+            protocol: Some("HTTP/1.1".into()),
+            status: Some(200),
+            request_length: Some(1),
+            response_length: Some(1),
+            data_processed: Some(1),
+            integration_latency: Some(1),
+            response_latency: Some(1),
+            integration_status: Some(200),
+            error_response_type: Some("E".into()),
+            ip: Some("127.0.0.1".into()),
+            user_agent: Some("u".into()),
+            connection_id: Some("c".into()),
+            direction: Some(Direction::In),
+            message_length: Some(1),
+            connected_at: Some(1),
+            message_id: Some("m".into()),
+            disconnect_status_code: Some(1000),
+        };
+        let value = serde_json::to_value(&full).unwrap();
+        let mut written: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        written.extend(["extendedRequestId", "caller", "user"]);
+        written.sort_unstable();
+        let mut known = KNOWN_FIELDS.to_vec();
+        known.sort_unstable();
+        assert_eq!(written, known);
     }
 }
