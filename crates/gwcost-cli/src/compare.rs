@@ -1,15 +1,20 @@
 //! `gwcost compare`: reads and meters the inputs like `gwcost analyze` (always with the route
-//! breakdown), builds one `CompareReport` and renders it in the asked format.
+//! breakdown), builds one `CompareReport` (projected when asked) and renders it in the asked
+//! format.
 
 use anyhow::{Context, Result};
 use gwcost_analytics::Breakdowns;
-use gwcost_report::{CompareOptions, CompareReport};
+use gwcost_report::{AnyReport, CompareOptions, CompareReport};
 
-use crate::args::InputArgs;
-use crate::compare_args::{CompareArgs, CompareFormat, CompareOptionsArgs};
+use crate::cli::{CompareArgs, CompareOptionsArgs, InputArgs, ProjectionArgs};
 
-/// Reads the inputs and compares HTTP API with REST API.
-pub(crate) fn build_report(input: &InputArgs, c: &CompareOptionsArgs) -> Result<CompareReport> {
+/// Reads the inputs and compares HTTP API with REST API, projected when asked.
+pub(crate) fn build_report(
+    input: &InputArgs,
+    c: &CompareOptionsArgs,
+    projection: &ProjectionArgs,
+) -> Result<CompareReport> {
+    let spec = crate::common::projection(projection)?;
     // Per-route lines and the routes behind oversize payloads need the route breakdown.
     let breakdowns = Breakdowns {
         route: true,
@@ -22,17 +27,17 @@ pub(crate) fn build_report(input: &InputArgs, c: &CompareOptionsArgs) -> Result<
         cache_hours: c.cache_hours,
         top_routes: c.top_routes,
     };
-    CompareReport::new(&analysis, &book, &opts).context("--rest-cache")
+    let observed = CompareReport::new(&analysis, &book, &opts).context("--rest-cache")?;
+    let (projected, said) = gwcost_report::project(&analysis, &spec)?;
+    if said.is_empty() {
+        return Ok(observed);
+    }
+    Ok(CompareReport::new(&projected, &book, &opts)
+        .context("--rest-cache")?
+        .with_observed(&observed, &said))
 }
 
 pub(crate) fn compare(a: &CompareArgs) -> Result<()> {
-    let report = build_report(&a.input, &a.compare)?;
-    let text = match a.format {
-        CompareFormat::Table => gwcost_report::render_compare_table(&report),
-        CompareFormat::Json => gwcost_report::render_compare_json(&report)?,
-        CompareFormat::Csv => gwcost_report::render_compare_csv(&report),
-        CompareFormat::Markdown => gwcost_report::render_compare_markdown(&report),
-        CompareFormat::InfracostUsage => gwcost_report::render_infracost_usage(&report),
-    };
-    crate::emit(a.output.as_deref(), &text)
+    let report = build_report(&a.input, &a.compare, &a.projection)?;
+    crate::common::render_and_emit(AnyReport::Compare(&report), a.format, a.output.as_deref())
 }

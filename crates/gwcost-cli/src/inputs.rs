@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 use gwcost_analytics::{Analysis, AnalyzeOptions, Breakdowns, Engine, Input};
 use gwcost_pricing::PriceBook;
 
-use crate::args::{EngineArg, InputArgs};
+use crate::cli::{EngineArg, InputArgs};
+use crate::common::plural;
 
 /// How many malformed lines are listed on stderr before only the count is given.
 const MALFORMED_SHOWN: usize = 10;
@@ -14,7 +15,7 @@ const MALFORMED_SHOWN: usize = 10;
 /// Reads and meters the inputs with the asked breakdowns; `--strict` turns any malformed line
 /// into an error.
 pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(PriceBook, Analysis)> {
-    let book = crate::load_book(a.pricing.price_book.as_deref())?;
+    let book = crate::common::load_book(&a.pricing.book)?;
     let since_ms = a
         .since
         .as_deref()
@@ -33,7 +34,7 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
         bail!("--until is before --since");
     }
     let opts = AnalyzeOptions {
-        metering_basis: a.metering_basis.map(crate::basis),
+        metering_basis: a.metering_basis.map(crate::common::basis),
         since_ms,
         until_ms,
         breakdowns,
@@ -66,21 +67,21 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
     if a.strict && malformed > 0 {
         bail!(
             "{} (--strict)",
-            crate::plural(malformed, "malformed line", "malformed lines")
+            plural(malformed, "malformed line", "malformed lines")
         );
     }
     if !a.quiet {
         if malformed > 0 {
             eprintln!(
                 "gwcost: skipped {} of {}",
-                crate::plural(malformed, "malformed line", "malformed lines"),
-                crate::plural(analysis.inputs.lines, "line", "lines")
+                plural(malformed, "malformed line", "malformed lines"),
+                plural(analysis.inputs.lines, "line", "lines")
             );
         }
         if analysis.inputs.duplicates_dropped > 0 {
             eprintln!(
                 "gwcost: dropped {} (repeated requestId)",
-                crate::plural(
+                plural(
                     analysis.inputs.duplicates_dropped,
                     "duplicate event",
                     "duplicate events"

@@ -5,15 +5,15 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::compare::build_report;
-use crate::compare_args::{ReportArgs, ReportFormat};
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 pub(crate) fn report(a: &ReportArgs) -> Result<()> {
-    let report = build_report(&a.input, &a.compare)?;
+    let report = build_report(&a.input, &a.compare, &a.projection)?;
     if let Some(dir) = a.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -28,7 +28,10 @@ pub(crate) fn report(a: &ReportArgs) -> Result<()> {
     });
     match format {
         ReportFormat::Html => {
-            let html = gwcost_report::render_html(&report)?;
+            let html = gwcost_report::render(
+                gwcost_report::AnyReport::Compare(&report),
+                gwcost_report::Format::Html,
+            )?;
             write(&a.output, html.as_bytes())?;
             eprintln!("gwcost: wrote {}", a.output.display());
         }

@@ -8,61 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use clap::{Args, ValueEnum};
 use gwcost_analytics::sql::{self, Dialect};
 use gwcost_analytics::{Input, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::args::{BasisArg, PricingArgs};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ConvertTo {
-    Parquet,
-}
-
-#[derive(Debug, Args)]
-pub struct ConvertArgs {
-    /// JSON-lines or CLF access logs (files, directories, `-` for stdin; gzip is fine), then
-    /// the output directory (new or empty): `OUT/month=YYYY-MM/part-NNNNN.parquet`.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<String>,
-    /// The format to write.
-    #[arg(long, value_enum)]
-    pub to: ConvertTo,
-    /// Do not draw a progress bar or list skipped lines.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DialectArg {
-    Athena,
-    Trino,
-    Spark,
-    Duckdb,
-}
-
-#[derive(Debug, Args)]
-pub struct SqlArgs {
-    /// The SQL engine the query is written for.
-    #[arg(long, value_enum)]
-    pub dialect: DialectArg,
-    /// The table of schema-v1 logs (default `access_logs`; for DuckDB, `--json-glob` instead).
-    #[arg(long, value_name = "NAME")]
-    pub table: Option<String>,
-    /// DuckDB only: read JSON-lines files matching GLOB (e.g. `'logs/**/*.jsonl*'`) as the table.
-    #[arg(long, value_name = "GLOB", conflicts_with = "table")]
-    pub json_glob: Option<String>,
-    /// Athena only: print the CREATE EXTERNAL TABLE for JSON-lines logs under this S3 prefix
-    /// before the query.
-    #[arg(long, value_name = "S3_URI")]
-    pub athena_ddl: Option<String>,
-    #[command(flatten)]
-    pub pricing: PricingArgs,
-    /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
-    #[arg(long, value_enum)]
-    pub metering_basis: Option<BasisArg>,
-}
+use crate::cli::{ConvertArgs, ConvertTo, DialectArg, SqlArgs};
 
 /// Splits `convert A B OUT` into inputs and the output directory (the last path).
 fn convert_paths(a: &ConvertArgs) -> Result<(Vec<Input>, PathBuf)> {
@@ -104,7 +54,7 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
 }
 
 pub fn sql(a: &SqlArgs) -> Result<()> {
-    let book = crate::load_book(a.pricing.price_book.as_deref())?;
+    let book = crate::common::load_book(&a.pricing.book)?;
     let dialect = match a.dialect {
         DialectArg::Athena => Dialect::Athena,
         DialectArg::Trino => Dialect::Trino,
@@ -119,7 +69,7 @@ pub fn sql(a: &SqlArgs) -> Result<()> {
     };
     let basis = a
         .metering_basis
-        .map_or(book.http_api.metering_basis, crate::basis);
+        .map_or(book.http_api.metering_basis, crate::common::basis);
     let mut text = String::new();
     if let Some(location) = &a.athena_ddl {
         if dialect != Dialect::Athena {

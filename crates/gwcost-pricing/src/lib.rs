@@ -13,7 +13,9 @@
 
 pub mod bill;
 pub mod metering;
+pub mod offer;
 pub mod price_book;
+pub mod projection;
 pub mod tiers;
 
 pub use bill::{
@@ -23,10 +25,13 @@ pub use bill::{
 pub use metering::{
     connection_minutes, http_units, increments, metered_bytes, rest_units, ws_message_units,
 };
+pub use offer::{ImportError, ImportedBook, Offer, UsageKind};
 pub use price_book::{
-    AWS_US_EAST_1_TOML, CacheSize, DataTransferPrices, GB, HttpApiPrices, KB, MB, MILLION,
-    PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, WebSocketPrices,
+    AWS_US_EAST_1_TOML, CacheSize, DataTransferPrices, EMBEDDED, GB, HttpApiPrices, KB, MB,
+    MILLION, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, UnknownRegion,
+    WebSocketPrices,
 };
+pub use projection::{Factor, ProjectionError};
 pub use rust_decimal::Decimal;
 pub use tiers::{
     Tier, TierUse, per_gb_price, tier_breakdown, tiered_cost, tiered_cost_after_free,

@@ -27,6 +27,22 @@ pub const MILLION: u64 = 1_000_000;
 /// The embedded default price book's TOML text (AWS us-east-1 list prices).
 pub const AWS_US_EAST_1_TOML: &str = include_str!("../price-books/aws-us-east-1.toml");
 
+/// The price books compiled into gwcost, by AWS region code. Only books built from a primary
+/// source belong here (see `gwcost prices import` to build one from AWS's Price List data).
+pub const EMBEDDED: &[(&str, &str)] = &[("us-east-1", AWS_US_EAST_1_TOML)];
+
+/// A region with no embedded price book.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no embedded price book for region {region:?} (embedded: {embedded}); build one from AWS's \
+     Price List with `gwcost prices import` and pass it with --price-book FILE"
+)]
+pub struct UnknownRegion {
+    pub region: String,
+    /// The embedded regions, comma-separated.
+    pub embedded: String,
+}
+
 /// A complete, validated price book. All tier prices are per unit (request, message, minute or
 /// byte) so one tier walk prices every line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -158,6 +174,28 @@ impl PriceBook {
             Err(e) => panic!("the embedded aws-us-east-1 price book is invalid: {e}"),
         })
         .clone()
+    }
+
+    /// The embedded price book of `region` (an AWS region code such as `us-east-1`).
+    pub fn embedded(region: &str) -> Result<PriceBook, UnknownRegion> {
+        let region = region.trim();
+        let unknown = || UnknownRegion {
+            region: region.to_owned(),
+            embedded: EMBEDDED
+                .iter()
+                .map(|(r, _)| *r)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let (_, text) = EMBEDDED
+            .iter()
+            .find(|(r, _)| r.eq_ignore_ascii_case(region))
+            .ok_or_else(unknown)?;
+        if *text == AWS_US_EAST_1_TOML {
+            return Ok(PriceBook::aws_us_east_1());
+        }
+        // Embedded texts are parsed by a test; an error here is a build defect.
+        PriceBook::from_toml_str(text).map_err(|_| unknown())
     }
 
     /// Reads and validates a price book.

@@ -8,6 +8,8 @@ use gwcost_pricing::{BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bi
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::projection::MonthProjection;
+
 /// Version of the JSON contract.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -169,6 +171,15 @@ pub struct MonthReport {
     pub by_stage: Option<Vec<BreakdownRow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_status: Option<Vec<BreakdownRow>>,
+    /// With a projection: what this month was scaled by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection: Option<MonthProjection>,
+    /// With a projection: the month as observed (the lines above are `projected`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Lines>,
+    /// With a projection: the month as projected (the same as the lines above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected: Option<Lines>,
 }
 
 /// What the table and Markdown renderers say besides the bill (not part of the JSON contract).
@@ -198,6 +209,9 @@ pub struct AnalyzeReport {
     /// Sums of the months. Tiers restart every month, so the total cost is the sum of the
     /// monthly costs, not the bill of the summed usage.
     pub total: Lines,
+    /// With a projection: the sums of the observed months (`total` is projected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_total: Option<Lines>,
     #[serde(skip)]
     pub context: ReportContext,
 }
@@ -236,6 +250,9 @@ impl AnalyzeReport {
                 by_route: breakdown_rows(by_route.as_ref(), book),
                 by_stage: breakdown_rows(by_stage.as_ref(), book),
                 by_status: breakdown_rows(by_status.as_ref(), book),
+                projection: None,
+                observed: None,
+                projected: None,
             });
         }
         let i = &analysis.inputs;
@@ -251,6 +268,7 @@ impl AnalyzeReport {
             },
             months,
             total,
+            observed_total: None,
             context: ReportContext {
                 metering_basis: analysis.metering_basis,
                 bytes_read: i.bytes,
@@ -264,5 +282,27 @@ impl AnalyzeReport {
                 source_url: book.meta.source_url.clone(),
             },
         }
+    }
+}
+
+impl AnalyzeReport {
+    /// The report of `projected` traffic with the `observed` figures beside it: `observed` is
+    /// the report of the same months before projection, `said` what each month was scaled by.
+    /// An empty `said` (no projection) leaves the report as it is.
+    pub fn with_observed(mut self, observed: &AnalyzeReport, said: &[MonthProjection]) -> Self {
+        if said.is_empty() {
+            return self;
+        }
+        for m in &mut self.months {
+            m.projection = said.iter().find(|p| p.month == m.month).cloned();
+            m.observed = observed
+                .months
+                .iter()
+                .find(|o| o.month == m.month)
+                .map(|o| o.lines.clone());
+            m.projected = Some(m.lines.clone());
+        }
+        self.observed_total = Some(observed.total.clone());
+        self
     }
 }

@@ -21,6 +21,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::projection::{MonthProjection, days_in_month};
 
 /// Decimal places kept when a cost is divided out (per-route allocation). Far below a cent.
 pub const ALLOCATION_DP: u32 = 12;
@@ -197,6 +198,15 @@ pub struct CompareMonth {
     pub comparison: Comparison,
     /// Per route, busiest first.
     pub routes: Vec<RouteLine>,
+    /// With a projection: what this month was scaled by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection: Option<MonthProjection>,
+    /// With a projection: the month as observed (the comparison above is `projected`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Comparison>,
+    /// With a projection: the month as projected (the same as the comparison above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected: Option<Comparison>,
 }
 
 /// One UTC day's billed units (for the daily chart).
@@ -243,24 +253,15 @@ pub struct CompareReport {
     /// Sums of the months (tiers restart every month, so never the bill of summed usage). Its
     /// oversize routes are ranked over all months.
     pub total: Comparison,
+    /// With a projection: the sums of the observed months (`total` is projected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_total: Option<Comparison>,
     /// Per route over all months (sums of the monthly allocations), busiest first.
     pub routes: Vec<RouteLine>,
     pub daily: Vec<DayLine>,
     pub payload_sizes: PayloadSizes,
     /// What a reader should know to trust the numbers.
     pub notes: Vec<String>,
-}
-
-/// Days in a calendar month of the proleptic Gregorian calendar.
-fn days_in_month(year: i64, month: u32) -> u64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ => {
-            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-            if leap { 29 } else { 28 }
-        }
-    }
 }
 
 fn pct(part: Decimal, whole: Decimal) -> Option<Decimal> {
@@ -498,7 +499,7 @@ impl CompareReport {
         for (month, mu) in &analysis.months {
             let usage = &mu.usage;
             let bill = bill_month(usage, book, bill_opts);
-            let hours = days_in_month(month.year, month.month) * 24;
+            let hours = u64::from(days_in_month(month.year, month.month)) * 24;
             let (cache_hours, cache_cost_usd) = match &rest_cache {
                 Some(c) => {
                     let h = c.hours_per_month.unwrap_or(hours);
@@ -600,6 +601,9 @@ impl CompareReport {
                 hours,
                 comparison,
                 routes,
+                projection: None,
+                observed: None,
+                projected: None,
             });
         }
 
@@ -646,6 +650,7 @@ impl CompareReport {
             verdict: String::new(),
             months,
             total,
+            observed_total: None,
             routes,
             daily,
             payload_sizes: PayloadSizes {
@@ -657,6 +662,33 @@ impl CompareReport {
         report.verdict = verdict(&report);
         report.notes = notes(&report, analysis, book, ws_extra_known);
         Ok(report)
+    }
+}
+
+impl CompareReport {
+    /// The comparison of `projected` traffic with the `observed` figures beside it (see
+    /// [`crate::AnalyzeReport::with_observed`]); an empty `said` leaves the report as it is.
+    pub fn with_observed(mut self, observed: &CompareReport, said: &[MonthProjection]) -> Self {
+        if said.is_empty() {
+            return self;
+        }
+        for m in &mut self.months {
+            m.projection = said.iter().find(|p| p.month == m.month).cloned();
+            m.observed = observed
+                .months
+                .iter()
+                .find(|o| o.month == m.month)
+                .map(|o| o.comparison.clone());
+            m.projected = Some(m.comparison.clone());
+        }
+        self.observed_total = Some(observed.total.clone());
+        self.notes.push(crate::render::PROJECTION_NOTE.to_owned());
+        self.notes.push(
+            "Payload-size charts count the observed requests and messages (their shape is the \
+             same at any scale)."
+                .to_owned(),
+        );
+        self
     }
 }
 

@@ -1,4 +1,5 @@
-//! Renderers of the [`CompareReport`]: JSON (the contract), terminal table, Markdown, CSV.
+//! Renderers of the [`CompareReport`]: terminal table, Markdown, CSV (JSON is its `Serialize`
+//! form, rendered by [`crate::render`]).
 //!
 //! The table and Markdown share their rows ([`Section`]s) so they cannot disagree; both round
 //! money half-even to cents, JSON and CSV carry it exactly.
@@ -6,13 +7,6 @@
 use crate::compare::{CompareReport, Comparison, Oversize, RouteLine, format_pct};
 use crate::money::format_count;
 use crate::table::{Align, csv_field, markdown_table, text_table};
-
-/// The JSON contract, pretty-printed, with a trailing newline.
-pub fn render_compare_json(report: &CompareReport) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string_pretty(report)?;
-    s.push('\n');
-    Ok(s)
-}
 
 /// A titled table (plus an optional line under it) shared by the text and Markdown renderers.
 pub(crate) struct Section {
@@ -56,6 +50,9 @@ pub(crate) fn summary_lines(r: &CompareReport) -> Vec<String> {
     ];
     if let (Some(a), Some(b)) = (&r.inputs.first_event, &r.inputs.last_event) {
         out.push(format!("Events: {a} to {b} (UTC)"));
+    }
+    for p in r.months.iter().filter_map(|m| m.projection.as_ref()) {
+        out.push(format!("Projected {}", p.describe()));
     }
     out
 }
@@ -120,12 +117,22 @@ fn comparison_section(r: &CompareReport) -> Section {
     ]);
     let mut align = vec![Align::Left];
     align.extend(std::iter::repeat_n(Align::Right, header.len() - 1));
-    let mut rows: Vec<Vec<String>> = r
-        .months
-        .iter()
-        .map(|m| comparison_row(&m.month, &m.comparison, with_cache))
-        .collect();
+    // A projected report shows each month's observed row under its projected one.
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for m in &r.months {
+        rows.push(comparison_row(&m.month, &m.comparison, with_cache));
+        if let Some(o) = &m.observed {
+            rows.push(comparison_row(
+                &format!("{} observed", m.month),
+                o,
+                with_cache,
+            ));
+        }
+    }
     rows.push(comparison_row("Total", &r.total, with_cache));
+    if let Some(o) = &r.observed_total {
+        rows.push(comparison_row("Total observed", o, with_cache));
+    }
     Section {
         title: "HTTP API vs REST API (USD)".to_owned(),
         header,
@@ -310,7 +317,7 @@ pub(crate) fn sections(r: &CompareReport) -> Vec<Section> {
 }
 
 /// The terminal table: summary, verdict, tables, notes.
-pub fn render_compare_table(r: &CompareReport) -> String {
+pub(crate) fn render_compare_table(r: &CompareReport) -> String {
     let mut out = String::new();
     for l in summary_lines(r) {
         out.push_str(&l);
@@ -360,15 +367,16 @@ pub(crate) fn markdown_body(r: &CompareReport, charts: &dyn Fn(&str) -> String) 
 }
 
 /// Markdown (for pull requests and wikis), without charts.
-pub fn render_compare_markdown(r: &CompareReport) -> String {
+pub(crate) fn render_compare_markdown(r: &CompareReport) -> String {
     let mut out = String::from("## HTTP API vs REST API (gwcost compare)\n\n");
     out.push_str(&markdown_body(r, &|_| String::new()));
     out
 }
 
 /// CSV: one row per month and the total (`month` = `total`), exact amounts, then nothing else:
-/// one rectangular table a spreadsheet can sum.
-pub fn render_compare_csv(r: &CompareReport) -> String {
+/// one rectangular table a spreadsheet can sum. A projected report adds each month's observed
+/// row (`2026-09 observed`, `total observed`) under its projected one.
+pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
     let mut out = String::from(
         "month,requests,http_units,http_api_cost_usd,rest_units,rest_api_cost_usd,\
          rest_cache_hours,rest_cache_cost_usd,data_transfer_out_bytes,data_transfer_out_cost_usd,\
@@ -409,7 +417,13 @@ pub fn render_compare_csv(r: &CompareReport) -> String {
     };
     for m in &r.months {
         row(&m.month, &m.comparison);
+        if let Some(o) = &m.observed {
+            row(&format!("{} observed", m.month), o);
+        }
     }
     row("total", &r.total);
+    if let Some(o) = &r.observed_total {
+        row("total observed", o);
+    }
     out
 }

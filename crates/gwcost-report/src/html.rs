@@ -107,7 +107,7 @@ fn card(class: &str, label: &str, value: &str, detail: &str) -> String {
 }
 
 /// The self-contained HTML report.
-pub fn render_html(r: &CompareReport) -> Result<String, ChartError> {
+pub(crate) fn render_html(r: &CompareReport) -> Result<String, ChartError> {
     let t = &r.total;
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -250,4 +250,24 @@ pub fn render_markdown_report(r: &CompareReport, stem: &str) -> Result<MarkdownR
     let mut markdown = String::from("# API Gateway: HTTP API vs REST API (gwcost report)\n\n");
     markdown.push_str(&markdown_body(r, &charts));
     Ok(MarkdownReport { markdown, images })
+}
+
+/// A self-contained HTML page showing `text` (a report's terminal table) as preformatted text,
+/// for the reports that have no charts (`analyze`, `quote`, `reconcile`).
+pub(crate) fn text_page(title: &str, text: &str) -> String {
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str(&format!("<title>{}</title>\n", esc(title)));
+    out.push_str("<style>");
+    out.push_str(STYLE);
+    out.push_str("pre { background: #fff; border: 1px solid var(--line); padding: 12px; overflow-x: auto; }\n");
+    out.push_str("</style>\n</head>\n<body>\n<main>\n");
+    out.push_str(&format!(
+        "<h1>{}</h1>\n<pre>{}</pre>\n",
+        esc(title),
+        esc(text)
+    ));
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
 }

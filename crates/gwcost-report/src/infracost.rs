@@ -39,7 +39,7 @@ fn busiest(r: &CompareReport) -> Option<&CompareMonth> {
 }
 
 /// The infracost usage file (YAML) for the busiest month of `r`.
-pub fn render_infracost_usage(r: &CompareReport) -> String {
+pub(crate) fn render_infracost_usage(r: &CompareReport) -> String {
     let mut out = String::new();
     out.push_str("# infracost usage file written by `gwcost compare --format infracost-usage` from observed traffic.\n");
     out.push_str("# Use it with: infracost breakdown --path . --usage-file infracost-usage.yml\n");

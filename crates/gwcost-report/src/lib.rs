@@ -12,6 +12,11 @@
 //! DejaVu Sans embedded so no system font is needed). Renderers return text and bytes; writing
 //! them is the CLI's job.
 //!
+//! Every report goes out through one dispatch, [`render`] with one [`Format`]. A projection
+//! ([`project`], `--scale` / `--project-month`) scales the analysis before any report prices it,
+//! and the reports keep the observed figures beside the projected ones. [`ReconcileReport`]
+//! (`gwcost reconcile`) puts an AWS Cost and Usage Report beside what the logs meter.
+//!
 //! Depends on `gwcost-pricing` (billing) and `gwcost-analytics` (the usage it reports); it must
 //! not read files, parse arguments or depend on the CLI.
 
@@ -19,11 +24,14 @@ mod analyze;
 mod charts;
 mod compare;
 mod compare_render;
+mod format;
 mod html;
 mod infracost;
 mod money;
 mod prices;
+mod projection;
 mod quote;
+mod reconcile;
 mod render;
 mod table;
 
@@ -37,22 +45,13 @@ pub use compare::{
     CompareReport, Comparison, DayLine, HttpSide, Oversize, OversizeRoute, PayloadSizes, RestSide,
     RouteLine, SizeBucket, TransferSide, WebSocketSide,
 };
-pub use compare_render::{
-    render_compare_csv, render_compare_json, render_compare_markdown, render_compare_table,
-};
-pub use html::{MarkdownReport, render_html, render_markdown_report};
-pub use infracost::render_infracost_usage;
+pub use format::{AnyReport, Format, RenderError, render};
+pub use html::{MarkdownReport, render_markdown_report};
 pub use money::{format_bytes, format_count, format_usd};
 pub use prices::render_prices_table;
+pub use projection::{MonthProjection, ProjectError, ProjectionSpec, project};
 pub use quote::{Quote, QuoteError, QuoteLine, quote_http, quote_rest, quote_websocket};
-pub use render::{render_csv, render_json, render_markdown, render_table};
-
-/// Output formats every report can be rendered to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    #[default]
-    Table,
-    Json,
-    Csv,
-    Markdown,
-}
+pub use reconcile::{
+    CurColumns, CurError, CurLayout, CurLine, CurSummary, ReconcileError, ReconcileLine,
+    ReconcileMonth, ReconcileOptions, ReconcileReport,
+};

@@ -276,15 +276,8 @@ fn header_line(q: &Quote) -> String {
 }
 
 impl Quote {
-    /// JSON, pretty-printed, with a trailing newline.
-    pub fn render_json(&self) -> Result<String, serde_json::Error> {
-        let mut s = serde_json::to_string_pretty(self)?;
-        s.push('\n');
-        Ok(s)
-    }
-
     /// The terminal table.
-    pub fn render_table(&self) -> String {
+    pub(crate) fn render_table(&self) -> String {
         let mut out = header_line(self);
         out.push_str("\n\n");
         out.push_str(&text_table(&HEADER, &ALIGN, &rows(self)));
@@ -296,7 +289,7 @@ impl Quote {
     }
 
     /// Markdown.
-    pub fn render_markdown(&self) -> String {
+    pub(crate) fn render_markdown(&self) -> String {
         let mut out = format!("## {}\n\n", header_line(self));
         out.push_str(&markdown_table(&HEADER, &ALIGN, &rows(self)));
         out.push('\n');
@@ -307,7 +300,7 @@ impl Quote {
     }
 
     /// CSV: one row per line, then `total`. Costs are exact.
-    pub fn render_csv(&self) -> String {
+    pub(crate) fn render_csv(&self) -> String {
         let mut out = String::from("item,quantity,billed_units,cost_usd\n");
         for l in &self.lines {
             out.push_str(&format!(

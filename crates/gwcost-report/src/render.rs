@@ -1,15 +1,9 @@
-//! Renderers of the [`AnalyzeReport`]: JSON (the contract), terminal table, Markdown, CSV.
+//! Renderers of the [`AnalyzeReport`]: terminal table, Markdown, CSV (JSON is its `Serialize`
+//! form, rendered by [`crate::render`]).
 
 use crate::analyze::{AnalyzeReport, Lines, MonthReport};
 use crate::money::{format_bytes, format_count, format_usd};
 use crate::table::{Align, csv_field, markdown_table, text_table};
-
-/// The JSON contract, pretty-printed, with a trailing newline.
-pub fn render_json(report: &AnalyzeReport) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string_pretty(report)?;
-    s.push('\n');
-    Ok(s)
-}
 
 fn date_of(ms: i64) -> String {
     gwcost_analytics::Day::of_epoch_ms(ms).to_string()
@@ -50,6 +44,9 @@ fn summary_lines(r: &AnalyzeReport) -> Vec<String> {
     if let (Some(a), Some(b)) = (c.first_event_ms, c.last_event_ms) {
         out.push(format!("Events: {} to {} (UTC)", date_of(a), date_of(b)));
     }
+    for p in r.months.iter().filter_map(|m| m.projection.as_ref()) {
+        out.push(format!("Projected {}", p.describe()));
+    }
     out
 }
 
@@ -61,6 +58,9 @@ fn notes(r: &AnalyzeReport) -> Vec<String> {
          WebSocket and data transfer out add to either."
             .to_owned(),
     ];
+    if r.observed_total.is_some() {
+        out.push(PROJECTION_NOTE.to_owned());
+    }
     if c.oversize_requests > 0 {
         out.push(format!(
             "{} HTTP request{} over 512 KB metered as more than one request.",
@@ -119,8 +119,57 @@ const ALIGN: [Align; 5] = [
     Align::Right,
 ];
 
-/// The five rows of one bill (`label` goes on the first).
-fn bill_rows(label: &str, l: &Lines) -> Vec<Vec<String>> {
+/// Said under every projected report.
+pub(crate) const PROJECTION_NOTE: &str = "Projected: each month's observed counts, units, \
+connection minutes and bytes were multiplied by its factor before tiers and the free tier were \
+applied; scaled counts are rounded half to even. Observed figures are shown beside them.";
+
+const HEADER_PROJECTED: [&str; 7] = [
+    "Month",
+    "Line",
+    "Count",
+    "Billed units",
+    "Cost (USD)",
+    "Observed units",
+    "Observed cost",
+];
+const ALIGN_PROJECTED: [Align; 7] = [
+    Align::Left,
+    Align::Left,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+];
+
+/// The five rows of one bill (`label` goes on the first), with the observed units and cost
+/// beside each line when the bill is projected.
+fn bill_rows(label: &str, l: &Lines, observed: Option<&Lines>) -> Vec<Vec<String>> {
+    let mut rows = bill_rows_of(label, l);
+    if let Some(o) = observed {
+        let extra = [
+            (o.http_api.billed_requests, o.http_api.cost_usd),
+            (o.rest_api.billed_requests, o.rest_api.cost_usd),
+            (o.websocket.billed_messages, o.websocket.messages_cost_usd),
+            (
+                o.websocket.connection_minutes,
+                o.websocket.connection_minutes_cost_usd,
+            ),
+        ];
+        for (row, (units, cost)) in rows.iter_mut().zip(extra) {
+            row.push(format_count(units));
+            row.push(format_usd(cost));
+        }
+        if let Some(row) = rows.get_mut(4) {
+            row.push(format_bytes(o.data_transfer_out.bytes));
+            row.push(format_usd(o.data_transfer_out.cost_usd));
+        }
+    }
+    rows
+}
+
+fn bill_rows_of(label: &str, l: &Lines) -> Vec<Vec<String>> {
     let w = &l.websocket;
     vec![
         vec![
@@ -164,10 +213,19 @@ fn bill_rows(label: &str, l: &Lines) -> Vec<Vec<String>> {
 fn all_rows(r: &AnalyzeReport) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for m in &r.months {
-        rows.extend(bill_rows(&m.month, &m.lines));
+        rows.extend(bill_rows(&m.month, &m.lines, m.observed.as_ref()));
     }
-    rows.extend(bill_rows("Total", &r.total));
+    rows.extend(bill_rows("Total", &r.total, r.observed_total.as_ref()));
     rows
+}
+
+/// The bill's header and alignment: observed columns only when projected.
+fn bill_header(r: &AnalyzeReport) -> (&'static [&'static str], &'static [Align]) {
+    if r.observed_total.is_some() {
+        (&HEADER_PROJECTED, &ALIGN_PROJECTED)
+    } else {
+        (&HEADER, &ALIGN)
+    }
 }
 
 fn totals_lines(r: &AnalyzeReport) -> [String; 2] {
@@ -249,14 +307,15 @@ const BREAKDOWN_NOTE: &str = "Breakdown costs bill each key on its own without t
 within the first volume tier they add up to the month.";
 
 /// The terminal table.
-pub fn render_table(r: &AnalyzeReport) -> String {
+pub(crate) fn render_table(r: &AnalyzeReport) -> String {
     let mut out = String::new();
     for l in summary_lines(r) {
         out.push_str(&l);
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&text_table(&HEADER, &ALIGN, &all_rows(r)));
+    let (header, align) = bill_header(r);
+    out.push_str(&text_table(header, align, &all_rows(r)));
     out.push('\n');
     for l in totals_lines(r) {
         out.push_str(&l);
@@ -284,13 +343,14 @@ pub fn render_table(r: &AnalyzeReport) -> String {
 }
 
 /// Markdown (for PR comments and READMEs).
-pub fn render_markdown(r: &AnalyzeReport) -> String {
+pub(crate) fn render_markdown(r: &AnalyzeReport) -> String {
     let mut out = String::from("## API Gateway bill (gwcost)\n\n");
     for l in summary_lines(r) {
         out.push_str(&format!("- {l}\n"));
     }
     out.push('\n');
-    out.push_str(&markdown_table(&HEADER, &ALIGN, &all_rows(r)));
+    let (header, align) = bill_header(r);
+    out.push_str(&markdown_table(header, align, &all_rows(r)));
     out.push('\n');
     for l in totals_lines(r) {
         out.push_str(&format!("**{}**  \n", l.trim_end()));
@@ -315,12 +375,17 @@ pub fn render_markdown(r: &AnalyzeReport) -> String {
 }
 
 /// CSV: one row per month per API line, then the totals (month `total`). Costs are exact.
-pub fn render_csv(r: &AnalyzeReport) -> String {
+/// A projected report adds a last column, `figures` (`projected` or `observed`), and gives
+/// each month's rows twice.
+pub(crate) fn render_csv(r: &AnalyzeReport) -> String {
+    let projected = r.observed_total.is_some();
     let mut out = String::from(
-        "month,api,requests,billed_units,connections,connection_minutes,bytes,cost_usd\n",
+        "month,api,requests,billed_units,connections,connection_minutes,bytes,cost_usd",
     );
-    let mut rows = |month: &str, l: &Lines| {
+    out.push_str(if projected { ",figures\n" } else { "\n" });
+    let mut rows = |month: &str, l: &Lines, figures: Option<&str>| {
         let m = csv_field(month);
+        let start = out.len();
         out.push_str(&format!(
             "{m},http_api,{},{},,,,{}\n",
             l.http_api.requests, l.http_api.billed_requests, l.http_api.cost_usd
@@ -338,10 +403,22 @@ pub fn render_csv(r: &AnalyzeReport) -> String {
             "{m},data_transfer_out,,,,,{},{}\n",
             l.data_transfer_out.bytes, l.data_transfer_out.cost_usd
         ));
+        if let Some(f) = figures {
+            let tagged = out[start..].replace('\n', &format!(",{f}\n"));
+            out.truncate(start);
+            out.push_str(&tagged);
+        }
     };
+    let tag = |f: &'static str| projected.then_some(f);
     for m in &r.months {
-        rows(&m.month, &m.lines);
+        rows(&m.month, &m.lines, tag("projected"));
+        if let Some(o) = &m.observed {
+            rows(&m.month, o, tag("observed"));
+        }
     }
-    rows("total", &r.total);
+    rows("total", &r.total, tag("projected"));
+    if let Some(o) = &r.observed_total {
+        rows("total", o, tag("observed"));
+    }
     out
 }

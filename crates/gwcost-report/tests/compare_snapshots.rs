@@ -8,10 +8,7 @@ use std::collections::BTreeMap;
 
 use gwcost_analytics::{Analysis, Day, Month, MonthUsage};
 use gwcost_pricing::{MB, PriceBook, Usage};
-use gwcost_report::{
-    CompareOptions, CompareReport, render_compare_csv, render_compare_json,
-    render_compare_markdown, render_compare_table, render_infracost_usage,
-};
+use gwcost_report::{AnyReport, CompareOptions, CompareReport, Format};
 
 fn http(requests: u64, units: u64, oversize: u64, response_bytes: u64) -> Usage {
     Usage {
@@ -109,35 +106,40 @@ fn report() -> CompareReport {
     .unwrap()
 }
 
+/// The one dispatch every command renders through.
+fn render(format: Format) -> String {
+    gwcost_report::render(AnyReport::Compare(&report()), format).unwrap()
+}
+
 #[test]
 fn compare_table() {
-    insta::assert_snapshot!(render_compare_table(&report()));
+    insta::assert_snapshot!(render(Format::Table));
 }
 
 #[test]
 fn compare_markdown() {
-    insta::assert_snapshot!(render_compare_markdown(&report()));
+    insta::assert_snapshot!(render(Format::Markdown));
 }
 
 #[test]
 fn compare_json() {
-    insta::assert_snapshot!(render_compare_json(&report()).unwrap());
+    insta::assert_snapshot!(render(Format::Json));
 }
 
 #[test]
 fn compare_csv() {
-    insta::assert_snapshot!(render_compare_csv(&report()));
+    insta::assert_snapshot!(render(Format::Csv));
 }
 
 #[test]
 fn compare_infracost_usage() {
-    insta::assert_snapshot!(render_infracost_usage(&report()));
+    insta::assert_snapshot!(render(Format::InfracostUsage));
 }
 
 #[test]
 fn html_is_deterministic_and_self_contained() {
-    let a = gwcost_report::render_html(&report()).unwrap();
-    let b = gwcost_report::render_html(&report()).unwrap();
+    let a = render(Format::Html);
+    let b = render(Format::Html);
     assert_eq!(a, b);
     assert_eq!(a.matches("<svg").count(), 4);
     for forbidden in ["<script", "<link", "src=", "href=", "url("] {

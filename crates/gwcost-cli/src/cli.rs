@@ -1,5 +1,6 @@
-//! The command line, as clap derive structs. No logic here: `main.rs` turns these into calls on
-//! the libraries.
+//! The whole command line, as clap derive structs, in this one module (the command modules
+//! import from here, never the other way round). No logic here beyond parsing values: the
+//! command modules turn these into calls on the libraries.
 
 use std::path::PathBuf;
 
@@ -25,21 +26,42 @@ pub enum Command {
     /// Write a deterministic synthetic access log (schema v1 JSON lines).
     Generate(GenerateArgs),
     /// Price the same traffic as an HTTP API and as a REST API (optionally with a cache).
-    Compare(crate::compare_args::CompareArgs),
+    Compare(CompareArgs),
     /// Write the comparison as a self-contained HTML page, or Markdown with PNG charts.
-    Report(crate::compare_args::ReportArgs),
+    Report(ReportArgs),
+    /// Put an AWS Cost and Usage Report beside what the logs of the same months meter.
+    Reconcile(ReconcileArgs),
     /// Convert JSON-lines logs to schema-v1 Parquet, partitioned by month.
-    Convert(crate::scale::ConvertArgs),
+    Convert(ConvertArgs),
     /// Print the monthly bill as one SQL query (Athena, Trino, Spark, DuckDB) for logs in S3.
-    Sql(crate::scale::SqlArgs),
+    Sql(SqlArgs),
 }
 
+/// The one output format of every report (`gwcost_report::Format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Table,
     Json,
     Csv,
     Markdown,
+    /// A self-contained HTML page.
+    Html,
+    /// An infracost usage file (YAML) of the busiest month (`compare` only).
+    InfracostUsage,
+}
+
+impl OutputFormat {
+    pub fn format(self) -> gwcost_report::Format {
+        use gwcost_report::Format;
+        match self {
+            OutputFormat::Table => Format::Table,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Csv => Format::Csv,
+            OutputFormat::Markdown => Format::Markdown,
+            OutputFormat::Html => Format::Html,
+            OutputFormat::InfracostUsage => Format::InfracostUsage,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,15 +86,42 @@ pub enum EngineArg {
     Polars,
 }
 
+/// Which price book: an embedded region's, or a file.
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// A price book TOML file (overrides --region).
+    #[arg(long, value_name = "FILE")]
+    pub price_book: Option<PathBuf>,
+    /// The AWS region whose embedded price book prices the traffic (and the region of AWS
+    /// clients gwcost starts).
+    #[arg(long, value_name = "CODE", default_value = "us-east-1")]
+    pub region: String,
+}
+
 /// The price book and whether the free tier applies, shared by every pricing command.
 #[derive(Debug, Args)]
 pub struct PricingArgs {
-    /// A price book TOML file replacing the embedded AWS us-east-1 one.
-    #[arg(long, value_name = "FILE")]
-    pub price_book: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: BookArgs,
     /// Apply AWS's monthly free tier (first 12 months of older accounts; off by default).
     #[arg(long)]
     pub free_tier: bool,
+}
+
+/// Projection of observed traffic to the volume it stands for, before tiers.
+#[derive(Debug, Args)]
+pub struct ProjectionArgs {
+    /// Multiply every count, unit, connection minute and byte of each month by F (> 0) before
+    /// tiers: 20 for 20 replicas or a 1-in-20 sample.
+    #[arg(long, value_name = "F")]
+    pub scale: Option<Decimal>,
+    /// Scale each month's observed days to the whole calendar month (days in month ÷ days
+    /// covered, from the month's first to its last event).
+    #[arg(long)]
+    pub project_month: bool,
+    /// The UTC days the logs are known to cover (inclusive), instead of first to last event.
+    #[arg(long, value_name = "START..END", requires = "project_month")]
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +131,8 @@ pub struct AnalyzeArgs {
     /// Extra per-month breakdowns (repeatable or comma-separated); months are always shown.
     #[arg(long = "by", value_enum, value_delimiter = ',')]
     pub by: Vec<ByArg>,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     /// Write the report to FILE instead of stdout.
@@ -132,11 +183,35 @@ pub enum PricesFormat {
 
 #[derive(Debug, Args)]
 pub struct PricesArgs {
-    /// A price book TOML file replacing the embedded AWS us-east-1 one.
-    #[arg(long, value_name = "FILE")]
-    pub price_book: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: Option<PricesAction>,
+    #[command(flatten)]
+    pub book: BookArgs,
     #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
     pub format: PricesFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesAction {
+    /// Write price-book TOML from AWS's Price List data for AmazonApiGateway: the bulk offer
+    /// file (`index.json`) or `aws pricing get-products --service-code AmazonApiGateway` output.
+    Import(PricesImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PricesImportArgs {
+    /// The offer file or get-products output (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The region to import (default: the only region in FILE).
+    #[arg(long, value_name = "CODE", conflicts_with = "all")]
+    pub region: Option<String>,
+    /// Import every region in FILE, one `aws-REGION.toml` each, into the directory `-o`.
+    #[arg(long, requires = "output")]
+    pub all: bool,
+    /// The TOML file to write (stdout without it); with --all, the directory.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -249,6 +324,128 @@ pub struct GenerateArgs {
     /// Output file (`-` for stdout); `.gz` compresses.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
+}
+
+/// How to price the REST side and how much detail to give.
+#[derive(Debug, Args)]
+pub struct CompareOptionsArgs {
+    /// Add a REST API cache of this size in GB (one of AWS's sizes: 0.5, 1.6, 6.1, 13.5, 28.4,
+    /// 58.2, 118, 237), billed for every hour of each calendar month.
+    #[arg(long, value_name = "SIZE_GB")]
+    pub rest_cache: Option<Decimal>,
+    /// Hours a month the cache is provisioned, instead of every hour of the month.
+    #[arg(long, value_name = "N", requires = "rest_cache")]
+    pub cache_hours: Option<u64>,
+    /// How many routes to name where oversize payloads cost money.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top_routes: usize,
+}
+
+/// `gwcost compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub compare: CompareOptionsArgs,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file (inline CSS and SVG charts, no scripts).
+    Html,
+    /// Markdown with PNG charts written beside it (`NAME-monthly-cost.png`, …).
+    Markdown,
+}
+
+/// `gwcost report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub compare: CompareOptionsArgs,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
+    /// Default: `markdown` when FILE ends in `.md`, else `html`.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// The report file to write (`reports/NAME.html`, `reports/NAME.md`).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `gwcost reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The Cost and Usage Report export: CUR 2.0 or legacy, CSV (gzip is fine) or Parquet.
+    #[arg(long, value_name = "FILE")]
+    pub cur: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvertTo {
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// JSON-lines or CLF access logs (files, directories, `-` for stdin; gzip is fine), then
+    /// the output directory (new or empty): `OUT/month=YYYY-MM/part-NNNNN.parquet`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub to: ConvertTo,
+    /// Do not draw a progress bar or list skipped lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    Athena,
+    Trino,
+    Spark,
+    Duckdb,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL engine the query is written for.
+    #[arg(long, value_enum)]
+    pub dialect: DialectArg,
+    /// The table of schema-v1 logs (default `access_logs`; for DuckDB, `--json-glob` instead).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// DuckDB only: read JSON-lines files matching GLOB (e.g. `'logs/**/*.jsonl*'`) as the table.
+    #[arg(long, value_name = "GLOB", conflicts_with = "table")]
+    pub json_glob: Option<String>,
+    /// Athena only: print the CREATE EXTERNAL TABLE for JSON-lines logs under this S3 prefix
+    /// before the query.
+    #[arg(long, value_name = "S3_URI")]
+    pub athena_ddl: Option<String>,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+    /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
+    #[arg(long, value_enum)]
+    pub metering_basis: Option<BasisArg>,
 }
 
 /// A count: digits with optional `_`/`,` separators, or a decimal with a `K`/`M`/`B`

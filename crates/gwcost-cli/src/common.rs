@@ -1,0 +1,87 @@
+//! Helpers every command shares: the price book in force, the metering basis, the projection
+//! asked for, rendering a report in the asked format, and writing output.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use gwcost_pricing::{MeteringBasis, PriceBook};
+use gwcost_report::{AnyReport, ProjectionSpec};
+
+use crate::cli::{BasisArg, BookArgs, OutputFormat, ProjectionArgs};
+
+/// `--price-book FILE` when given, else the embedded book of `--region`.
+pub(crate) fn load_book(b: &BookArgs) -> Result<PriceBook> {
+    match &b.price_book {
+        None => Ok(PriceBook::embedded(&b.region)?),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading price book {}", p.display()))?;
+            PriceBook::from_toml_str(&text).with_context(|| format!("price book {}", p.display()))
+        }
+    }
+}
+
+pub(crate) fn basis(b: BasisArg) -> MeteringBasis {
+    match b {
+        BasisArg::Sum => MeteringBasis::Sum,
+        BasisArg::Max => MeteringBasis::Max,
+        BasisArg::Request => MeteringBasis::Request,
+        BasisArg::Response => MeteringBasis::Response,
+    }
+}
+
+/// `--scale`, `--project-month` and `--window START..END` as a projection.
+pub(crate) fn projection(p: &ProjectionArgs) -> Result<ProjectionSpec> {
+    if let Some(s) = p.scale
+        && s <= rust_decimal::Decimal::ZERO
+    {
+        bail!("--scale must be a decimal greater than 0, not {s}");
+    }
+    let window = match &p.window {
+        None => None,
+        Some(w) => {
+            let (a, b) = w.split_once("..").with_context(|| {
+                format!("--window {w:?}: expected START..END (YYYY-MM-DD..YYYY-MM-DD)")
+            })?;
+            let day = |s: &str| -> Result<gwcost_analytics::Day> {
+                let ms = gwcost_analytics::parse_date(s.trim())
+                    .with_context(|| format!("--window {w:?}"))?;
+                Ok(gwcost_analytics::Day::of_epoch_ms(ms))
+            };
+            Some((day(a)?, day(b)?))
+        }
+    };
+    Ok(ProjectionSpec {
+        scale: p.scale,
+        project_month: p.project_month,
+        window,
+    })
+}
+
+/// Renders `report` in `format` and writes it to `-o FILE` or stdout.
+pub(crate) fn render_and_emit(
+    report: AnyReport<'_>,
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> Result<()> {
+    let text = gwcost_report::render(report, format.format())?;
+    emit(output, &text)
+}
+
+/// Writes `text` to `-o FILE` or stdout.
+pub(crate) fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -1,0 +1,82 @@
+//! `gwcost prices`: the price book in force, and `gwcost prices import`, which builds price
+//! books from AWS's Price List data.
+
+use std::io::Read;
+
+use anyhow::{Context, Result, bail};
+use gwcost_pricing::{Offer, PriceBook};
+
+use crate::cli::{PricesAction, PricesArgs, PricesFormat, PricesImportArgs};
+use crate::common::emit;
+
+pub(crate) fn prices(p: &PricesArgs) -> Result<()> {
+    if let Some(PricesAction::Import(i)) = &p.action {
+        return import(i);
+    }
+    let book = crate::common::load_book(&p.book)?;
+    let text = match p.format {
+        PricesFormat::Table => gwcost_report::render_prices_table(&book),
+        PricesFormat::Toml => book.to_toml_string(),
+        PricesFormat::Json => {
+            // The TOML layout (per-million and per-GB prices as written), as JSON.
+            let value: toml::Value = toml::from_str(&book.to_toml_string())
+                .context("re-reading the price book's TOML")?;
+            let mut s = serde_json::to_string_pretty(&value)?;
+            s.push('\n');
+            s
+        }
+    };
+    emit(None, &text)
+}
+
+fn import(i: &PricesImportArgs) -> Result<()> {
+    let shown = i.file.display().to_string();
+    let text = if shown == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(&i.file).with_context(|| format!("reading {shown}"))?
+    };
+    let offer = Offer::from_json(&text).with_context(|| shown.clone())?;
+    // The rules the Price List does not carry (increments, free tier, limits) are the same in
+    // every region: they come from the embedded book.
+    let template = PriceBook::aws_us_east_1();
+    if i.all {
+        let Some(dir) = &i.output else {
+            bail!("--all writes one file per region: give the directory with -o DIR");
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut written = 0;
+        for region in offer.regions() {
+            match offer.book(&region, &template) {
+                Ok(b) => {
+                    for w in &b.warnings {
+                        eprintln!("gwcost: {region}: {w}");
+                    }
+                    let path = dir.join(format!("aws-{region}.toml"));
+                    emit(Some(&path), &b.toml)?;
+                    written += 1;
+                }
+                Err(e) => eprintln!("gwcost: skipped {region}: {e}"),
+            }
+        }
+        if written == 0 {
+            bail!("{shown}: no region could be imported");
+        }
+        eprintln!("gwcost: wrote {written} price books to {}", dir.display());
+        return Ok(());
+    }
+    let region = offer
+        .pick_region(i.region.as_deref())
+        .with_context(|| shown.clone())?;
+    let b = offer
+        .book(&region, &template)
+        .with_context(|| shown.clone())?;
+    for w in &b.warnings {
+        eprintln!("gwcost: {region}: {w}");
+    }
+    emit(i.output.as_deref(), &b.toml)
+}

@@ -1,0 +1,418 @@
+//! Price books from AWS's own Price List data for `AmazonApiGateway`: the bulk offer file
+//! (`index.json`: `products{sku:{productFamily, attributes{usagetype, regionCode, …}}}` and
+//! `terms.OnDemand{sku:{term:{priceDimensions{…{beginRange, endRange, unit,
+//! pricePerUnit{USD}}}}}}`) and the output of `aws pricing get-products --service-code
+//! AmazonApiGateway` (`{"PriceList": ["<one product and its terms, as a JSON string>", …]}`).
+//!
+//! Prices come from the data only. What the Price List does not carry — the metering rules
+//! (512 KB and 32 KB increments), free-tier amounts, limits, unbilled error types — is the same
+//! in every region and is taken from a template book (the embedded us-east-1 one). Data transfer
+//! out is priced from the offer's `DataTransfer-Out-Bytes` products when it has them; when it
+//! has none the template's rates are kept and the import says so.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::price_book::{CacheSize, GB, PriceBook};
+use crate::tiers::Tier;
+
+/// What an API Gateway usage type bills (CUR lines and offer products share the names:
+/// `<REGION>-ApiGatewayHttpRequest`, …; the region prefix may be absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UsageKind {
+    HttpRequests,
+    RestRequests,
+    Messages,
+    ConnectionMinutes,
+    DataTransferOut,
+    Cache,
+    Other,
+}
+
+impl UsageKind {
+    /// The kind of a usage type such as `USE1-ApiGatewayHttpRequest` or
+    /// `EU-ApiGatewayCacheUsage:0.5GB`.
+    pub fn of(usage_type: &str) -> UsageKind {
+        let ut = usage_type.trim();
+        let is = |suffix: &str| ut == suffix || ut.ends_with(&format!("-{suffix}"));
+        if is("ApiGatewayHttpRequest") {
+            UsageKind::HttpRequests
+        } else if is("ApiGatewayRequest") {
+            UsageKind::RestRequests
+        } else if is("ApiGatewayMessage") {
+            UsageKind::Messages
+        } else if is("ApiGatewayMinute") {
+            UsageKind::ConnectionMinutes
+        } else if is("DataTransfer-Out-Bytes") {
+            UsageKind::DataTransferOut
+        } else if ut.contains("ApiGatewayCacheUsage") {
+            UsageKind::Cache
+        } else {
+            UsageKind::Other
+        }
+    }
+}
+
+/// Price List data that cannot be turned into a price book.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("not JSON: {0}")]
+    Json(String),
+    #[error(
+        "not AWS Price List data: expected an offer file (`products` and `terms`) or \
+         `aws pricing get-products` output (`PriceList`)"
+    )]
+    NotPriceList,
+    #[error("PriceList[{index}]: {problem}")]
+    BadEntry { index: usize, problem: String },
+    #[error("product {sku}: {problem}")]
+    BadProduct { sku: String, problem: String },
+    #[error("region {region}: {problem}")]
+    Region { region: String, problem: String },
+    #[error("no region {region:?} in the data (regions: {found})")]
+    UnknownRegion { region: String, found: String },
+    #[error("the data holds several regions ({found}): name one with --region, or --all")]
+    SeveralRegions { found: String },
+    #[error("the data holds no API Gateway prices")]
+    Empty,
+}
+
+/// One priced range of a product (`beginRange`..`endRange` in its unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Dimension {
+    begin: Decimal,
+    /// `None`: `Inf`.
+    end: Option<Decimal>,
+    usd: Decimal,
+}
+
+/// One product with its on-demand price dimensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Product {
+    sku: String,
+    usage_type: String,
+    region: String,
+    dimensions: Vec<Dimension>,
+}
+
+/// API Gateway prices read from Price List data, by region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// `YYYY-MM-DD` of the data's `publicationDate` (empty when it has none).
+    pub publication_date: String,
+    products: Vec<Product>,
+}
+
+/// One imported book and what the import had to say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedBook {
+    pub region: String,
+    pub book: PriceBook,
+    /// Things a user should check (e.g. data transfer kept from the template).
+    pub warnings: Vec<String>,
+    /// The book as TOML, with the warnings as comments on top.
+    pub toml: String,
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn decimal(s: &str) -> Option<Decimal> {
+    s.trim()
+        .parse::<Decimal>()
+        .ok()
+        .or_else(|| Decimal::from_scientific(s.trim()).ok())
+}
+
+/// The on-demand dimensions of one SKU's terms object (`{termCode: {priceDimensions: …}}`).
+fn dimensions(sku: &str, terms: &Value) -> Result<Vec<Dimension>, ImportError> {
+    let bad = |problem: String| ImportError::BadProduct {
+        sku: sku.to_owned(),
+        problem,
+    };
+    let mut out = Vec::new();
+    for term in terms.as_object().into_iter().flat_map(|m| m.values()) {
+        let dims = term
+            .get("priceDimensions")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("a term without priceDimensions".to_owned()))?;
+        for d in dims.values() {
+            let usd = d
+                .get("pricePerUnit")
+                .and_then(|p| str_of(p, "USD"))
+                .ok_or_else(|| bad("a price dimension without pricePerUnit.USD".to_owned()))?;
+            let usd = decimal(usd).ok_or_else(|| bad(format!("price {usd:?} is not a decimal")))?;
+            let begin = str_of(d, "beginRange").unwrap_or("0");
+            let begin = decimal(begin)
+                .ok_or_else(|| bad(format!("beginRange {begin:?} is not a number")))?;
+            let end = match str_of(d, "endRange").unwrap_or("Inf") {
+                e if e.eq_ignore_ascii_case("inf") => None,
+                e => {
+                    Some(decimal(e).ok_or_else(|| bad(format!("endRange {e:?} is not a number")))?)
+                }
+            };
+            out.push(Dimension { begin, end, usd });
+        }
+    }
+    out.sort_by_key(|d| d.begin);
+    Ok(out)
+}
+
+fn product(sku: &str, p: &Value, terms: Option<&Value>) -> Result<Option<Product>, ImportError> {
+    let attrs = p.get("attributes");
+    let attr = |k: &str| attrs.and_then(|a| str_of(a, k)).unwrap_or("");
+    let usage_type = attr("usagetype");
+    if UsageKind::of(usage_type) == UsageKind::Other {
+        return Ok(None);
+    }
+    let region = attr("regionCode");
+    if region.is_empty() {
+        return Ok(None);
+    }
+    let dimensions = match terms {
+        Some(t) => dimensions(sku, t)?,
+        None => Vec::new(),
+    };
+    Ok(Some(Product {
+        sku: sku.to_owned(),
+        usage_type: usage_type.to_owned(),
+        region: region.to_owned(),
+        dimensions,
+    }))
+}
+
+impl Offer {
+    /// Reads a bulk offer file or `aws pricing get-products` output.
+    pub fn from_json(text: &str) -> Result<Offer, ImportError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| ImportError::Json(e.to_string()))?;
+        let date = |v: &Value| {
+            str_of(v, "publicationDate")
+                .map(|d| d.chars().take(10).collect::<String>())
+                .unwrap_or_default()
+        };
+        let mut products = Vec::new();
+        let mut publication_date = date(&v);
+        if let (Some(ps), Some(terms)) =
+            (v.get("products").and_then(Value::as_object), v.get("terms"))
+        {
+            let on_demand = terms.get("OnDemand");
+            for (sku, p) in ps {
+                let t = on_demand.and_then(|o| o.get(sku));
+                products.extend(product(sku, p, t)?);
+            }
+        } else if let Some(list) = v.get("PriceList").and_then(Value::as_array) {
+            for (index, item) in list.iter().enumerate() {
+                let bad = |problem: String| ImportError::BadEntry { index, problem };
+                // The CLI prints each entry as a JSON string; SDKs may hand objects.
+                let parsed;
+                let entry = match item {
+                    Value::String(s) => {
+                        parsed = serde_json::from_str::<Value>(s)
+                            .map_err(|e| bad(format!("not JSON: {e}")))?;
+                        &parsed
+                    }
+                    other => other,
+                };
+                let p = entry
+                    .get("product")
+                    .ok_or_else(|| bad("no `product`".to_owned()))?;
+                let sku = str_of(p, "sku").unwrap_or("").to_owned();
+                let t = entry.get("terms").and_then(|t| t.get("OnDemand"));
+                products.extend(product(&sku, p, t)?);
+                if publication_date.is_empty() {
+                    publication_date = date(entry);
+                }
+            }
+        } else {
+            return Err(ImportError::NotPriceList);
+        }
+        if products.is_empty() {
+            return Err(ImportError::Empty);
+        }
+        Ok(Offer {
+            publication_date,
+            products,
+        })
+    }
+
+    /// The region codes with API Gateway prices, sorted.
+    pub fn regions(&self) -> Vec<String> {
+        let mut r: Vec<String> = self.products.iter().map(|p| p.region.clone()).collect();
+        r.sort();
+        r.dedup();
+        r
+    }
+
+    /// The one region of the data, or `region` when given.
+    pub fn pick_region(&self, region: Option<&str>) -> Result<String, ImportError> {
+        let regions = self.regions();
+        match region {
+            Some(r) if regions.iter().any(|x| x == r) => Ok(r.to_owned()),
+            Some(r) => Err(ImportError::UnknownRegion {
+                region: r.to_owned(),
+                found: regions.join(", "),
+            }),
+            None if regions.len() == 1 => Ok(regions[0].clone()),
+            None => Err(ImportError::SeveralRegions {
+                found: regions.join(", "),
+            }),
+        }
+    }
+
+    /// The price book of `region`: the prices from the data, everything else from `template`.
+    pub fn book(&self, region: &str, template: &PriceBook) -> Result<ImportedBook, ImportError> {
+        let err = |problem: String| ImportError::Region {
+            region: region.to_owned(),
+            problem,
+        };
+        let mut by_kind: BTreeMap<UsageKind, Vec<&Product>> = BTreeMap::new();
+        for p in self.products.iter().filter(|p| p.region == region) {
+            by_kind
+                .entry(UsageKind::of(&p.usage_type))
+                .or_default()
+                .push(p);
+        }
+        let tiers =
+            |kind: UsageKind, name: &str, unit_scale: Decimal| -> Result<Vec<Tier>, ImportError> {
+                let ps = by_kind
+                    .get(&kind)
+                    .ok_or_else(|| err(format!("no {name} price in the data")))?;
+                let first = tiers_of(ps[0], unit_scale).map_err(&err)?;
+                for p in &ps[1..] {
+                    if tiers_of(p, unit_scale).map_err(&err)? != first {
+                        return Err(err(format!(
+                            "{name}: products {} and {} price it differently",
+                            ps[0].sku, p.sku
+                        )));
+                    }
+                }
+                Ok(first)
+            };
+        let mut book = template.clone();
+        let one = Decimal::ONE;
+        book.http_api.tiers = tiers(UsageKind::HttpRequests, "ApiGatewayHttpRequest", one)?;
+        book.rest_api.tiers = tiers(UsageKind::RestRequests, "ApiGatewayRequest", one)?;
+        book.websocket.message_tiers = tiers(UsageKind::Messages, "ApiGatewayMessage", one)?;
+        book.websocket.connection_minute_tiers =
+            tiers(UsageKind::ConnectionMinutes, "ApiGatewayMinute", one)?;
+        let mut cache = Vec::new();
+        for p in by_kind.get(&UsageKind::Cache).into_iter().flatten() {
+            let size = p
+                .usage_type
+                .rsplit(':')
+                .next()
+                .map(|s| s.trim_end_matches("GB").trim_end_matches("Gb"))
+                .and_then(decimal)
+                .ok_or_else(|| err(format!("cache usage type {:?} names no size", p.usage_type)))?;
+            let per_hour = match p.dimensions.as_slice() {
+                [d] => d.usd,
+                _ => {
+                    return Err(err(format!(
+                        "cache {}: expected one hourly price",
+                        p.usage_type
+                    )));
+                }
+            };
+            if !cache.iter().any(|c: &CacheSize| c.size_gb == size) {
+                cache.push(CacheSize {
+                    size_gb: size.normalize(),
+                    per_hour,
+                });
+            }
+        }
+        cache.sort_by_key(|c| c.size_gb);
+        let mut warnings = Vec::new();
+        if cache.is_empty() {
+            warnings.push(format!(
+                "no REST API cache prices for {region} in the data: the book offers no cache sizes"
+            ));
+        }
+        book.rest_api.cache = cache;
+        if by_kind.contains_key(&UsageKind::DataTransferOut) {
+            // Per GB in the data; per byte in the book, bounds in bytes.
+            book.data_transfer_out.tiers = tiers(
+                UsageKind::DataTransferOut,
+                "DataTransfer-Out-Bytes",
+                Decimal::from(GB),
+            )?;
+        } else {
+            warnings.push(format!(
+                "no DataTransfer-Out-Bytes prices for {region} in the data: data transfer out \
+                 keeps {}'s rates; check them against the AWSDataTransfer offer",
+                template.meta.name
+            ));
+        }
+        book.meta.name = format!("aws-{region}");
+        book.meta.region = region.to_owned();
+        book.meta.source_url = "AWS Price List, offer AmazonApiGateway".to_owned();
+        book.meta.as_of = self.publication_date.clone();
+        // Round trip through the TOML reader: the book is validated like any user's book.
+        let body = book.to_toml_string();
+        let book = PriceBook::from_toml_str(&body).map_err(|e| err(e.to_string()))?;
+        let mut toml = String::new();
+        for w in &warnings {
+            toml.push_str(&format!("# gwcost prices import: {w}\n"));
+        }
+        toml.push_str(&body);
+        Ok(ImportedBook {
+            region: region.to_owned(),
+            book,
+            warnings,
+            toml,
+        })
+    }
+}
+
+/// A product's dimensions as tiers: `unit_scale` units of the data make one unit of the book
+/// (1 for requests, messages, minutes; 2^30 for data transfer priced per GB).
+fn tiers_of(p: &Product, unit_scale: Decimal) -> Result<Vec<Tier>, String> {
+    if p.dimensions.is_empty() {
+        return Err(format!(
+            "product {} ({}) has no on-demand price",
+            p.sku, p.usage_type
+        ));
+    }
+    let mut out = Vec::new();
+    let mut expected_begin = Decimal::ZERO;
+    for (i, d) in p.dimensions.iter().enumerate() {
+        if d.begin != expected_begin {
+            return Err(format!(
+                "product {} ({}): ranges are not contiguous at {}",
+                p.sku, p.usage_type, d.begin
+            ));
+        }
+        let last = i + 1 == p.dimensions.len();
+        let up_to = match d.end {
+            None if last => None,
+            None => {
+                return Err(format!(
+                    "product {} ({}): an unbounded range before the last",
+                    p.sku, p.usage_type
+                ));
+            }
+            Some(e) => {
+                expected_begin = e;
+                let units = e * unit_scale;
+                if !units.fract().is_zero() {
+                    return Err(format!("product {}: endRange {e} is not whole", p.sku));
+                }
+                Some(
+                    u64::try_from(units)
+                        .map_err(|_| format!("product {}: endRange {e} is too large", p.sku))?,
+                )
+            }
+        };
+        out.push(Tier {
+            up_to,
+            unit_price: d.usd / unit_scale,
+        });
+    }
+    // A last range with an end (a bounded table) is priced on past its end, like the book does.
+    if let Some(t) = out.last_mut() {
+        t.up_to = None;
+    }
+    Ok(out)
+}
