@@ -14,6 +14,7 @@ mod analyze_options;
 mod compare;
 mod engines;
 mod prices;
+mod projection;
 mod quote;
 mod report;
 mod scale;
