@@ -16,6 +16,7 @@ mod engines;
 mod prices;
 mod projection;
 mod quote;
+mod regions;
 mod report;
 mod scale;
 mod sidecar_end_to_end;
