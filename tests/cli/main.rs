@@ -16,6 +16,7 @@ mod engines;
 mod prices;
 mod projection;
 mod quote;
+mod reconcile;
 mod regions;
 mod report;
 mod scale;

@@ -360,6 +360,16 @@ fn reason(
         );
     }
     if diff > Decimal::ZERO {
+        if covered == 0 {
+            return (
+                "differs".to_owned(),
+                format!(
+                    "the logs have no events in this month: AWS billed {} {unit} (give the \
+                     month's logs)",
+                    n(diff)
+                ),
+            );
+        }
         if covered < dim && !projected {
             return (
                 "differs".to_owned(),
@@ -386,7 +396,7 @@ fn reason(
             "differs".to_owned(),
             format!(
                 "metering basis: gwcost metered {} extra 512 KB units under basis `{basis}` and \
-                 AWS billed {} fewer units (try --metering-basis max or response)",
+                 AWS billed {} fewer units (try another --metering-basis: max, request or response)",
                 n(extra),
                 n(diff)
             ),
