@@ -81,7 +81,12 @@ const SAMPLE_FILES: [&str; 6] = [
     "sample-route-cost.png",
 ];
 
-/// Fails when reports/ is stale. Regenerate with the commands in reports/README.md.
+/// The sample projected to a production-like volume: ×9,000 takes its ~5,300–5,900 requests a
+/// month to ~47–53 M (`reports/sample-at-scale.*`).
+const SCALE: &str = "9000";
+
+/// Fails when reports/ is stale (the observed sample and the sample at scale). Regenerate with
+/// the commands in reports/README.md.
 #[test]
 fn committed_sample_report_is_fresh() {
     let s = Scratch::new();
@@ -89,18 +94,58 @@ fn committed_sample_report_is_fresh() {
     s.run(&["report", &logs, "-o", "sample.html"]).success();
     s.run(&["report", &logs, "--format", "markdown", "-o", "sample.md"])
         .success();
+    s.run(&["report", &logs, "--scale", SCALE, "-o", "sample-at-scale.html"])
+        .success();
+    s.run(&[
+        "report",
+        &logs,
+        "--scale",
+        SCALE,
+        "--format",
+        "markdown",
+        "-o",
+        "sample-at-scale.md",
+    ])
+    .success();
     let mut stale = Vec::new();
-    for name in SAMPLE_FILES {
+    let at_scale = SAMPLE_FILES.map(|n| n.replacen("sample", "sample-at-scale", 1));
+    for name in SAMPLE_FILES.iter().copied().chain(at_scale.iter().map(String::as_str)) {
         let fresh = std::fs::read(s.path(name)).unwrap();
         let committed = std::fs::read(repo().join("reports").join(name)).unwrap_or_default();
         if fresh != committed {
-            stale.push(name);
+            stale.push(name.to_owned());
         }
     }
     assert!(
         stale.is_empty(),
         "reports/ is stale ({stale:?}); regenerate it with the commands in reports/README.md"
     );
+}
+
+/// The sample at scale says in dollars what the sample cannot: at ~50 M requests a month the
+/// tiers and the 512 KB increments are worth real money. Its projected figures are exactly ×9,000
+/// of the observed counts (no rounding: the factor is whole).
+#[test]
+fn the_sample_at_scale_is_the_observed_sample_times_9000() {
+    let s = Scratch::new();
+    let logs = repo().join("sample-logs").display().to_string();
+    let v = s
+        .run(&["compare", &logs, "--scale", SCALE, "--format", "json"])
+        .success()
+        .json();
+    for m in v["months"].as_array().unwrap() {
+        let obs = m["observed"]["http_api"]["requests"].as_u64().unwrap();
+        let proj = m["http_api"]["requests"].as_u64().unwrap();
+        assert_eq!(proj, obs * 9000);
+        assert!((40_000_000..60_000_000).contains(&proj), "{proj} requests a month");
+        let obs_units = m["observed"]["http_api"]["billed_units"].as_u64().unwrap();
+        assert_eq!(m["http_api"]["billed_units"].as_u64().unwrap(), obs_units * 9000);
+        // Under 300 M units a month the HTTP price is $1.00/M: cost = units / 1,000,000.
+        assert_eq!(
+            crate::util::usd(&m["http_api"]["cost_usd"]),
+            rust_decimal::Decimal::from(obs_units * 9000) / rust_decimal::Decimal::from(1_000_000u64)
+        );
+    }
 }
 
 #[test]
