@@ -66,14 +66,16 @@ fn november_logs() -> String {
 }
 
 /// A CUR 2.0 export of October: the HTTP requests in two daily rows (4 + 6 = 10 units,
-/// $0.000004 + $0.000006), 3 messages, 2 connection minutes, a 0.5 GB cache for 744 hours at
-/// $0.02 = $14.88, and three rows reconcile leaves out (tax, another product, a credit).
+/// $0.000004 + $0.000006), 3 messages, 2 connection minutes, the 1.5 MB response as data transfer
+/// out (1,572,864 B = 0.00146484375 GB × $0.09 = $0.0001318359375), a 0.5 GB cache for 744 hours
+/// at $0.02 = $14.88, and three rows reconcile leaves out (tax, another product, a credit).
 const CUR2_CSV: &str = "\
 identity_line_item_id,bill_billing_period_start_date,line_item_line_item_type,line_item_product_code,line_item_usage_type,line_item_operation,line_item_usage_start_date,line_item_usage_end_date,line_item_usage_amount,line_item_unblended_rate,line_item_unblended_cost,product_region_code
 a1,2026-10-01T00:00:00.000Z,Usage,AmazonApiGateway,USE1-ApiGatewayHttpRequest,ApiGatewayHttpApi,2026-10-01T00:00:00.000Z,2026-10-02T00:00:00.000Z,4,0.000001,0.000004,us-east-1
 a2,2026-10-01T00:00:00.000Z,Usage,AmazonApiGateway,USE1-ApiGatewayHttpRequest,ApiGatewayHttpApi,2026-10-17T00:00:00.000Z,2026-10-18T00:00:00.000Z,6,0.000001,0.000006,us-east-1
 a3,2026-10-01T00:00:00.000Z,Usage,AmazonApiGateway,USE1-ApiGatewayMessage,ApiGatewayWebSocket,2026-10-02T00:00:00.000Z,2026-10-03T00:00:00.000Z,3,0.000001,0.000003,us-east-1
 a4,2026-10-01T00:00:00.000Z,Usage,AmazonApiGateway,USE1-ApiGatewayMinute,ApiGatewayWebSocket,2026-10-02T00:00:00.000Z,2026-10-03T00:00:00.000Z,2,0.00000025,0.0000005,us-east-1
+a9,2026-10-01T00:00:00.000Z,Usage,AmazonApiGateway,USE1-DataTransfer-Out-Bytes,ApiGatewayHttpApi,2026-10-13T00:00:00.000Z,2026-10-14T00:00:00.000Z,0.00146484375,0.09,0.0001318359375,us-east-1
 a5,2026-10-01T00:00:00.000Z,Usage,AmazonApiGateway,USE1-ApiGatewayCacheUsage:0.5GB,RunInstances,2026-10-01T00:00:00.000Z,2026-11-01T00:00:00.000Z,744,0.02,14.88,us-east-1
 a6,2026-10-01T00:00:00.000Z,Tax,AmazonApiGateway,,,2026-10-01T00:00:00.000Z,2026-11-01T00:00:00.000Z,1,,1.23,
 a7,2026-10-01T00:00:00.000Z,Usage,AmazonS3,USE1-TimedStorage-ByteHrs,StandardStorage,2026-10-01T00:00:00.000Z,2026-10-02T00:00:00.000Z,100,0.005,0.5,us-east-1
@@ -122,8 +124,8 @@ fn line<'a>(month: &'a Value, usage_type: &str) -> &'a Value {
 /// Checks the October reconciliation of the CUR 2.0 rows (CSV or Parquet alike).
 fn assert_october_matches(v: &Value) {
     assert_eq!(v["cur"]["layout"], "CUR 2.0");
-    assert_eq!(v["cur"]["rows"], 8);
-    assert_eq!(v["cur"]["api_gateway_rows"], 5);
+    assert_eq!(v["cur"]["rows"], 9);
+    assert_eq!(v["cur"]["api_gateway_rows"], 6);
     let months = v["months"].as_array().unwrap();
     assert_eq!(months.len(), 1);
     let oct = &months[0];
@@ -152,14 +154,20 @@ fn assert_october_matches(v: &Value) {
     );
     assert_eq!(usd(&min["gwcost_cost_usd"]), dec("0.0000005"));
     assert_eq!(min["status"], "match");
+    let dto = line(oct, "USE1-DataTransfer-Out-Bytes");
+    assert_eq!(dto["unit"], "GB");
+    assert_eq!(dto["gwcost_units"], "0.00146484375");
+    assert_eq!(usd(&dto["gwcost_cost_usd"]), dec("0.0001318359375"));
+    assert_eq!(dto["status"], "match");
     let cache = line(oct, "USE1-ApiGatewayCacheUsage:0.5GB");
     assert_eq!(cache["aws_units"], "744");
     assert!(cache["gwcost_units"].is_null());
     assert_eq!(cache["status"], "not metered");
     assert!(cache["reason"].as_str().unwrap().contains("--rest-cache"));
-    // AWS: $0.00001 + $0.000003 + $0.0000005 + $14.88; gwcost: the three metered lines.
-    assert_eq!(usd(&oct["aws_cost_usd"]), dec("14.8800135"));
-    assert_eq!(usd(&oct["gwcost_cost_usd"]), dec("0.0000135"));
+    // AWS: $0.00001 + $0.000003 + $0.0000005 + $0.0001318359375 + $14.88; gwcost: the four
+    // metered lines.
+    assert_eq!(usd(&oct["aws_cost_usd"]), dec("14.8801453359375"));
+    assert_eq!(usd(&oct["gwcost_cost_usd"]), dec("0.0001453359375"));
 }
 
 #[test]
@@ -169,9 +177,33 @@ fn cur2_gzipped_csv_matches_the_logs() {
     assert_october_matches(&v);
     s.run(&["reconcile", "--cur", "cur2.csv.gz", "logs/"])
         .success()
-        .stdout_has("CUR: CUR 2.0 (8 rows, 5 API Gateway usage rows)")
+        .stdout_has("CUR: CUR 2.0 (9 rows, 6 API Gateway usage rows)")
         .stdout_has("2026-10: logs cover 31 of 31 days")
         .stdout_has("USE1-ApiGatewayHttpRequest");
+    let csv = s
+        .run(&[
+            "reconcile",
+            "--cur",
+            "cur2.csv.gz",
+            "logs/",
+            "--format",
+            "csv",
+        ])
+        .success()
+        .stdout;
+    assert!(csv.starts_with("month,usage_type,line,unit,aws_units,gwcost_units,diff_units,ratio,aws_cost_usd,gwcost_cost_usd,status,reason\n"), "{csv}");
+    assert!(csv.contains("\n2026-10,USE1-ApiGatewayHttpRequest,http_api_requests,requests,10,10,0,1,0.00001,0.00001,match,\n"), "{csv}");
+    s.run(&[
+        "reconcile",
+        "--cur",
+        "cur2.csv.gz",
+        "logs/",
+        "--format",
+        "html",
+    ])
+    .success()
+    .stdout_has("<!DOCTYPE html>")
+    .stdout_has("USE1-ApiGatewayMinute");
 }
 
 #[test]
@@ -183,9 +215,11 @@ fn cur2_parquet_matches_the_logs() {
         .skip(1)
         .map(|row| {
             let c: Vec<&str> = row.split(',').collect();
+            // JSON floats, so polars types the columns as doubles.
+            let float = |s: &str| if s.contains('.') { s.to_owned() } else { format!("{s}.0") };
             format!(
-                r#"{{"line_item_line_item_type":"{}","line_item_product_code":"{}","line_item_usage_type":"{}","line_item_usage_start_date":"{}","line_item_usage_amount":{}.0,"line_item_unblended_cost":{}}}"#,
-                c[2], c[3], c[4], c[6], c[8], c[10]
+                r#"{{"line_item_line_item_type":"{}","line_item_product_code":"{}","line_item_usage_type":"{}","line_item_usage_start_date":"{}","line_item_usage_amount":{},"line_item_unblended_cost":{}}}"#,
+                c[2], c[3], c[4], c[6], float(c[8]), float(c[10])
             ) + "\n"
         })
         .collect();

@@ -94,8 +94,15 @@ fn committed_sample_report_is_fresh() {
     s.run(&["report", &logs, "-o", "sample.html"]).success();
     s.run(&["report", &logs, "--format", "markdown", "-o", "sample.md"])
         .success();
-    s.run(&["report", &logs, "--scale", SCALE, "-o", "sample-at-scale.html"])
-        .success();
+    s.run(&[
+        "report",
+        &logs,
+        "--scale",
+        SCALE,
+        "-o",
+        "sample-at-scale.html",
+    ])
+    .success();
     s.run(&[
         "report",
         &logs,
@@ -109,7 +116,11 @@ fn committed_sample_report_is_fresh() {
     .success();
     let mut stale = Vec::new();
     let at_scale = SAMPLE_FILES.map(|n| n.replacen("sample", "sample-at-scale", 1));
-    for name in SAMPLE_FILES.iter().copied().chain(at_scale.iter().map(String::as_str)) {
+    for name in SAMPLE_FILES
+        .iter()
+        .copied()
+        .chain(at_scale.iter().map(String::as_str))
+    {
         let fresh = std::fs::read(s.path(name)).unwrap();
         let committed = std::fs::read(repo().join("reports").join(name)).unwrap_or_default();
         if fresh != committed {
@@ -137,13 +148,20 @@ fn the_sample_at_scale_is_the_observed_sample_times_9000() {
         let obs = m["observed"]["http_api"]["requests"].as_u64().unwrap();
         let proj = m["http_api"]["requests"].as_u64().unwrap();
         assert_eq!(proj, obs * 9000);
-        assert!((40_000_000..60_000_000).contains(&proj), "{proj} requests a month");
+        assert!(
+            (40_000_000..60_000_000).contains(&proj),
+            "{proj} requests a month"
+        );
         let obs_units = m["observed"]["http_api"]["billed_units"].as_u64().unwrap();
-        assert_eq!(m["http_api"]["billed_units"].as_u64().unwrap(), obs_units * 9000);
+        assert_eq!(
+            m["http_api"]["billed_units"].as_u64().unwrap(),
+            obs_units * 9000
+        );
         // Under 300 M units a month the HTTP price is $1.00/M: cost = units / 1,000,000.
         assert_eq!(
             crate::util::usd(&m["http_api"]["cost_usd"]),
-            rust_decimal::Decimal::from(obs_units * 9000) / rust_decimal::Decimal::from(1_000_000u64)
+            rust_decimal::Decimal::from(obs_units * 9000)
+                / rust_decimal::Decimal::from(1_000_000u64)
         );
     }
 }

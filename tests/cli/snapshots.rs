@@ -61,3 +61,37 @@ fn quote_rest_markdown() {
         "markdown",
     ]));
 }
+
+/// A projected bill: the observed columns beside the projected ones, and what was scaled.
+/// gwcost.jsonl covers 15–30 November (16 of 30 days) and 1–6 December (6 of 31).
+#[test]
+fn analyze_table_projected() {
+    insta::assert_snapshot!(stdout(&[
+        "analyze",
+        "gwcost.jsonl",
+        "--project-month",
+        "--scale",
+        "1000",
+    ]));
+}
+
+#[test]
+fn analyze_html_is_its_table_in_a_page() {
+    let page = stdout(&["analyze", "gwcost.jsonl", "--format", "html"]);
+    let table = stdout(&["analyze", "gwcost.jsonl"]);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("Total as an HTTP API:"));
+    assert!(table.contains("Total as an HTTP API:"));
+    for forbidden in ["<script", "<link", "src="] {
+        assert!(!page.contains(forbidden), "{forbidden}");
+    }
+}
+
+#[test]
+fn infracost_usage_is_for_compare_only() {
+    let s = Scratch::new();
+    s.copy_fixture("gwcost.jsonl");
+    s.run(&["analyze", "gwcost.jsonl", "--format", "infracost-usage"])
+        .status(2)
+        .stderr_has("--format infracost-usage is not available for gwcost analyze");
+}

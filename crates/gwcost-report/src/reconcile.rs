@@ -321,10 +321,9 @@ struct Metered {
     one_each: Decimal,
 }
 
+/// Bytes as GB (2^30 B), as the CUR counts data transfer: exact to Decimal's 28 places.
 fn gb(bytes: u64) -> Decimal {
-    (Decimal::from(bytes) / Decimal::from(GB))
-        .round_dp_with_strategy(9, RoundingStrategy::MidpointNearestEven)
-        .normalize()
+    (Decimal::from(bytes) / Decimal::from(GB)).normalize()
 }
 
 /// A reason in words for a line whose units or cost differ.
