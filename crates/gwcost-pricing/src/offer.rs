@@ -77,6 +77,8 @@ pub enum ImportError {
     SeveralRegions { found: String },
     #[error("the data holds no API Gateway prices")]
     Empty,
+    #[error("the data carries no publicationDate: a price book must say when its prices were read")]
+    Undated,
 }
 
 /// One priced range of a product (`beginRange`..`endRange` in its unit).
@@ -231,6 +233,9 @@ impl Offer {
         }
         if products.is_empty() {
             return Err(ImportError::Empty);
+        }
+        if publication_date.is_empty() {
+            return Err(ImportError::Undated);
         }
         Ok(Offer {
             publication_date,
@@ -415,4 +420,102 @@ fn tiers_of(p: &Product, unit_scale: Decimal) -> Result<Vec<Tier>, String> {
         t.up_to = None;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A get-products answer with one product per (usage type, ranges), region `r1`.
+    fn offer(products: &[(&str, &[(&str, &str, &str)])]) -> String {
+        let list: Vec<String> = products
+            .iter()
+            .enumerate()
+            .map(|(i, (ut, dims))| {
+                let dims: Vec<String> = dims
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (b, e, usd))| {
+                        format!(
+                            r#""d{j}":{{"beginRange":"{b}","endRange":"{e}","pricePerUnit":{{"USD":"{usd}"}}}}"#
+                        )
+                    })
+                    .collect();
+                let entry = format!(
+                    r#"{{"publicationDate":"2026-11-01T00:00:00Z","product":{{"sku":"S{i}","attributes":{{"usagetype":"R1-{ut}","regionCode":"r1"}}}},"terms":{{"OnDemand":{{"S{i}.T":{{"priceDimensions":{{{}}}}}}}}}}}"#,
+                    dims.join(",")
+                );
+                serde_json::to_string(&entry).unwrap()
+            })
+            .collect();
+        format!(r#"{{"PriceList":[{}]}}"#, list.join(","))
+    }
+
+    const BASE: [(&str, &[(&str, &str, &str)]); 4] = [
+        ("ApiGatewayHttpRequest", &[("0", "Inf", "0.000001")]),
+        ("ApiGatewayRequest", &[("0", "Inf", "0.0000035")]),
+        ("ApiGatewayMessage", &[("0", "Inf", "0.000001")]),
+        ("ApiGatewayMinute", &[("0", "Inf", "0.00000025")]),
+    ];
+
+    fn import(products: &[(&str, &[(&str, &str, &str)])]) -> Result<ImportedBook, ImportError> {
+        Offer::from_json(&offer(products))?.book("r1", &PriceBook::aws_us_east_1())
+    }
+
+    #[test]
+    fn a_minimal_region_imports_with_warnings() {
+        let b = import(&BASE).unwrap();
+        assert_eq!(b.book.meta.name, "aws-r1");
+        assert_eq!(b.book.http_api.tiers.len(), 1);
+        assert!(b.book.rest_api.cache.is_empty());
+        assert_eq!(b.warnings.len(), 2, "{:?}", b.warnings);
+    }
+
+    #[test]
+    fn scientific_prices_are_exact() {
+        let mut p = BASE.to_vec();
+        p[0] = ("ApiGatewayHttpRequest", &[("0", "Inf", "1.0E-6")]);
+        let b = import(&p).unwrap();
+        assert_eq!(
+            b.book.http_api.tiers[0].unit_price,
+            "0.000001".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn broken_ranges_are_refused() {
+        let mut p = BASE.to_vec();
+        p[0] = (
+            "ApiGatewayHttpRequest",
+            &[
+                ("0", "300000000", "0.000001"),
+                ("300000001", "Inf", "0.0000009"),
+            ],
+        );
+        let e = import(&p).unwrap_err().to_string();
+        assert!(e.contains("not contiguous at 300000001"), "{e}");
+        p[0] = (
+            "ApiGatewayHttpRequest",
+            &[("0", "Inf", "0.000001"), ("300000000", "Inf", "0.0000009")],
+        );
+        let e = import(&p).unwrap_err().to_string();
+        assert!(e.contains("contiguous") || e.contains("unbounded"), "{e}");
+    }
+
+    #[test]
+    fn two_products_that_disagree_are_refused_and_a_missing_line_is_named() {
+        let mut p = BASE.to_vec();
+        p.push(("ApiGatewayHttpRequest", &[("0", "Inf", "0.000002")]));
+        let e = import(&p).unwrap_err().to_string();
+        assert!(e.contains("price it differently"), "{e}");
+        let e = import(&BASE[..3]).unwrap_err().to_string();
+        assert_eq!(e, "region r1: no ApiGatewayMinute price in the data");
+    }
+
+    #[test]
+    fn undated_data_is_refused() {
+        let text = offer(&BASE).replace(r#"\"publicationDate\":\"2026-11-01T00:00:00Z\","#, "");
+        assert_eq!(Offer::from_json(&text), Err(ImportError::Undated));
+    }
 }

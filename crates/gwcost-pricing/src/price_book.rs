@@ -291,6 +291,8 @@ struct RawRest {
     max_payload_bytes: Option<u64>,
     integration_timeout_secs: u64,
     tiers: Vec<RawCountTier>,
+    /// A region where AWS offers no REST cache (the Price List lists none) has none.
+    #[serde(default)]
     cache: Vec<RawCache>,
 }
 
