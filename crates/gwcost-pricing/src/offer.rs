@@ -427,8 +427,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    /// (beginRange, endRange, USD) of one price dimension.
+    type Dim = (&'static str, &'static str, &'static str);
+    /// A usage type and its dimensions.
+    type Prod = (&'static str, &'static [Dim]);
+
     /// A get-products answer with one product per (usage type, ranges), region `r1`.
-    fn offer(products: &[(&str, &[(&str, &str, &str)])]) -> String {
+    fn offer(products: &[Prod]) -> String {
         let list: Vec<String> = products
             .iter()
             .enumerate()
@@ -452,14 +457,14 @@ mod tests {
         format!(r#"{{"PriceList":[{}]}}"#, list.join(","))
     }
 
-    const BASE: [(&str, &[(&str, &str, &str)]); 4] = [
+    const BASE: [Prod; 4] = [
         ("ApiGatewayHttpRequest", &[("0", "Inf", "0.000001")]),
         ("ApiGatewayRequest", &[("0", "Inf", "0.0000035")]),
         ("ApiGatewayMessage", &[("0", "Inf", "0.000001")]),
         ("ApiGatewayMinute", &[("0", "Inf", "0.00000025")]),
     ];
 
-    fn import(products: &[(&str, &[(&str, &str, &str)])]) -> Result<ImportedBook, ImportError> {
+    fn import(products: &[Prod]) -> Result<ImportedBook, ImportError> {
         Offer::from_json(&offer(products))?.book("r1", &PriceBook::aws_us_east_1())
     }
 
