@@ -86,23 +86,16 @@ pub enum EngineArg {
     Polars,
 }
 
-/// Which price book: an embedded region's, or a file.
-#[derive(Debug, Args)]
-pub struct BookArgs {
-    /// A price book TOML file (overrides --region).
-    #[arg(long, value_name = "FILE")]
-    pub price_book: Option<PathBuf>,
-    /// The AWS region whose embedded price book prices the traffic (and the region of AWS
-    /// clients gwcost starts).
-    #[arg(long, value_name = "CODE", default_value = "us-east-1")]
-    pub region: String,
-}
-
 /// The price book and whether the free tier applies, shared by every pricing command.
 #[derive(Debug, Args)]
 pub struct PricingArgs {
-    #[command(flatten)]
-    pub book: BookArgs,
+    /// A price book TOML file (overrides --region).
+    #[arg(long, value_name = "FILE")]
+    pub price_book: Option<PathBuf>,
+    /// The AWS region whose embedded price book prices the traffic (and the region of the AWS
+    /// clients gwcost starts).
+    #[arg(long, value_name = "CODE", default_value = "us-east-1")]
+    pub region: String,
     /// Apply AWS's monthly free tier (first 12 months of older accounts; off by default).
     #[arg(long)]
     pub free_tier: bool,
@@ -185,8 +178,12 @@ pub enum PricesFormat {
 pub struct PricesArgs {
     #[command(subcommand)]
     pub action: Option<PricesAction>,
-    #[command(flatten)]
-    pub book: BookArgs,
+    /// A price book TOML file (overrides --region).
+    #[arg(long, value_name = "FILE")]
+    pub price_book: Option<PathBuf>,
+    /// The AWS region whose embedded price book to print.
+    #[arg(long, value_name = "CODE", default_value = "us-east-1")]
+    pub region: String,
     #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
     pub format: PricesFormat,
 }

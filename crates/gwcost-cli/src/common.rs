@@ -8,12 +8,12 @@ use anyhow::{Context, Result, bail};
 use gwcost_pricing::{MeteringBasis, PriceBook};
 use gwcost_report::{AnyReport, ProjectionSpec};
 
-use crate::cli::{BasisArg, BookArgs, OutputFormat, ProjectionArgs};
+use crate::cli::{BasisArg, OutputFormat, ProjectionArgs};
 
 /// `--price-book FILE` when given, else the embedded book of `--region`.
-pub(crate) fn load_book(b: &BookArgs) -> Result<PriceBook> {
-    match &b.price_book {
-        None => Ok(PriceBook::embedded(&b.region)?),
+pub(crate) fn load_book(price_book: Option<&Path>, region: &str) -> Result<PriceBook> {
+    match price_book {
+        None => Ok(PriceBook::embedded(region)?),
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading price book {}", p.display()))?;

@@ -15,7 +15,7 @@ const MALFORMED_SHOWN: usize = 10;
 /// Reads and meters the inputs with the asked breakdowns; `--strict` turns any malformed line
 /// into an error.
 pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(PriceBook, Analysis)> {
-    let book = crate::common::load_book(&a.pricing.book)?;
+    let book = crate::common::load_book(a.pricing.price_book.as_deref(), &a.pricing.region)?;
     let since_ms = a
         .since
         .as_deref()

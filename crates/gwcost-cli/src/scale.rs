@@ -54,7 +54,7 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
 }
 
 pub fn sql(a: &SqlArgs) -> Result<()> {
-    let book = crate::common::load_book(&a.pricing.book)?;
+    let book = crate::common::load_book(a.pricing.price_book.as_deref(), &a.pricing.region)?;
     let dialect = match a.dialect {
         DialectArg::Athena => Dialect::Athena,
         DialectArg::Trino => Dialect::Trino,
