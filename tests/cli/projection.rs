@@ -283,3 +283,36 @@ fn every_format_keeps_the_observed_figures() {
         "the page says what was scaled"
     );
 }
+
+/// WebSocket traffic is projected too: one 90-second connection (2 minutes) with 4 messages of
+/// 100 B (4 units), ×300,000,000: 1.2 B message units = 1 B × $1.00/M + 200 M × $0.80/M =
+/// $1,160.00 (the 1 B message tier), and 600 M connection minutes × $0.25/M = $150.00.
+#[test]
+fn websocket_messages_and_minutes_are_projected_before_their_tiers() {
+    let s = Scratch::new();
+    let t0 = OCT_1;
+    let mut lines = vec![format!(
+        r#"{{"requestId":"c","requestTimeEpoch":{t0},"eventType":"CONNECT","stage":"prod","routeKey":"$connect","status":101,"connectionId":"k1","connectedAt":{t0}}}"#
+    )];
+    for i in 0..4 {
+        lines.push(format!(
+            r#"{{"requestId":"m{i}","requestTimeEpoch":{},"eventType":"MESSAGE","stage":"prod","routeKey":"$default","connectionId":"k1","messageLength":100,"connectedAt":{t0}}}"#,
+            t0 + 1_000 * (i + 1)
+        ));
+    }
+    lines.push(format!(
+        r#"{{"requestId":"d","requestTimeEpoch":{},"eventType":"DISCONNECT","stage":"prod","routeKey":"$disconnect","connectionId":"k1","connectedAt":{t0}}}"#,
+        t0 + 90_000
+    ));
+    s.write("ws.jsonl", (lines.join("\n") + "\n").as_bytes());
+    let v = analyze_json(&s, &["ws.jsonl", "--scale", "300000000"]);
+    let w = &v["months"][0]["websocket"];
+    assert_eq!(w["connections"], 300_000_000u64);
+    assert_eq!(w["billed_messages"], 1_200_000_000u64);
+    assert_eq!(w["connection_minutes"], 600_000_000u64);
+    assert_eq!(usd(&w["cost_usd"]), dec("1310.00"));
+    let o = &v["months"][0]["observed"]["websocket"];
+    assert_eq!(o["billed_messages"], 4);
+    // 4 × $0.000001 + 2 × $0.00000025.
+    assert_eq!(usd(&o["cost_usd"]), dec("0.0000045"));
+}
