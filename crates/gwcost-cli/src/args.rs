@@ -121,6 +121,8 @@ pub struct InputArgs {
     /// Worker threads for big JSON-lines files (default: one per core).
     #[arg(long, hide = true)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub formats: crate::input_formats::FormatArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

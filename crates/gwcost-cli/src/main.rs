@@ -5,6 +5,7 @@
 mod args;
 mod compare;
 mod compare_args;
+mod input_formats;
 mod inputs;
 mod report;
 mod scale;

@@ -32,6 +32,8 @@ pub struct ConvertArgs {
     /// Do not draw a progress bar or list skipped lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub formats: crate::input_formats::FormatArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,7 +82,13 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
         ConvertTo::Parquet => {}
     }
     let bar = Bar::new(a.quiet);
-    let summary = gwcost_analytics::convert_to_parquet(&inputs, &out, bar.as_progress())?;
+    let (log_format, input_format) = a.formats.resolve()?;
+    let opts = gwcost_analytics::ConvertOptions {
+        log_format,
+        input_format,
+    };
+    let summary =
+        gwcost_analytics::convert_to_parquet_with(&inputs, &out, &opts, bar.as_progress())?;
     if !a.quiet {
         for m in &summary.malformed {
             eprintln!("{m}");

@@ -790,6 +790,8 @@ impl<'a, W: Write> Generator<'a, W> {
                 let lived = u64::try_from(t - rec.connected_at.unwrap_or(t)).unwrap_or(0);
                 m.connection_minutes += lived.div_ceil(60_000).max(1);
             }
+            // The generator never writes refused upgrades.
+            EventType::Refused => {}
         }
     }
 

@@ -57,10 +57,16 @@ pub enum EventType {
     Message,
     /// A WebSocket connection ended.
     Disconnect,
+    /// A WebSocket upgrade refused before route selection (e.g. a 403 on the upgrade): API
+    /// Gateway logs its `eventType` as `-`. Neither an HTTP request nor a connection, so
+    /// nothing is billed. Only read, never written by the sidecar.
+    #[serde(rename = "-")]
+    Refused,
 }
 
 impl EventType {
-    /// Parses API Gateway's spelling, case-insensitively (`MESSAGE`, `message`).
+    /// Parses API Gateway's spelling, case-insensitively (`MESSAGE`, `message`); `-` is a
+    /// refused upgrade ([`EventType::Refused`]).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("REQUEST") {
@@ -71,6 +77,8 @@ impl EventType {
             Some(Self::Message)
         } else if s.eq_ignore_ascii_case("DISCONNECT") {
             Some(Self::Disconnect)
+        } else if s == "-" {
+            Some(Self::Refused)
         } else {
             None
         }
@@ -83,6 +91,7 @@ impl EventType {
             Self::Connect => "CONNECT",
             Self::Message => "MESSAGE",
             Self::Disconnect => "DISCONNECT",
+            Self::Refused => "-",
         }
     }
 }
