@@ -96,6 +96,10 @@ pub struct Tally<'a> {
     closed_elsewhere: Vec<(String, Conn)>,
     /// Connections billed without a DISCONNECT (their id was reused, or the input ended).
     unclosed: u64,
+    /// Connections already billed at their DISCONNECT, by a 64-bit hash of (id, connectedAt):
+    /// 8 bytes each instead of the connection, so an event that comes after its DISCONNECT
+    /// (Logs Insights lists the newest first) or a repeated DISCONNECT bills nothing again.
+    closed: HashSet<u64>,
     seen_ids: HashSet<String>,
     /// Inputs in which nothing was understood, with the shape that was seen.
     not_understood: Vec<String>,
@@ -119,6 +123,16 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// The key of a closed connection: SipHash (fixed keys, so runs agree) of its id and
+/// `connectedAt`.
+fn closed_key(id: &str, connected_at: i64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    connected_at.hash(&mut h);
+    h.finish()
 }
 
 fn status_key(status: Option<u16>) -> String {
@@ -199,6 +213,7 @@ impl<'a> Tally<'a> {
             part: false,
             closed_elsewhere: Vec::new(),
             unclosed: 0,
+            closed: HashSet::new(),
             seen_ids: HashSet::new(),
             not_understood: Vec::new(),
             current_day: None,
@@ -343,6 +358,12 @@ impl<'a> Tally<'a> {
     /// Adds a sighting of a connection that is not over yet (`stage` names its stage when it
     /// is new here).
     fn open(&mut self, id: &str, mut seen: Conn, stage: &str) {
+        if let Some(at) = seen.connected_at
+            && self.closed.contains(&closed_key(id, at))
+        {
+            // Seen after its DISCONNECT, which billed its whole duration.
+            return;
+        }
         match self.conns.get_mut(id) {
             Some(c) if c.same_as(&seen) => c.merge(seen),
             Some(c) => {
@@ -365,6 +386,12 @@ impl<'a> Tally<'a> {
     /// A connection's DISCONNECT (with its `connectedAt`): joined with what was seen of it and
     /// billed, or kept for the merge when this part never saw it open.
     fn close(&mut self, id: String, mut closed: Conn, stage: &str) {
+        if let Some(at) = closed.connected_at
+            && !self.closed.insert(closed_key(&id, at))
+        {
+            // The same DISCONNECT again (overlapping inputs): billed once.
+            return;
+        }
         if closed.stage.is_empty() {
             closed.stage = stage.to_owned();
         }
@@ -500,6 +527,7 @@ impl<'a> Tally<'a> {
             self.open(&id, c, "");
         }
         self.unclosed += o.unclosed;
+        self.closed.extend(o.closed);
         self.seen_ids.extend(o.seen_ids);
         self.not_understood.extend(o.not_understood);
     }

@@ -137,8 +137,15 @@ impl<'de> Visitor<'de> for Doc<'_, '_> {
         let top = self.1;
         let mut keys = Vec::new();
         let mut had_events = false;
+        let mut control = false;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
+                // A CONTROL_MESSAGE's one log event is CloudWatch Logs checking the destination
+                // (`messageType` comes first in what CloudWatch Logs writes).
+                "logEvents" if control => {
+                    had_events = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
                 "logEvents" | "events" | "results" => {
                     had_events = true;
                     map.next_value_seed(Events(&mut *ctx))?;
@@ -146,6 +153,7 @@ impl<'de> Visitor<'de> for Doc<'_, '_> {
                 "messageType" => {
                     let t: Value = map.next_value()?;
                     if t.as_str() == Some("CONTROL_MESSAGE") {
+                        control = true;
                         ctx.seen.control_messages += 1;
                     }
                 }
