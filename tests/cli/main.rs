@@ -14,6 +14,7 @@ mod analyze_formats;
 mod analyze_options;
 mod compare;
 mod engines;
+mod log_format;
 mod prices;
 mod quote;
 mod report;

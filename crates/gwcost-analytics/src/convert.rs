@@ -293,7 +293,7 @@ fn convert_file(
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
     let (mut decoded, _gz) = input::open_decoded(file, progress)?;
     let prefix = input::read_prefix(&mut decoded, input::SNIFF_BYTES).map_err(io_err)?;
-    let format = input::choose(file, opts.input_format, &prefix);
+    let format = input::choose(file, opts.input_format, opts.log_format.is_some(), &prefix);
     let mut reader = io::Cursor::new(prefix).chain(decoded);
     let parser = MessageParser {
         template: opts.log_format.as_deref(),

@@ -370,11 +370,21 @@ pub(crate) const SNIFF_BYTES: usize = 64 << 10;
 /// The format to read `file` with: `--input-format`, else what the content says (the name is
 /// only a hint: a `.json` file may be JSON lines or a CloudWatch Logs page; a `.csv` file
 /// plain CSV or Logs Insights results).
-pub(crate) fn choose(file: &SourceFile, forced: Option<InputFormat>, prefix: &[u8]) -> InputFormat {
+pub(crate) fn choose(
+    file: &SourceFile,
+    forced: Option<InputFormat>,
+    templated: bool,
+    prefix: &[u8],
+) -> InputFormat {
     if let Some(f) = forced {
         return f;
     }
     let detected = formats::detect(prefix);
+    // Under a stage template, text that is no container is lines of that template (a CSV
+    // template's lines look like CSV).
+    if templated && detected == InputFormat::Csv {
+        return InputFormat::Lines;
+    }
     match file.format_by_name() {
         // A `.csv` whose first line is not recognised otherwise stays CSV; JSON lines named
         // `.csv` are still JSON lines.
@@ -450,7 +460,7 @@ pub(crate) fn read_into(
         }
     };
     let prefix = read_prefix(&mut decoded, SNIFF_BYTES).map_err(gz_err)?;
-    let format = choose(file, opts.input_format, &prefix);
+    let format = choose(file, opts.input_format, opts.log_format.is_some(), &prefix);
     let clf = !matches!(
         file.format_by_name(),
         Some(Format::JsonLines { clf: false })
