@@ -380,9 +380,10 @@ pub(crate) fn choose(
         return f;
     }
     let detected = formats::detect(prefix);
-    // Under a stage template, text that is no container is lines of that template (a CSV
-    // template's lines look like CSV).
-    if templated && detected == InputFormat::Csv {
+    // Text that is no container is lines when the name says so (`.jsonl` starting with a
+    // broken line) or under a stage template (a CSV template's lines look like CSV).
+    let named_lines = matches!(file.format_by_name(), Some(Format::JsonLines { .. }));
+    if (templated || named_lines) && detected == InputFormat::Csv {
         return InputFormat::Lines;
     }
     match file.format_by_name() {

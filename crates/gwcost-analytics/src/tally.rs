@@ -398,7 +398,12 @@ impl<'a> Tally<'a> {
         match self.conns.remove(&id) {
             Some(mut c) if c.same_as(&closed) => {
                 c.merge(closed);
-                self.bill_connection(c);
+                if self.part && c.connect_time.is_none() {
+                    // Opened before this part: the parts before may hold its CONNECT.
+                    self.closed_elsewhere.push((id, c));
+                } else {
+                    self.bill_connection(c);
+                }
             }
             other => {
                 if let Some(old) = other {
@@ -677,6 +682,70 @@ mod tests {
             first.merge(second);
             assert_eq!(first.finish(1), whole, "cut at {cut}");
         }
+    }
+
+    /// WebSocket events carrying `connectedAt`, with id `a` reused a week later and `b`
+    /// never closed.
+    fn ws_events() -> Vec<Event> {
+        let with = |kind, t: i64, conn: &str, at: i64| {
+            let mut e = ev(kind, t, conn);
+            e.connected_at_ms = Some(at);
+            if kind == EventType::Connect {
+                e.status = Some(101);
+            }
+            e
+        };
+        let week = 7 * 86_400_000;
+        vec![
+            with(EventType::Connect, DEC_1, "a", DEC_1),
+            with(EventType::Message, DEC_1 + 10_000, "a", DEC_1),
+            with(EventType::Connect, DEC_1 + 20_000, "b", DEC_1 + 20_000),
+            with(EventType::Disconnect, DEC_1 + 90_000, "a", DEC_1),
+            with(EventType::Message, DEC_1 + 95_000, "b", DEC_1 + 20_000),
+            with(EventType::Connect, DEC_1 + week, "a", DEC_1 + week),
+            with(EventType::Message, DEC_1 + week + 1_000, "a", DEC_1 + week),
+            with(
+                EventType::Disconnect,
+                DEC_1 + week + 30_000,
+                "a",
+                DEC_1 + week,
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_reused_id_is_two_connections_however_the_input_is_cut() {
+        let book = PriceBook::aws_us_east_1();
+        let evs = ws_events();
+        let whole = fold(&book, &evs);
+        let u = whole.total_usage();
+        // a: 90 s → 2 min; a again: 30 s → 1 min; b: 20 s → 95 s, unclosed → 2 min.
+        assert_eq!(u.ws_connections, 3);
+        assert_eq!(u.ws_connection_minutes, 5);
+        assert_eq!(whole.inputs.unclosed_connections, 1);
+        // Cut into three parts anywhere (blocks on worker threads), merged in input order.
+        for i in 0..=evs.len() {
+            for j in i..=evs.len() {
+                let opts = AnalyzeOptions::default();
+                let mut main = Tally::new(&book, &opts);
+                for range in [0..i, i..j, j..evs.len()] {
+                    let mut part = main.empty_part();
+                    for e in &evs[range] {
+                        part.push(e.clone());
+                    }
+                    main.merge(part);
+                }
+                assert_eq!(main.finish(1), whole, "cut at {i}, {j}");
+            }
+        }
+        // Newest first (Logs Insights' order): the same connections and minutes.
+        let mut reversed = evs.clone();
+        reversed.reverse();
+        let r = fold(&book, &reversed).total_usage();
+        assert_eq!(
+            (r.ws_connections, r.ws_connection_minutes),
+            (u.ws_connections, u.ws_connection_minutes)
+        );
     }
 
     #[test]
