@@ -231,3 +231,20 @@ fn a_reused_connection_id_is_two_connections() {
     let r = analyze(&s, &["ws-reversed.jsonl"]);
     assert_eq!(billed(&r), billed(&v));
 }
+
+#[test]
+fn files_without_extension_that_are_no_logs_are_skipped_in_directories() {
+    // Firehose objects have no extension, so a directory's extensionless files are looked at;
+    // one that is no log (a README, a binary) is skipped, not reported line by line.
+    let s = Scratch::new();
+    let plain = analyze(&s, &[&copy(&s, "aws/plain.jsonl")]);
+    let dir = copy(&s, "aws/firehose");
+    s.write(
+        &format!("{dir}/README"),
+        b"Firehose objects, delivered hourly.\n",
+    );
+    s.write(&format!("{dir}/2026/blob"), &[0u8, 159, 146, 150, 7, 7, 7]);
+    let v = analyze(&s, &[&dir]);
+    assert_eq!(billed(&v), billed(&plain));
+    assert_eq!(v["inputs"]["malformed_lines"], 0);
+}

@@ -99,6 +99,9 @@ pub(crate) struct SourceFile {
     pub(crate) name: String,
     pub(crate) path: Option<PathBuf>,
     pub(crate) stream: Option<StreamSource>,
+    /// Found under a directory rather than named: one whose name says nothing (no log
+    /// extension) and whose content is no log format is skipped, not reported line by line.
+    pub(crate) found: bool,
 }
 
 impl SourceFile {
@@ -206,11 +209,13 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
                 name: "-".to_owned(),
                 path: None,
                 stream: None,
+                found: false,
             }),
             Input::Stream(src) => files.push(SourceFile {
                 name: src.name.clone(),
                 path: None,
                 stream: Some(src.clone()),
+                found: false,
             }),
             Input::Path(p) => {
                 let shown = p.display().to_string();
@@ -223,12 +228,14 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
                         name: f.display().to_string(),
                         path: Some(f),
                         stream: None,
+                        found: true,
                     }));
                 } else {
                     files.push(SourceFile {
                         name: shown,
                         path: Some(p.clone()),
                         stream: None,
+                        found: false,
                     });
                 }
             }
@@ -462,6 +469,15 @@ pub(crate) fn read_into(
     };
     let prefix = read_prefix(&mut decoded, SNIFF_BYTES).map_err(gz_err)?;
     let format = choose(file, opts.input_format, opts.log_format.is_some(), &prefix);
+    if file.found
+        && file.format_by_name().is_none()
+        && format == InputFormat::Csv
+        && opts.input_format.is_none()
+    {
+        // A README or a binary next to the logs (Firehose objects have no extension, so such
+        // files are looked at): not a log, not an error.
+        return Ok(());
+    }
     let clf = !matches!(
         file.format_by_name(),
         Some(Format::JsonLines { clf: false })
