@@ -942,6 +942,7 @@ mod tests {
                     assert!((0..=MAX_CONNECTION_MS).contains(&lived), "{lived}");
                 }
                 EventType::Connect => {}
+                EventType::Refused => panic!("the generator writes no refused upgrades"),
             }
         }
     }
@@ -1044,6 +1045,7 @@ mod tests {
                     e[5] += 1;
                 }
                 EventType::Connect => {}
+                EventType::Refused => panic!("the generator writes no refused upgrades"),
             }
         }
         assert!(s.with_data_processed > 4_000);
