@@ -28,10 +28,11 @@ pub(crate) enum Val<'a> {
 pub(crate) type KeyMap = std::collections::HashMap<Box<[u8]>, Field>;
 
 /// The field `key` names under `keys`.
-pub(crate) fn field_of(key: &[u8], keys: Option<&KeyMap>) -> Option<Field> {
+#[inline]
+pub(crate) fn field_of(key: &str, keys: Option<&KeyMap>) -> Option<Field> {
     match keys {
         None => Field::from_name(key),
-        Some(map) => map.get(key).copied(),
+        Some(map) => map.get(key.as_bytes()).copied(),
     }
 }
 
@@ -285,7 +286,7 @@ pub(crate) fn scan<'a>(
         let key = s.string()?;
         s.eat(b':')?;
         let v = s.value()?;
-        if let Some(f) = field_of(key.as_bytes(), keys) {
+        if let Some(f) = field_of(key, keys) {
             builder.set(f, v)?;
         }
         s.skip_spaces();

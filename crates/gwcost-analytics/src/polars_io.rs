@@ -115,7 +115,7 @@ fn fold_frame_fast(
 ) -> Result<(), AnalyticsError> {
     let mut cols = Vec::new();
     for c in df.columns() {
-        let Some(field) = field_of(c.name().as_str().as_bytes(), None) else {
+        let Some(field) = field_of(c.name().as_str(), None) else {
             continue;
         };
         let dt = c.dtype();
@@ -408,7 +408,7 @@ fn fold_frame_columnar(
     let mut ints = Vec::new();
     let mut strs = Vec::new();
     for c in df.columns() {
-        let Some(field) = field_of(c.name().as_str().as_bytes(), None) else {
+        let Some(field) = field_of(c.name().as_str(), None) else {
             continue;
         };
         let dt = c.dtype();
@@ -611,7 +611,7 @@ pub(crate) fn read_parquet_file(
                 LogField::IntegrationStatus,
                 LogField::DisconnectStatusCode,
             ];
-            field_of(n.as_bytes(), None).is_some_and(|f| CHECKED_ONLY.contains(&f))
+            field_of(n, None).is_some_and(|f| CHECKED_ONLY.contains(&f))
                 && schema.get(n).is_some_and(|f| {
                     matches!(
                         f.dtype,
@@ -621,7 +621,7 @@ pub(crate) fn read_parquet_file(
                             | ArrowDataType::Int64
                     )
                 })
-                && field_of(n.as_bytes(), None)
+                && field_of(n, None)
                     .and_then(int_range)
                     .flatten()
                     .is_some_and(|(lo, hi)| stats_prove_within(&md, n, lo, hi))
@@ -631,7 +631,7 @@ pub(crate) fn read_parquet_file(
             .filter(|n| !proven(n.as_str()))
             .filter(|n| {
                 !(matches!(
-                    field_of(n.as_bytes(), None),
+                    field_of(n, None),
                     Some(LogField::RequestId | LogField::RequestTime)
                 ) && schema.get(n.as_str()).is_some_and(|f| {
                     matches!(

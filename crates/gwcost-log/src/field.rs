@@ -1,119 +1,82 @@
-//! The schema's fields as a type: their names (spelled once, here and in [`crate::KNOWN_FIELDS`])
-//! and the API Gateway `$context` variable each one is read from, so a reader of any format — a
-//! JSON line, a Parquet column, a stage's own access-log template — maps names through one table.
+//! The schema's fields as a type: their names (spelled once, in the list below, which also makes
+//! [`KNOWN_FIELDS`]) and the API Gateway `$context` variable each one is read from, so a reader
+//! of any format — a JSON line, a Parquet column, a stage's own access-log template — maps names
+//! through one table.
 
-use crate::KNOWN_FIELDS;
+/// Declares the schema's fields once: the enum, its names, the name lookup and
+/// [`KNOWN_FIELDS`] all come from this one list.
+macro_rules! schema_fields {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A schema-v1 field, in the order of [`crate::LogRecord`]; `Field as usize` indexes
+        /// [`KNOWN_FIELDS`] (and a bit mask in the fast readers).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Field {
+            $($variant,)*
+        }
 
-/// A schema-v1 field, in the order of [`crate::LogRecord`]; `Field as usize` indexes
-/// [`KNOWN_FIELDS`] (and a bit mask in the fast readers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Schema,
-    RequestId,
-    RequestTimeEpoch,
-    RequestTime,
-    EventType,
-    ApiId,
-    Stage,
-    RouteKey,
-    ResourcePath,
-    HttpMethod,
-    Path,
-    Protocol,
-    Status,
-    RequestLength,
-    ResponseLength,
-    DataProcessed,
-    IntegrationLatency,
-    ResponseLatency,
-    IntegrationStatus,
-    ErrorResponseType,
-    Ip,
-    UserAgent,
-    ConnectionId,
-    Direction,
-    MessageLength,
-    ConnectedAt,
-    MessageId,
-    DisconnectStatusCode,
+        /// Every field name a reader recognises: the schema's own (`LogRecord`'s fields, as
+        /// serialized) and the extra fields of AWS's documented REST example format
+        /// (`extendedRequestId`, `caller`, `user`), which gwcost reads past but which tell a
+        /// CSV header from a data row.
+        pub const KNOWN_FIELDS: &[&str] = &[$($name,)* "extendedRequestId", "caller", "user"];
+
+        impl Field {
+            /// Every field, in schema order.
+            pub const ALL: &'static [Field] = &[$(Field::$variant,)*];
+
+            /// The field's name in a log line (API Gateway's `$context` name).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Field::$variant => $name,)*
+                }
+            }
+
+            /// The field a log line's key names, if any (exact, case-sensitive, as serde reads
+            /// it). A `match` on the literal names: the compiler turns it into a length switch
+            /// and fixed-size compares, which the fast scanner needs for every key.
+            #[inline]
+            pub fn from_name(key: &str) -> Option<Field> {
+                match key {
+                    $($name => Some(Field::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+schema_fields! {
+    Schema = "schema",
+    RequestId = "requestId",
+    RequestTimeEpoch = "requestTimeEpoch",
+    RequestTime = "requestTime",
+    EventType = "eventType",
+    ApiId = "apiId",
+    Stage = "stage",
+    RouteKey = "routeKey",
+    ResourcePath = "resourcePath",
+    HttpMethod = "httpMethod",
+    Path = "path",
+    Protocol = "protocol",
+    Status = "status",
+    RequestLength = "requestLength",
+    ResponseLength = "responseLength",
+    DataProcessed = "dataProcessed",
+    IntegrationLatency = "integrationLatency",
+    ResponseLatency = "responseLatency",
+    IntegrationStatus = "integrationStatus",
+    ErrorResponseType = "errorResponseType",
+    Ip = "ip",
+    UserAgent = "userAgent",
+    ConnectionId = "connectionId",
+    Direction = "direction",
+    MessageLength = "messageLength",
+    ConnectedAt = "connectedAt",
+    MessageId = "messageId",
+    DisconnectStatusCode = "disconnectStatusCode",
 }
 
 impl Field {
-    /// Every field, in schema order.
-    pub const ALL: [Field; 28] = [
-        Field::Schema,
-        Field::RequestId,
-        Field::RequestTimeEpoch,
-        Field::RequestTime,
-        Field::EventType,
-        Field::ApiId,
-        Field::Stage,
-        Field::RouteKey,
-        Field::ResourcePath,
-        Field::HttpMethod,
-        Field::Path,
-        Field::Protocol,
-        Field::Status,
-        Field::RequestLength,
-        Field::ResponseLength,
-        Field::DataProcessed,
-        Field::IntegrationLatency,
-        Field::ResponseLatency,
-        Field::IntegrationStatus,
-        Field::ErrorResponseType,
-        Field::Ip,
-        Field::UserAgent,
-        Field::ConnectionId,
-        Field::Direction,
-        Field::MessageLength,
-        Field::ConnectedAt,
-        Field::MessageId,
-        Field::DisconnectStatusCode,
-    ];
-
-    /// The field's name in a log line (API Gateway's `$context` name).
-    pub fn name(self) -> &'static str {
-        KNOWN_FIELDS[self as usize]
-    }
-
-    /// The field a log line's key names, if any (exact, case-sensitive, as serde reads it).
-    pub fn from_name(key: &[u8]) -> Option<Field> {
-        // Dispatch on length first: one or two comparisons instead of a scan of 28 names.
-        let candidates: &[Field] = match key.len() {
-            2 => &[Field::Ip],
-            4 => &[Field::Path],
-            5 => &[Field::Stage, Field::ApiId],
-            6 => &[Field::Schema, Field::Status],
-            8 => &[Field::RouteKey, Field::Protocol],
-            9 => &[
-                Field::EventType,
-                Field::RequestId,
-                Field::UserAgent,
-                Field::Direction,
-                Field::MessageId,
-            ],
-            10 => &[Field::HttpMethod],
-            11 => &[Field::RequestTime, Field::ConnectedAt],
-            12 => &[Field::ResourcePath, Field::ConnectionId],
-            13 => &[
-                Field::RequestLength,
-                Field::DataProcessed,
-                Field::MessageLength,
-            ],
-            14 => &[Field::ResponseLength],
-            15 => &[Field::ResponseLatency],
-            16 => &[Field::RequestTimeEpoch],
-            17 => &[Field::IntegrationStatus, Field::ErrorResponseType],
-            18 => &[Field::IntegrationLatency],
-            20 => &[Field::DisconnectStatusCode],
-            _ => &[],
-        };
-        candidates
-            .iter()
-            .copied()
-            .find(|f| f.name().as_bytes() == key)
-    }
-
     /// The field an API Gateway `$context` variable fills (`$context.requestId`,
     /// `$context.identity.sourceIp`, `$context.error.responseType`, …; with or without braces,
     /// `${context.requestId}`). `None` for variables the bill does not read (they are skipped,
@@ -173,7 +136,7 @@ mod tests {
         for (i, f) in Field::ALL.iter().enumerate() {
             assert_eq!(*f as usize, i);
             assert_eq!(f.name(), KNOWN_FIELDS[i]);
-            assert_eq!(Field::from_name(f.name().as_bytes()), Some(*f), "{f:?}");
+            assert_eq!(Field::from_name(f.name()), Some(*f), "{f:?}");
         }
         for other in [
             "",
@@ -184,7 +147,7 @@ mod tests {
             "requestid",
             "Status",
         ] {
-            assert_eq!(Field::from_name(other.as_bytes()), None, "{other}");
+            assert_eq!(Field::from_name(other), None, "{other}");
         }
     }
 

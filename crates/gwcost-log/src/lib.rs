@@ -11,8 +11,8 @@ mod lenient;
 mod record;
 mod time;
 
-pub use field::Field;
-pub use record::{Direction, EventType, KNOWN_FIELDS, LogRecord, SCHEMA_VERSION};
+pub use field::{Field, KNOWN_FIELDS};
+pub use record::{Direction, EventType, LogRecord, SCHEMA_VERSION};
 pub use time::{
     TimeError, epoch_ms_of_date, format_request_time, parse_request_time, utc_date, utc_month,
 };

@@ -7,43 +7,6 @@ use crate::lenient;
 /// The schema version this crate writes. A reader treats an absent `schema` field as 1.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Every field name a reader recognises: the schema's own (`LogRecord`'s fields, as serialized)
-/// and the extra fields of AWS's documented REST example format (`extendedRequestId`, `caller`,
-/// `user`), which gwcost reads past but which tell a CSV header from a data row.
-pub const KNOWN_FIELDS: &[&str] = &[
-    "schema",
-    "requestId",
-    "requestTimeEpoch",
-    "requestTime",
-    "eventType",
-    "apiId",
-    "stage",
-    "routeKey",
-    "resourcePath",
-    "httpMethod",
-    "path",
-    "protocol",
-    "status",
-    "requestLength",
-    "responseLength",
-    "dataProcessed",
-    "integrationLatency",
-    "responseLatency",
-    "integrationStatus",
-    "errorResponseType",
-    "ip",
-    "userAgent",
-    "connectionId",
-    "direction",
-    "messageLength",
-    "connectedAt",
-    "messageId",
-    "disconnectStatusCode",
-    "extendedRequestId",
-    "caller",
-    "user",
-];
-
 /// What happened: an HTTP request, or one step of a WebSocket connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -336,6 +299,7 @@ impl LogRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::KNOWN_FIELDS;
 
     /// `KNOWN_FIELDS` names exactly what `LogRecord` writes, plus AWS's three REST extras.
     #[test]
