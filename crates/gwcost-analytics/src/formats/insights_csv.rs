@@ -9,7 +9,8 @@ use super::Messages;
 pub(crate) fn sniff(d: &[u8]) -> bool {
     let first = d.split(|b| *b == b'\n').next().unwrap_or_default();
     first.split(|b| *b == b',').any(|c| {
-        c.trim_ascii().trim_ascii_start() == b"@message" || c.trim_ascii() == b"\"@message\""
+        let c = c.trim_ascii();
+        c == b"@message" || c == b"\"@message\""
     })
 }
 
