@@ -1,19 +1,30 @@
 #!/usr/bin/env python3
-"""gwcost analyze vs DuckDB on the same generated access log, in the same run.
+"""gwcost analyze vs DuckDB on the same access logs, in several producers' styles, in one run.
 
-Builds the deterministic corpus with `gwcost generate` (5,000,000 events by default), warms the
-page cache, then runs `gwcost analyze --format json --quiet FILE` and one DuckDB query doing the
-same monthly metering (HTTP units, REST units, messages, message units, connection minutes per
-UTC month) on that file, best of N runs each. It checks that both give the same monthly numbers
-and prints wall time, peak RSS and the ratio gwcost/DuckDB. With --parquet it also converts the
-corpus with `gwcost convert` and times both engines on the Parquet copy.
+Builds one deterministic corpus with `gwcost generate` (1,500,000 events by default) and writes
+the same events in each style (kept under benches/data between runs):
+
+- compact:   what `gwcost generate` writes (schema-v1 JSON lines, no spaces);
+- spaced:    the same objects as Python's `json.dumps` writes them (`, ` and `: `);
+- apigw:     API Gateway's own JSON access-log style: every value a string, `-` for empty,
+             `requestTime` in CLF form (no `requestTimeEpoch` on HTTP requests);
+- cwexport:  the apigw lines as a CloudWatch Logs export to S3: gzip, each line
+             `<ISO-8601 ms>Z <message>`.
+
+Then, for each style, it warms the page cache and runs `gwcost analyze --format json --quiet
+FILE` and one DuckDB query doing the same monthly metering (HTTP units, REST units, messages,
+message units, connection minutes per UTC month) on that file, --runs times each (best counts).
+It checks that both give the same monthly numbers and prints wall time, peak RSS and the ratio
+gwcost/DuckDB per style. With --parquet it also converts the compact corpus with `gwcost
+convert` and times both engines on the Parquet copy.
 
 Needs: python3 >= 3.9 with the `duckdb` package (python3 -m pip install duckdb) and a built
 gwcost (cargo build --release -p gwcost-cli). Standard library otherwise.
 
 Usage:
-    python3 benches/analyze_vs_duckdb.py                      # 5 M events, best of 3
-    python3 benches/analyze_vs_duckdb.py --events 40M --runs 1  # ~16 GB, for memory
+    python3 benches/analyze_vs_duckdb.py                        # 1.5 M events, every style
+    python3 benches/analyze_vs_duckdb.py --styles compact,apigw --runs 3
+    python3 benches/analyze_vs_duckdb.py --events 25M --styles compact --runs 1   # memory
     python3 benches/analyze_vs_duckdb.py --parquet
     python3 benches/analyze_vs_duckdb.py --duckdb-only --corpus FILE   # just the DuckDB half
 
@@ -96,6 +107,39 @@ WHERE requestTimeEpoch IS NOT NULL
 GROUP BY 1
 ORDER BY 1
 """
+
+
+# The same columns, typed, from API Gateway-style lines: every value a string, `-` for empty,
+# `requestTime` in CLF form where `requestTimeEpoch` is absent.
+APIGW_TYPED = """(SELECT
+    coalesce(TRY_CAST(nullif(requestTimeEpoch, '-') AS BIGINT),
+             epoch_ms(strptime(requestTime, '%d/%b/%Y:%H:%M:%S %z'))) AS requestTimeEpoch,
+    nullif(eventType, '-') AS eventType,
+    TRY_CAST(nullif(requestLength, '-') AS BIGINT) AS requestLength,
+    TRY_CAST(nullif(responseLength, '-') AS BIGINT) AS responseLength,
+    TRY_CAST(nullif(dataProcessed, '-') AS BIGINT) AS dataProcessed,
+    nullif(errorResponseType, '-') AS errorResponseType,
+    TRY_CAST(nullif(messageLength, '-') AS BIGINT) AS messageLength,
+    TRY_CAST(nullif(connectedAt, '-') AS BIGINT) AS connectedAt
+  FROM {raw})"""
+
+
+def apigw_source(path: Path) -> str:
+    cols = ", ".join(f"{k}: 'VARCHAR'" for k in list(COLUMNS) + ["requestTime"])
+    raw = (f"read_json('{path}', format = 'newline_delimited', ignore_errors = true, "
+           f"columns = {{{cols}}})")
+    return APIGW_TYPED.format(raw=raw)
+
+
+def cwexport_source(path: Path) -> str:
+    """A CloudWatch Logs export: one text column, the message after the timestamp, its fields
+    pulled out with DuckDB's JSON functions."""
+    fields = list(COLUMNS) + ["requestTime"]
+    pulls = ",\n    ".join(f"json_extract_string(msg, '$.{f}') AS {f}" for f in fields)
+    raw = (f"(SELECT {pulls} FROM (SELECT substr(line, strpos(line, ' ') + 1) AS msg FROM "
+           f"read_csv('{path}', columns = {{'line': 'VARCHAR'}}, header = false, "
+           f"delim = '\\t', quote = '', escape = '', compression = 'gzip')))")
+    return APIGW_TYPED.format(raw=raw)
 
 
 def json_source(path: Path) -> str:
@@ -279,7 +323,7 @@ def print_result(res: Result) -> None:
     print(f"  {res.name:16} best {res.best:7.2f} s   runs [{runs}]   peak RSS {mb(res.peak):>9}{extra}")
 
 
-def generate(gwcost: Path, events: int, corpus: Path) -> None:
+def generate(gwcost: Path, events: int, corpus: Path, ws_percent: int = 10) -> None:
     """Writes the corpus unless a complete one is already there (same event count)."""
     marker = corpus.with_suffix(corpus.suffix + ".done")
     if corpus.exists() and marker.exists() and marker.read_text().strip() == str(events):
@@ -291,10 +335,75 @@ def generate(gwcost: Path, events: int, corpus: Path) -> None:
         fail(f"{corpus.parent} has {mb(free)} free; the corpus needs about {mb(need)}")
     print(f"generating {events:,} events into {corpus} ...", flush=True)
     marker.unlink(missing_ok=True)
-    cmd = [str(gwcost), "generate", "--events", str(events), "-o", str(corpus)]
+    cmd = [str(gwcost), "generate", "--events", str(events), "--ws-percent", str(ws_percent),
+           "-o", str(corpus)]
     if subprocess.run(cmd).returncode != 0:
         fail(f"{' '.join(cmd)} failed")
     marker.write_text(f"{events}\n")
+
+
+STYLES = ("compact", "spaced", "apigw", "cwexport")
+
+
+def clf_time(ms: int) -> str:
+    t = time.gmtime(ms // 1000)
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return f"{t.tm_mday:02d}/{months[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+
+
+def iso_time(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+def apigw_line(rec: dict) -> str:
+    """One event as API Gateway writes its JSON access logs: strings, `-`, CLF requestTime;
+    WebSocket events keep requestTimeEpoch (their connection minutes need milliseconds)."""
+    out = {"requestId": rec.get("requestId"), "ip": rec.get("ip")}
+    ms = rec.get("requestTimeEpoch")
+    out["requestTime"] = clf_time(ms)
+    ws = rec.get("eventType", "REQUEST") != "REQUEST"
+    if ws:
+        out["requestTimeEpoch"] = ms
+    for k, v in rec.items():
+        if k in ("requestId", "ip", "requestTimeEpoch", "schema") or (k == "eventType" and not ws):
+            continue
+        out[k] = v
+    for k in ("errorResponseType", "integrationLatency"):
+        out.setdefault(k, None)
+    return "{" + ", ".join(
+        f'"{k}":' + json.dumps("-" if v is None or v == "" else str(v)) for k, v in out.items()
+    ) + "}"
+
+
+def write_style(style: str, compact: Path, out: Path) -> None:
+    """Writes the compact corpus's events in `style` (kept when already complete)."""
+    marker = out.with_suffix(out.suffix + ".done")
+    if out.exists() and marker.exists() and marker.read_text().strip() == str(compact.stat().st_size):
+        return
+    print(f"writing the {style} style into {out} ...", flush=True)
+    marker.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    if style == "cwexport":
+        import gzip
+        sink = gzip.open(out, "wt", compresslevel=6, encoding="utf-8")
+    else:
+        sink = open(out, "w", encoding="utf-8")
+    with open(compact, encoding="utf-8") as src, sink:
+        for line in src:
+            rec = json.loads(line)
+            if style == "spaced":
+                sink.write(json.dumps(rec) + "\n")
+            elif style == "apigw":
+                sink.write(apigw_line(rec) + "\n")
+            else:
+                sink.write(f"{iso_time(rec['requestTimeEpoch'])} {apigw_line(rec)}\n")
+    marker.write_text(f"{compact.stat().st_size}\n")
+    print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def style_source(style: str, path: Path) -> str:
+    return {"compact": json_source, "spaced": json_source, "apigw": apigw_source,
+            "cwexport": cwexport_source}[style](path)
 
 
 def machine() -> str:
@@ -317,14 +426,19 @@ def machine() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=parse_count, default=5_000_000,
-                    help="events in the corpus (default 5,000,000; 5M and 40M work)")
+    ap.add_argument("--events", type=parse_count, default=1_500_000,
+                    help="events in the corpus (default 1,500,000; 5M and 25M work)")
+    ap.add_argument("--styles", default=",".join(STYLES),
+                    help=f"comma-separated styles to time (default all: {','.join(STYLES)})")
+    ap.add_argument("--ws-percent", type=int, default=10,
+                    help="share of WebSocket events in the generated corpus (default 10)")
     ap.add_argument("--gwcost", type=Path, default=REPO / "target" / "release" / "gwcost",
                     help="the gwcost binary (default target/release/gwcost)")
     ap.add_argument("--workdir", type=Path, default=REPO / "benches" / "data",
-                    help="where the corpus is written and kept between runs")
-    ap.add_argument("--corpus", type=Path, help="use this JSON-lines file instead of generating")
-    ap.add_argument("--runs", type=int, default=3, help="runs per engine; the best counts")
+                    help="where the corpora are written and kept between runs")
+    ap.add_argument("--corpus", type=Path,
+                    help="use this compact JSON-lines file instead of generating one")
+    ap.add_argument("--runs", type=int, default=1, help="runs per engine; the best counts")
     ap.add_argument("--parquet", action="store_true",
                     help="also convert with `gwcost convert --to parquet` and time both on it")
     ap.add_argument("--duckdb-only", action="store_true",
@@ -338,6 +452,10 @@ def main() -> int:
         fail("the duckdb Python package is missing: python3 -m pip install duckdb")
     if args.runs < 1:
         fail("--runs must be at least 1")
+    styles = [st.strip() for st in args.styles.split(",") if st.strip()]
+    for st in styles:
+        if st not in STYLES:
+            fail(f"unknown style {st!r}: expected some of {', '.join(STYLES)}")
 
     if args.duckdb_only:
         if not args.corpus:
@@ -346,49 +464,59 @@ def main() -> int:
         fail(f"no gwcost binary at {args.gwcost}: build it with "
              "`cargo build --release -p gwcost-cli` or pass --gwcost PATH")
 
-    corpus = args.corpus or args.workdir / f"corpus-{args.events}.jsonl"
+    suffix = "" if args.ws_percent == 10 else f"-ws{args.ws_percent}"
+    compact = args.corpus or args.workdir / f"corpus-{args.events}{suffix}.jsonl"
     if args.corpus:
-        if not corpus.is_file():
-            fail(f"{corpus} is not a file")
+        if not compact.is_file():
+            fail(f"{compact} is not a file")
     else:
-        generate(args.gwcost, args.events, corpus)
+        generate(args.gwcost, args.events, compact, args.ws_percent)
 
-    size = corpus.stat().st_size
-    warm(corpus)
-    floor = warm(corpus)
     print(f"machine: {machine()}")
-    print(f"corpus:  {corpus} ({size / 1e9:.2f} GB); reading it from page cache: {floor:.2f} s")
-
-    figures: dict = {"machine": machine(), "corpus": str(corpus), "bytes": size,
-                     "page_cache_read_s": floor}
+    figures: dict = {"machine": machine(), "events": args.events, "styles": {}}
     problems: list[str] = []
-
-    print("JSON lines:")
-    duck = run_duckdb(json_source(corpus), args.runs, "duckdb")
-    print_result(duck)
-    figures["duckdb_json"] = {"best_s": duck.best, "query_best_s": min(duck.query),
-                              "peak_rss_bytes": duck.peak, "version": duck.version}
-    if not args.duckdb_only:
-        gw = run_gwcost(args.gwcost, corpus, args.runs, "gwcost analyze")
-        print_result(gw)
-        ratio, rss_ratio = gw.best / duck.best, gw.peak / duck.peak
-        print(f"  ratio gwcost/DuckDB: wall {ratio:.2f}x, peak RSS {rss_ratio:.2f}x "
-              f"(DuckDB wall includes starting Python; vs its query alone: "
-              f"{gw.best / min(duck.query):.2f}x)")
-        figures["gwcost_json"] = {"best_s": gw.best, "peak_rss_bytes": gw.peak}
-        figures["ratio_wall"] = ratio
-        figures["ratio_wall_vs_query"] = gw.best / min(duck.query)
-        problems += compare(gw, duck)
-    print_months(duck)
+    rows = []
+    for style in styles:
+        path = compact if style == "compact" else compact.with_name(
+            compact.stem + f".{style}" + (".log.gz" if style == "cwexport" else ".jsonl"))
+        if style != "compact":
+            write_style(style, compact, path)
+        size = path.stat().st_size
+        warm(path)
+        floor = warm(path)
+        print(f"{style}: {path} ({size / 1e9:.2f} GB); page-cache read {floor:.2f} s")
+        duck = run_duckdb(style_source(style, path), args.runs, "duckdb")
+        print_result(duck)
+        fig = {"bytes": size, "duckdb": {"best_s": duck.best, "query_best_s": min(duck.query),
+                                         "peak_rss_bytes": duck.peak, "version": duck.version}}
+        if not args.duckdb_only:
+            gw = run_gwcost(args.gwcost, path, args.runs, "gwcost analyze")
+            print_result(gw)
+            ratio = gw.best / duck.best
+            print(f"  ratio gwcost/DuckDB: wall {ratio:.2f}x (vs its query alone "
+                  f"{gw.best / min(duck.query):.2f}x), peak RSS {gw.peak / duck.peak:.2f}x")
+            fig["gwcost"] = {"best_s": gw.best, "peak_rss_bytes": gw.peak}
+            fig["ratio_wall"] = ratio
+            found = compare(gw, duck)
+            problems += [f"{style}: {p}" for p in found]
+            rows.append((style, size, gw, duck, ratio, not found))
+        figures["styles"][style] = fig
+    if rows:
+        print()
+        print(f"| style | size | gwcost (peak RSS) | DuckDB {rows[0][3].version} (peak RSS) | ratio | same numbers |")
+        print("|---|---|---|---|---|---|")
+        for style, size, gw, duck, ratio, same in rows:
+            print(f"| {style} | {size / 1e9:.2f} GB | {gw.best:.2f} s ({mb(gw.peak)}) | "
+                  f"{duck.best:.2f} s ({mb(duck.peak)}) | {ratio:.2f}x | {'yes' if same else 'NO'} |")
 
     if args.parquet and not args.duckdb_only:
-        pq_dir = corpus.with_suffix(".parquet.d")
+        pq_dir = compact.with_suffix(".parquet.d")
         if pq_dir.exists():
             shutil.rmtree(pq_dir)
-        cmd = [str(args.gwcost), "convert", str(corpus), "--to", "parquet", str(pq_dir)]
+        cmd = [str(args.gwcost), "convert", str(compact), "--to", "parquet", str(pq_dir)]
         t0 = time.perf_counter()
         if subprocess.run(cmd).returncode != 0:
-            fail(f"{' '.join(cmd)} failed (does this gwcost have `convert`?)")
+            fail(f"{' '.join(cmd)} failed")
         print(f"Parquet: converted in {time.perf_counter() - t0:.1f} s "
               f"({sum(p.stat().st_size for p in pq_dir.rglob('*') if p.is_file()) / 1e9:.2f} GB)")
         warm(pq_dir)
@@ -396,11 +524,10 @@ def main() -> int:
         gpq = run_gwcost(args.gwcost, pq_dir, args.runs, "gwcost parquet")
         print_result(dpq)
         print_result(gpq)
-        print(f"  gwcost JSON/Parquet: {gw.best / gpq.best:.1f}x faster on Parquet; "
-              f"gwcost/DuckDB on Parquet: {gpq.best / dpq.best:.2f}x")
-        figures["duckdb_parquet"] = {"best_s": dpq.best, "peak_rss_bytes": dpq.peak}
-        figures["gwcost_parquet"] = {"best_s": gpq.best, "peak_rss_bytes": gpq.peak}
-        problems += compare(gpq, dpq) + compare(gpq, gw)
+        print(f"  gwcost/DuckDB on Parquet: {gpq.best / dpq.best:.2f}x")
+        figures["parquet"] = {"duckdb": {"best_s": dpq.best, "peak_rss_bytes": dpq.peak},
+                              "gwcost": {"best_s": gpq.best, "peak_rss_bytes": gpq.peak}}
+        problems += compare(gpq, dpq)
 
     if args.json:
         figures["agree"] = not problems
@@ -412,7 +539,7 @@ def main() -> int:
         for p in problems:
             print(f"  {p}")
         return 1
-    print(f"results: identical for {len(duck.months)} months ({', '.join(METRICS)})")
+    print(f"results: identical in every style ({', '.join(METRICS)})")
     return 0
 
 

@@ -8,11 +8,13 @@
 
 mod util;
 
+mod analyze_aws;
 mod analyze_bad_input;
 mod analyze_formats;
 mod analyze_options;
 mod compare;
 mod engines;
+mod log_format;
 mod prices;
 mod projection;
 mod quote;

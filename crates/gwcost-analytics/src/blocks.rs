@@ -3,6 +3,7 @@
 //! each worker's counters, never the file. Blocks are read with `read()` into recycled buffers
 //! (not mapped: mapped file pages would count in the process's resident memory).
 
+use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::{Mutex, mpsc};
 
@@ -102,69 +103,87 @@ pub(crate) fn fold_all(
         }
         return Ok(());
     }
-    // Every buffer is either free, queued or being folded; bounding their number bounds memory.
+    // Each block is folded into its own part tally, and the parts are merged into `tally` in
+    // input order as they come back: a WebSocket connection that opens in one block and closes
+    // in a later one is joined at the merge, so only connections still open are held.
+    // Every buffer is free, queued, being folded or waiting (folded) to be merged in order;
+    // bounding their number bounds memory.
     let buffers = 2 * threads + 1;
-    let (work_tx, work_rx) = mpsc::sync_channel::<(Vec<u8>, usize, u64)>(buffers);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(Vec<u8>, usize, u64, u64)>(buffers);
     let work_rx = Mutex::new(work_rx);
-    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Tally<'_>, Vec<u8>)>();
+    let template = tally.empty_part();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let mut local = tally.empty_like();
                 let work_rx = &work_rx;
-                let free_tx = free_tx.clone();
+                let done_tx = done_tx.clone();
+                let template = &template;
                 s.spawn(move || {
                     loop {
                         let next = match work_rx.lock() {
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
-                        let Ok((buf, len, first)) = next else { break };
-                        local.add_bytes(len as u64);
-                        fold(&buf[..len], first, &mut local);
+                        let Ok((buf, len, first, seq)) = next else {
+                            break;
+                        };
+                        let mut part = template.empty_part();
+                        part.add_bytes(len as u64);
+                        fold(&buf[..len], first, &mut part);
                         // The reader may have stopped early (an I/O error); then nobody waits.
-                        let _ = free_tx.send(buf);
+                        if done_tx.send((seq, part, buf)).is_err() {
+                            break;
+                        }
                     }
-                    local
                 })
             })
             .collect();
-        drop(free_tx);
+        drop(done_tx);
         let mut result = Ok(());
-        let mut allocated = 0;
+        let mut free: Vec<Vec<u8>> = (0..buffers).map(|_| Vec::new()).collect();
+        let mut waiting: BTreeMap<u64, Tally<'_>> = BTreeMap::new();
+        let (mut next_seq, mut next_merge, mut in_flight) = (0u64, 0u64, 0usize);
+        let mut eof = false;
         loop {
-            let mut buf = match free_rx.try_recv() {
-                Ok(b) => b,
-                Err(_) if allocated < buffers => {
-                    allocated += 1;
-                    Vec::new()
-                }
-                Err(_) => match free_rx.recv() {
-                    Ok(b) => b,
-                    // Every worker is gone (one panicked): stop reading, the join says why.
-                    Err(_) => break,
-                },
-            };
-            match blocks.next_block(&mut buf) {
-                Ok(Some((len, first))) => {
-                    on_block(len as u64, blocks.next_line - first);
-                    if work_tx.send((buf, len, first)).is_err() {
-                        break;
+            while !eof && in_flight + waiting.len() < buffers {
+                let Some(mut buf) = free.pop() else { break };
+                match blocks.next_block(&mut buf) {
+                    Ok(Some((len, first))) => {
+                        on_block(len as u64, blocks.next_line - first);
+                        if work_tx.send((buf, len, first, next_seq)).is_err() {
+                            eof = true;
+                            break;
+                        }
+                        next_seq += 1;
+                        in_flight += 1;
+                    }
+                    Ok(None) => eof = true,
+                    Err(e) => {
+                        result = Err(e);
+                        eof = true;
                     }
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+            }
+            if in_flight == 0 {
+                break;
+            }
+            // Every worker gone (one panicked): stop, the join says why.
+            let Ok((seq, part, buf)) = done_rx.recv() else {
+                break;
+            };
+            in_flight -= 1;
+            free.push(buf);
+            waiting.insert(seq, part);
+            while let Some(part) = waiting.remove(&next_merge) {
+                tally.merge(part);
+                next_merge += 1;
             }
         }
         drop(work_tx);
-        let parts: Vec<Tally<'_>> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        tally.merge_unordered(parts);
+        for h in handles {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
         result
     })
 }

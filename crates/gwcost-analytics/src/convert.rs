@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use gwcost_log::LogRecord;
@@ -18,7 +18,10 @@ use polars::prelude::*;
 use crate::analysis::{MAX_MALFORMED_KEPT, Malformed, Month};
 use crate::blocks::{BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
+use crate::formats::{InputFormat, Messages, cloudwatch_export, insights_csv, json_docs};
 use crate::input::{self, Format, Input};
+use crate::message::MessageParser;
+use crate::template::LogFormat;
 use crate::{Event, Progress, jsonl};
 
 /// Rows buffered per month before a part file is written.
@@ -63,58 +66,59 @@ fn to_i64(v: Option<u64>) -> Result<Option<i64>, String> {
 
 /// The schema-v1 columns of a batch of records, in `LogRecord` order.
 fn frame(rows: &[LogRecord]) -> PolarsResult<DataFrame> {
+    use gwcost_log::Field as F;
     fn text<'r>(
         rows: &'r [LogRecord],
-        name: &str,
+        field: F,
         f: impl Fn(&'r LogRecord) -> Option<&'r str>,
     ) -> Column {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+        Column::new(field.name().into(), rows.iter().map(f).collect::<Vec<_>>())
     }
-    fn int(rows: &[LogRecord], name: &str, f: impl Fn(&LogRecord) -> Option<i64>) -> Column {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    fn int(rows: &[LogRecord], field: F, f: impl Fn(&LogRecord) -> Option<i64>) -> Column {
+        Column::new(field.name().into(), rows.iter().map(f).collect::<Vec<_>>())
     }
     // Checked in `accept`: every u64 here fits an i64.
     let u = |v: Option<u64>| v.and_then(|n| i64::try_from(n).ok());
     DataFrame::new(
         rows.len(),
         vec![
-            int(rows, "schema", |r| r.schema.map(i64::from)),
-            text(rows, "requestId", |r| r.request_id.as_deref()),
-            int(rows, "requestTimeEpoch", |r| r.request_time_epoch),
-            text(rows, "requestTime", |r| r.request_time.as_deref()),
-            text(rows, "eventType", |r| r.event_type.map(|e| e.as_str())),
-            text(rows, "apiId", |r| r.api_id.as_deref()),
-            text(rows, "stage", |r| r.stage.as_deref()),
-            text(rows, "routeKey", |r| r.route_key.as_deref()),
-            text(rows, "resourcePath", |r| r.resource_path.as_deref()),
-            text(rows, "httpMethod", |r| r.http_method.as_deref()),
-            text(rows, "path", |r| r.path.as_deref()),
-            text(rows, "protocol", |r| r.protocol.as_deref()),
-            int(rows, "status", |r| r.status.map(i64::from)),
-            int(rows, "requestLength", |r| u(r.request_length)),
-            int(rows, "responseLength", |r| u(r.response_length)),
-            int(rows, "dataProcessed", |r| u(r.data_processed)),
-            int(rows, "integrationLatency", |r| u(r.integration_latency)),
-            int(rows, "responseLatency", |r| u(r.response_latency)),
-            int(rows, "integrationStatus", |r| {
+            int(rows, F::Schema, |r| r.schema.map(i64::from)),
+            text(rows, F::RequestId, |r| r.request_id.as_deref()),
+            int(rows, F::RequestTimeEpoch, |r| r.request_time_epoch),
+            text(rows, F::RequestTime, |r| r.request_time.as_deref()),
+            text(rows, F::EventType, |r| r.event_type.map(|e| e.as_str())),
+            text(rows, F::ApiId, |r| r.api_id.as_deref()),
+            text(rows, F::Stage, |r| r.stage.as_deref()),
+            text(rows, F::RouteKey, |r| r.route_key.as_deref()),
+            text(rows, F::ResourcePath, |r| r.resource_path.as_deref()),
+            text(rows, F::HttpMethod, |r| r.http_method.as_deref()),
+            text(rows, F::Path, |r| r.path.as_deref()),
+            text(rows, F::Protocol, |r| r.protocol.as_deref()),
+            int(rows, F::Status, |r| r.status.map(i64::from)),
+            int(rows, F::RequestLength, |r| u(r.request_length)),
+            int(rows, F::ResponseLength, |r| u(r.response_length)),
+            int(rows, F::DataProcessed, |r| u(r.data_processed)),
+            int(rows, F::IntegrationLatency, |r| u(r.integration_latency)),
+            int(rows, F::ResponseLatency, |r| u(r.response_latency)),
+            int(rows, F::IntegrationStatus, |r| {
                 r.integration_status.map(i64::from)
             }),
-            text(rows, "errorResponseType", |r| {
+            text(rows, F::ErrorResponseType, |r| {
                 r.error_response_type.as_deref()
             }),
-            text(rows, "ip", |r| r.ip.as_deref()),
-            text(rows, "userAgent", |r| r.user_agent.as_deref()),
-            text(rows, "connectionId", |r| r.connection_id.as_deref()),
-            text(rows, "direction", |r| {
+            text(rows, F::Ip, |r| r.ip.as_deref()),
+            text(rows, F::UserAgent, |r| r.user_agent.as_deref()),
+            text(rows, F::ConnectionId, |r| r.connection_id.as_deref()),
+            text(rows, F::Direction, |r| {
                 r.direction.map(|d| match d {
                     gwcost_log::Direction::In => "in",
                     gwcost_log::Direction::Out => "out",
                 })
             }),
-            int(rows, "messageLength", |r| u(r.message_length)),
-            int(rows, "connectedAt", |r| r.connected_at),
-            text(rows, "messageId", |r| r.message_id.as_deref()),
-            int(rows, "disconnectStatusCode", |r| {
+            int(rows, F::MessageLength, |r| u(r.message_length)),
+            int(rows, F::ConnectedAt, |r| r.connected_at),
+            text(rows, F::MessageId, |r| r.message_id.as_deref()),
+            int(rows, F::DisconnectStatusCode, |r| {
                 r.disconnect_status_code.map(i64::from)
             }),
         ],
@@ -195,6 +199,16 @@ pub fn convert_to_parquet(
     out: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<ConvertSummary, AnalyticsError> {
+    convert_to_parquet_with(inputs, out, &ConvertOptions::default(), progress)
+}
+
+/// [`convert_to_parquet`] with a stage template or a forced input format.
+pub fn convert_to_parquet_with(
+    inputs: &[Input],
+    out: &Path,
+    opts: &ConvertOptions,
+    progress: Option<&dyn Progress>,
+) -> Result<ConvertSummary, AnalyticsError> {
     let shown = out.display().to_string();
     if out.exists() {
         let mut entries = fs::read_dir(out).map_err(|e| AnalyticsError::io(&shown, e))?;
@@ -211,9 +225,7 @@ pub fn convert_to_parquet(
     fs::create_dir_all(out).map_err(|e| AnalyticsError::io(&shown, e))?;
     let files = input::expand(inputs)?;
     if let Some(p) = progress {
-        let total = files.iter().try_fold(0u64, |sum, f| {
-            Some(sum + fs::metadata(f.path.as_ref()?).ok()?.len())
-        });
+        let total = files.iter().try_fold(0u64, |sum, f| Some(sum + f.size()?));
         p.start(total);
     }
     let mut w = Writer {
@@ -223,7 +235,7 @@ pub fn convert_to_parquet(
     };
     let result = files
         .iter()
-        .try_for_each(|file| convert_file(file, &mut w, progress));
+        .try_for_each(|file| convert_file(file, &mut w, opts, progress));
     if let Some(p) = progress {
         p.finish();
     }
@@ -236,44 +248,117 @@ pub fn convert_to_parquet(
     Ok(w.summary)
 }
 
+/// How `convert` reads its inputs (the same choices as `analyze`'s).
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// The stage's access-log template (`--log-format`).
+    pub log_format: Option<std::sync::Arc<LogFormat>>,
+    /// Read every input as this format (`--input-format`).
+    pub input_format: Option<InputFormat>,
+}
+
+/// Hands a container's messages to the writer as records.
+struct RecordSink<'a, 'o, 'f> {
+    name: &'a str,
+    parser: MessageParser<'f>,
+    w: &'a mut Writer<'o>,
+    error: Option<AnalyticsError>,
+}
+
+impl Messages for RecordSink<'_, '_, '_> {
+    fn message(&mut self, line: u64, msg: &[u8], fallback_ms: Option<i64>) {
+        if self.error.is_some() {
+            return;
+        }
+        match self.parser.record(msg, fallback_ms) {
+            Ok(r) => match self.w.accept(r) {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => self.w.malformed(self.name, line, reason),
+                Err(e) => self.error = Some(e),
+            },
+            Err(reason) => self.w.malformed(self.name, line, reason),
+        }
+    }
+    fn malformed(&mut self, line: u64, reason: String) {
+        self.w.malformed(self.name, line, reason);
+    }
+}
+
 fn convert_file(
     file: &input::SourceFile,
     w: &mut Writer<'_>,
+    opts: &ConvertOptions,
     progress: Option<&dyn Progress>,
 ) -> Result<(), AnalyticsError> {
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
-    let (mut reader, _gz) = input::open_decoded(file, progress)?;
-    let clf = match file.format_by_name() {
-        Some(Format::JsonLines { clf }) => clf,
-        None => true,
-        Some(other) => {
-            return Err(AnalyticsError::Io {
-                path: file.name.clone(),
-                source: io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("convert reads JSON lines and CLF logs, not {other:?}"),
-                ),
-            });
-        }
+    let (mut decoded, _gz) = input::open_decoded(file, progress)?;
+    let prefix = input::read_prefix(&mut decoded, input::SNIFF_BYTES).map_err(io_err)?;
+    let format = input::choose(file, opts.input_format, opts.log_format.is_some(), &prefix);
+    let mut reader = io::Cursor::new(prefix).chain(decoded);
+    let parser = MessageParser {
+        template: opts.log_format.as_deref(),
+        clf: !matches!(
+            file.format_by_name(),
+            Some(Format::JsonLines { clf: false })
+        ),
+        reference: true,
     };
-    let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-    let mut buf = Vec::new();
-    while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
-        for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
-            let Some(t) = jsonl::content(line) else {
-                continue;
-            };
-            let record = match jsonl::parse_record(t, clf) {
-                Ok(r) => r,
-                Err(reason) => {
-                    w.malformed(&file.name, this, reason);
-                    continue;
+    match format {
+        InputFormat::Lines | InputFormat::CloudWatchExport => {
+            let export = format == InputFormat::CloudWatchExport;
+            let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
+            let mut buf = Vec::new();
+            while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
+                for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
+                    let Some(t) = jsonl::content(line) else {
+                        continue;
+                    };
+                    let (fallback, msg) = match export {
+                        true => {
+                            cloudwatch_export::split(t).map_or((None, t), |(ms, m)| (Some(ms), m))
+                        }
+                        false => (None, t),
+                    };
+                    let record = match parser.record(msg, fallback) {
+                        Ok(r) => r,
+                        Err(reason) => {
+                            w.malformed(&file.name, this, reason);
+                            continue;
+                        }
+                    };
+                    if let Err(reason) = w.accept(record)? {
+                        w.malformed(&file.name, this, reason);
+                    }
                 }
-            };
-            if let Err(reason) = w.accept(record)? {
-                w.malformed(&file.name, this, reason);
             }
+            Ok(())
         }
+        InputFormat::InsightsCsv
+        | InputFormat::Firehose
+        | InputFormat::LogEvents
+        | InputFormat::InsightsJson => {
+            let mut sink = RecordSink {
+                name: &file.name,
+                parser,
+                w,
+                error: None,
+            };
+            if format == InputFormat::InsightsCsv {
+                insights_csv::read(&mut reader, &mut sink).map_err(io_err)?;
+            } else {
+                json_docs::read(&mut reader, &mut sink).map_err(io_err)?;
+            }
+            sink.error.map_or(Ok(()), Err)
+        }
+        InputFormat::Csv | InputFormat::Parquet => Err(AnalyticsError::Io {
+            path: file.name.clone(),
+            source: io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "convert reads access-log lines and CloudWatch Logs containers, not {}",
+                    format.describe()
+                ),
+            ),
+        }),
     }
-    Ok(())
 }

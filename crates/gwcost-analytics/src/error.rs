@@ -21,6 +21,17 @@ pub enum AnalyticsError {
     /// polars could not read a Parquet file or an NDJSON buffer.
     #[error("{path}: {message}")]
     Polars { path: String, message: String },
+    /// A `--log-format` template gwcost cannot use; the message says why.
+    #[error("--log-format: {0}")]
+    BadLogFormat(String),
+    /// An `--input-format` name gwcost does not know.
+    #[error("--input-format {0:?}: expected one of {list}", list = crate::formats::InputFormat::names())]
+    BadInputFormat(String),
+    /// Nothing in the inputs was understood: every line was malformed, or the content was a
+    /// container holding no log events. Each input's shape is named, so the user is not left
+    /// with a quiet $0.00.
+    #[error("nothing in the input was understood as an access log:\n{}", .shapes.join("\n"))]
+    NothingUnderstood { shapes: Vec<String> },
     /// `--since`/`--until` value that is not a calendar date.
     #[error("invalid date {value:?}: expected YYYY-MM-DD")]
     BadDate { value: String },

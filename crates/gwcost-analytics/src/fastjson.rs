@@ -11,7 +11,7 @@
 //! module only has to be right about the lines it accepts (a property test checks it against
 //! the reference path on random lines).
 
-use gwcost_log::{Direction, EventType};
+use gwcost_log::{Direction, EventType, Field};
 
 use crate::EventRef;
 
@@ -23,71 +23,17 @@ pub(crate) enum Val<'a> {
     Str(&'a str),
 }
 
-/// The schema-v1 fields, in the order of `LogRecord`; the index is the bit in the seen-mask.
-#[derive(Clone, Copy)]
-pub(crate) enum Field {
-    Schema,
-    RequestId,
-    RequestTimeEpoch,
-    RequestTime,
-    EventType,
-    ApiId,
-    Stage,
-    RouteKey,
-    ResourcePath,
-    HttpMethod,
-    Path,
-    Protocol,
-    Status,
-    RequestLength,
-    ResponseLength,
-    DataProcessed,
-    IntegrationLatency,
-    ResponseLatency,
-    IntegrationStatus,
-    ErrorResponseType,
-    Ip,
-    UserAgent,
-    ConnectionId,
-    Direction,
-    MessageLength,
-    ConnectedAt,
-    MessageId,
-    DisconnectStatusCode,
-}
+/// How a line's keys name schema fields: the schema's own names (`None`), or the keys of the
+/// stage's access-log template (`--log-format`).
+pub(crate) type KeyMap = std::collections::HashMap<Box<[u8]>, Field>;
 
-pub(crate) fn field_of(key: &[u8]) -> Option<Field> {
-    Some(match key {
-        b"schema" => Field::Schema,
-        b"requestId" => Field::RequestId,
-        b"requestTimeEpoch" => Field::RequestTimeEpoch,
-        b"requestTime" => Field::RequestTime,
-        b"eventType" => Field::EventType,
-        b"apiId" => Field::ApiId,
-        b"stage" => Field::Stage,
-        b"routeKey" => Field::RouteKey,
-        b"resourcePath" => Field::ResourcePath,
-        b"httpMethod" => Field::HttpMethod,
-        b"path" => Field::Path,
-        b"protocol" => Field::Protocol,
-        b"status" => Field::Status,
-        b"requestLength" => Field::RequestLength,
-        b"responseLength" => Field::ResponseLength,
-        b"dataProcessed" => Field::DataProcessed,
-        b"integrationLatency" => Field::IntegrationLatency,
-        b"responseLatency" => Field::ResponseLatency,
-        b"integrationStatus" => Field::IntegrationStatus,
-        b"errorResponseType" => Field::ErrorResponseType,
-        b"ip" => Field::Ip,
-        b"userAgent" => Field::UserAgent,
-        b"connectionId" => Field::ConnectionId,
-        b"direction" => Field::Direction,
-        b"messageLength" => Field::MessageLength,
-        b"connectedAt" => Field::ConnectedAt,
-        b"messageId" => Field::MessageId,
-        b"disconnectStatusCode" => Field::DisconnectStatusCode,
-        _ => return None,
-    })
+/// The field `key` names under `keys`.
+#[inline]
+pub(crate) fn field_of(key: &str, keys: Option<&KeyMap>) -> Option<Field> {
+    match keys {
+        None => Field::from_name(key),
+        Some(map) => map.get(key.as_bytes()).copied(),
+    }
 }
 
 /// [`printable_ascii`] and no backslash (an escape is left to the reference path), in one
@@ -301,19 +247,25 @@ impl<'a> Builder<'a> {
         apply(f, v, &mut self.ev, &mut self.epoch, &mut self.request_time).ok()
     }
 
-    /// The event, dated by `requestTimeEpoch` or else `requestTime`.
-    pub(crate) fn finish(mut self) -> Option<EventRef<'a>> {
+    /// The event, dated by `requestTimeEpoch`, else `requestTime`, else `fallback_ms` (the
+    /// container's timestamp, e.g. a CloudWatch Logs event's).
+    pub(crate) fn finish(mut self, fallback_ms: Option<i64>) -> Option<EventRef<'a>> {
         self.ev.time_ms = match (self.epoch, self.request_time) {
             (Some(ms), _) => ms,
             (None, Some(t)) => gwcost_log::parse_request_time(t).ok()?,
-            (None, None) => return None,
+            (None, None) => fallback_ms?,
         };
         Some(self.ev)
     }
 }
 
-/// Reads one trimmed line (BOM removed) the fast way; `None` means "ask the reference path".
-pub(crate) fn scan(line: &[u8]) -> Option<EventRef<'_>> {
+/// Reads one trimmed line (BOM removed) the fast way, its keys named by `keys` and dated by
+/// `fallback_ms` when it carries no time; `None` means "ask the reference path".
+pub(crate) fn scan<'a>(
+    line: &'a [u8],
+    keys: Option<&KeyMap>,
+    fallback_ms: Option<i64>,
+) -> Option<EventRef<'a>> {
     if line.first() != Some(&b'{') || !printable_ascii_no_backslash(line) {
         return None;
     }
@@ -334,7 +286,7 @@ pub(crate) fn scan(line: &[u8]) -> Option<EventRef<'_>> {
         let key = s.string()?;
         s.eat(b':')?;
         let v = s.value()?;
-        if let Some(f) = field_of(key.as_bytes()) {
+        if let Some(f) = field_of(key, keys) {
             builder.set(f, v)?;
         }
         s.skip_spaces();
@@ -351,7 +303,7 @@ pub(crate) fn scan(line: &[u8]) -> Option<EventRef<'_>> {
     if s.i != line.len() {
         return None;
     }
-    builder.finish()
+    builder.finish(fallback_ms)
 }
 
 /// Stores one schema field's value, or refuses it as `LogRecord`'s lenient readers would.
@@ -369,11 +321,15 @@ fn apply<'a>(
         Field::RequestId => ev.request_id = string(v)?,
         Field::RequestTimeEpoch => *epoch = int(v)?,
         Field::RequestTime => *request_time = string(v)?,
-        Field::EventType => {
-            if let Some(t) = string(v)? {
-                ev.kind = EventType::parse(t).ok_or(())?;
+        Field::EventType => match v {
+            // `-` is not "absent" here: it marks an upgrade refused before route selection.
+            Val::Str(s) if s.trim_ascii() == "-" => ev.kind = EventType::Refused,
+            _ => {
+                if let Some(t) = string(v)? {
+                    ev.kind = EventType::parse(t).ok_or(())?;
+                }
             }
-        }
+        },
         Field::Stage => ev.stage = string(v)?,
         Field::RouteKey => ev.route_key = string(v)?,
         Field::ResourcePath => ev.resource_path = string(v)?,
@@ -426,7 +382,7 @@ mod tests {
 
     /// What the fast path accepts equals the reference path's event, field by field.
     fn check(line: &str) -> bool {
-        let Some(fast) = scan(line.as_bytes()) else {
+        let Some(fast) = scan(line.as_bytes(), None, None) else {
             return false;
         };
         let reference = reference(line.as_bytes())
@@ -503,7 +459,7 @@ mod tests {
             "{\"requestTimeEpoch\":1,\t\"status\":200}", // tab
             r#"{}"#,
         ] {
-            assert!(scan(line.as_bytes()).is_none(), "{line}");
+            assert!(scan(line.as_bytes(), None, None).is_none(), "{line}");
         }
     }
 

@@ -1,14 +1,18 @@
 //! Naming inputs (files, directories, stdin), finding the log files under a directory, reading
 //! them (gunzipping when needed) and choosing the reader by extension or, failing that, content.
 
+use std::fmt;
 use std::fs;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
 use crate::blocks::{self, BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
+use crate::formats::{self, InputFormat, Messages, insights_csv, json_docs};
+use crate::message::MessageParser;
 use crate::{AnalyzeOptions, Engine, Progress, Tally, columns, jsonl, polars_io};
 
 /// One input as named by the user.
@@ -18,7 +22,39 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input (`-`); its format is recognised from its content.
     Stdin,
+    /// A named byte stream from elsewhere (an S3 object, a CloudWatch Logs page), read like
+    /// stdin: format sniffed from content (or name), gzip by magic.
+    Stream(StreamSource),
 }
+
+/// Opens a stream's bytes (called once per read).
+pub type OpenStream = Arc<dyn Fn() -> io::Result<Box<dyn Read + Send>> + Send + Sync>;
+
+/// A byte stream that is not a local file: its name (shown in messages, and a hint to its
+/// format), its size when known (for the progress bar) and how to open it.
+#[derive(Clone)]
+pub struct StreamSource {
+    pub name: String,
+    pub size: Option<u64>,
+    pub open: OpenStream,
+}
+
+impl fmt::Debug for StreamSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamSource")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for StreamSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for StreamSource {}
 
 impl Input {
     /// `-` is stdin, anything else a path.
@@ -59,22 +95,38 @@ pub fn parse_date(value: &str) -> Result<i64, AnalyticsError> {
 /// One file to read.
 #[derive(Debug, Clone)]
 pub(crate) struct SourceFile {
-    /// As shown in messages: the path as given or found, `-` for stdin.
+    /// As shown in messages: the path as given or found, `-` for stdin, a stream's name.
     pub(crate) name: String,
     pub(crate) path: Option<PathBuf>,
+    pub(crate) stream: Option<StreamSource>,
+    /// Found under a directory rather than named: one whose name says nothing (no log
+    /// extension) and whose content is no log format is skipped, not reported line by line.
+    pub(crate) found: bool,
 }
 
 impl SourceFile {
     /// The format its file name says (`None` for stdin and names that say nothing).
     pub(crate) fn format_by_name(&self) -> Option<Format> {
-        self.path
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .and_then(|n| format_by_extension(&n.to_string_lossy()))
+        match (&self.path, &self.stream) {
+            (Some(p), _) => p
+                .file_name()
+                .and_then(|n| format_by_extension(&n.to_string_lossy())),
+            (None, Some(s)) => s.name.rsplit('/').next().and_then(format_by_extension),
+            (None, None) => None,
+        }
+    }
+
+    /// Its size as stored, when known.
+    pub(crate) fn size(&self) -> Option<u64> {
+        match (&self.path, &self.stream) {
+            (Some(p), _) => fs::metadata(p).ok().map(|m| m.len()),
+            (None, Some(s)) => s.size,
+            (None, None) => None,
+        }
     }
 }
 
-/// The layout of a file's content.
+/// The layout a file's name suggests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     /// One record per line; `clf` also accepts API Gateway CLF lines.
@@ -111,29 +163,13 @@ pub(crate) fn format_by_extension(name: &str) -> Option<Format> {
     }
 }
 
-/// Recognises content when the name does not say (stdin, `access.1`).
-fn sniff(data: &[u8]) -> Format {
-    if data.starts_with(b"PAR1") {
-        return Format::Parquet;
-    }
-    let first_line = data
-        .split(|b| *b == b'\n')
-        .map(|l| l.trim_ascii())
-        .find(|l| !l.is_empty());
-    match first_line {
-        Some(l) if l.starts_with(b"{") || l.starts_with(b"\xEF\xBB\xBF{") => {
-            Format::JsonLines { clf: true }
-        }
-        Some(l)
-            if std::str::from_utf8(l)
-                .ok()
-                .is_some_and(|s| crate::clf::parse(s).is_ok()) =>
-        {
-            Format::JsonLines { clf: true }
-        }
-        None => Format::JsonLines { clf: true },
-        Some(_) => Format::Csv,
-    }
+/// Whether a file found under a directory is read: a log extension, anything gzipped
+/// (CloudWatch Logs exports are `000000.gz`) or no extension at all (Firehose objects are named
+/// `<stream>-1-2026-10-20-12-34-56-<uuid>`).
+fn worth_reading(name: &str) -> bool {
+    format_by_extension(name).is_some()
+        || name.to_ascii_lowercase().ends_with(".gz")
+        || !name.contains('.')
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AnalyticsError> {
@@ -157,7 +193,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AnalyticsError> {
         };
         if is_dir {
             walk(&path, out)?;
-        } else if format_by_extension(&name).is_some() {
+        } else if worth_reading(&name) {
             out.push(path);
         }
     }
@@ -172,6 +208,14 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
             Input::Stdin => files.push(SourceFile {
                 name: "-".to_owned(),
                 path: None,
+                stream: None,
+                found: false,
+            }),
+            Input::Stream(src) => files.push(SourceFile {
+                name: src.name.clone(),
+                path: None,
+                stream: Some(src.clone()),
+                found: false,
             }),
             Input::Path(p) => {
                 let shown = p.display().to_string();
@@ -183,11 +227,15 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
                     files.extend(found.into_iter().map(|f| SourceFile {
                         name: f.display().to_string(),
                         path: Some(f),
+                        stream: None,
+                        found: true,
                     }));
                 } else {
                     files.push(SourceFile {
                         name: shown,
                         path: Some(p.clone()),
+                        stream: None,
+                        found: false,
                     });
                 }
             }
@@ -213,7 +261,7 @@ impl<R: Read> Read for Counting<'_, R> {
 }
 
 /// Counts the bytes read after decompression (`inputs.bytes`).
-struct Tallied<R> {
+pub(crate) struct Tallied<R> {
     inner: R,
     bytes: u64,
 }
@@ -227,7 +275,7 @@ impl<R: Read> Read for Tallied<R> {
 }
 
 /// Reads at most `limit` bytes (fewer only at the end of the input).
-fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
     let mut prefix = Vec::with_capacity(limit);
     reader.take(limit as u64).read_to_end(&mut prefix)?;
     Ok(prefix)
@@ -253,7 +301,7 @@ pub(crate) fn read_side_by_side(
         ..opts.clone()
     };
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let template = tally.empty_like();
+    let template = tally.empty_part();
     let mut done: Vec<(usize, Result<Tally<'_>, AnalyticsError>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads.min(files.len()))
             .map(|_| {
@@ -267,7 +315,7 @@ pub(crate) fn read_side_by_side(
                         let Some(file) = files.get(k) else {
                             break;
                         };
-                        let mut local = template.empty_like();
+                        let mut local = template.empty_part();
                         let r = read_into(file, one, &mut local, progress).map(|()| local);
                         let failed = r.is_err();
                         out.push((k, r));
@@ -299,9 +347,10 @@ pub(crate) fn open_decoded<'p>(
     progress: Option<&'p dyn Progress>,
 ) -> Result<(Box<dyn Read + 'p>, bool), AnalyticsError> {
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
-    let raw: Box<dyn Read> = match &file.path {
-        Some(p) => Box::new(fs::File::open(p).map_err(io_err)?),
-        None => Box::new(io::stdin().lock()),
+    let raw: Box<dyn Read> = match (&file.path, &file.stream) {
+        (Some(p), _) => Box::new(fs::File::open(p).map_err(io_err)?),
+        (None, Some(s)) => (s.open)().map_err(io_err)?,
+        (None, None) => Box::new(io::stdin().lock()),
     };
     let mut buffered = io::BufReader::with_capacity(
         1 << 16,
@@ -323,17 +372,89 @@ pub(crate) fn open_decoded<'p>(
 }
 
 /// How much of a file without a telling name is read to recognise its content.
-const SNIFF_BYTES: usize = 64 << 10;
+pub(crate) const SNIFF_BYTES: usize = 64 << 10;
 
-/// Reads one file into the tally with the reader its name or content calls for, streaming:
-/// JSON lines and CSV are read block by block (gzip decoded on the way), so memory does not
-/// grow with the file; Parquet is read by polars.
+/// The format to read `file` with: `--input-format`, else what the content says (the name is
+/// only a hint: a `.json` file may be JSON lines or a CloudWatch Logs page; a `.csv` file
+/// plain CSV or Logs Insights results).
+pub(crate) fn choose(
+    file: &SourceFile,
+    forced: Option<InputFormat>,
+    templated: bool,
+    prefix: &[u8],
+) -> InputFormat {
+    if let Some(f) = forced {
+        return f;
+    }
+    let detected = formats::detect(prefix);
+    // Text that is no container is lines when the name says so (`.jsonl` starting with a
+    // broken line) or under a stage template (a CSV template's lines look like CSV).
+    let named_lines = matches!(file.format_by_name(), Some(Format::JsonLines { .. }));
+    if (templated || named_lines) && detected == InputFormat::Csv {
+        return InputFormat::Lines;
+    }
+    match file.format_by_name() {
+        // A `.csv` whose first line is not recognised otherwise stays CSV; JSON lines named
+        // `.csv` are still JSON lines.
+        Some(Format::Csv) if detected == InputFormat::Lines => {
+            if prefix.trim_ascii_start().starts_with(b"{") {
+                InputFormat::Lines
+            } else {
+                InputFormat::Csv
+            }
+        }
+        _ => detected,
+    }
+}
+
+/// Hands a container's messages to the tally through the message parser.
+struct TallySink<'a, 't, 'f> {
+    name: &'a str,
+    parser: MessageParser<'f>,
+    tally: &'a mut Tally<'t>,
+    lines: u64,
+}
+
+impl Messages for TallySink<'_, '_, '_> {
+    fn message(&mut self, line: u64, msg: &[u8], fallback_ms: Option<i64>) {
+        self.lines += 1;
+        self.parser
+            .fold(self.name, line, msg, fallback_ms, self.tally);
+    }
+    fn malformed(&mut self, line: u64, reason: String) {
+        self.lines += 1;
+        self.tally.malformed(self.name, line, reason);
+    }
+}
+
+/// Reads one file into the tally with the reader its content (or `--input-format`) calls for,
+/// streaming: lines and CSV are read block by block (gzip decoded on the way), JSON containers
+/// one event at a time, so memory does not grow with the file; Parquet is read by polars.
+/// When the file held something but not one event was understood, its shape is noted on the
+/// tally (see [`Tally::not_understood`]).
 pub(crate) fn read_into(
     file: &SourceFile,
     opts: &AnalyzeOptions,
     tally: &mut Tally<'_>,
     progress: Option<&dyn Progress>,
 ) -> Result<(), AnalyticsError> {
+    let threads = opts.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    // polars reads a plain Parquet file itself, a row group at a time.
+    if let (Some(p), None | Some(InputFormat::Parquet)) = (&file.path, opts.input_format)
+        && file.format_by_name() == Some(Format::Parquet)
+    {
+        let mut magic = [0u8; 2];
+        let gz = fs::File::open(p)
+            .and_then(|mut f| f.read(&mut magic))
+            .map_err(|e| AnalyticsError::io(&file.name, e))?
+            == 2
+            && magic == [0x1f, 0x8b];
+        if !gz {
+            return polars_io::read_parquet_file(&file.name, p, threads, tally);
+        }
+    }
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
     let (mut decoded, gz) = open_decoded(file, progress)?;
     let gz_err = |e: io::Error| {
@@ -346,58 +467,57 @@ pub(crate) fn read_into(
             io_err(e)
         }
     };
-    let by_name = file.format_by_name();
-    let sniffed = by_name.is_none();
-    let (format, prefix) = match by_name {
-        Some(f) => (f, Vec::new()),
-        None => {
-            let prefix = read_prefix(&mut decoded, SNIFF_BYTES).map_err(gz_err)?;
-            (sniff(&prefix), prefix)
-        }
-    };
+    let prefix = read_prefix(&mut decoded, SNIFF_BYTES).map_err(gz_err)?;
+    let format = choose(file, opts.input_format, opts.log_format.is_some(), &prefix);
+    if file.found
+        && file.format_by_name().is_none()
+        && format == InputFormat::Csv
+        && opts.input_format.is_none()
+    {
+        // A README or a binary next to the logs (Firehose objects have no extension, so such
+        // files are looked at): not a log, not an error.
+        return Ok(());
+    }
+    let clf = !matches!(
+        file.format_by_name(),
+        Some(Format::JsonLines { clf: false })
+    );
     let mut reader = Tallied {
         inner: io::Cursor::new(prefix).chain(decoded),
         bytes: 0,
     };
-    let threads = opts.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let parser = MessageParser {
+        template: opts.log_format.as_deref(),
+        clf,
+        reference: opts.engine == Engine::Reference,
+    };
+    let (lines_before, bad_before) = tally.line_counts();
+    let mut shape = None;
     match format {
-        Format::Parquet => {
-            let data = match &file.path {
-                // polars reads a plain file itself, a row group at a time.
-                Some(p) if !gz && !sniffed => {
-                    return polars_io::read_parquet_file(&file.name, p, threads, tally);
-                }
-                _ => {
-                    let mut data = Vec::new();
-                    reader.read_to_end(&mut data).map_err(gz_err)?;
-                    data
-                }
-            };
-            tally.add_bytes(data.len() as u64);
-            polars_io::read_parquet(&file.name, data, tally)
-        }
-        Format::JsonLines { clf: false } if opts.engine == Engine::Polars => {
+        InputFormat::Parquet => {
             let mut data = Vec::new();
             reader.read_to_end(&mut data).map_err(gz_err)?;
             tally.add_bytes(data.len() as u64);
-            polars_io::read_ndjson(&file.name, &data, tally)
+            polars_io::read_parquet(&file.name, data, tally)?;
         }
-        Format::Csv => {
+        InputFormat::Lines
+            if !clf && opts.engine == Engine::Polars && opts.log_format.is_none() =>
+        {
+            let mut data = Vec::new();
+            reader.read_to_end(&mut data).map_err(gz_err)?;
+            tally.add_bytes(data.len() as u64);
+            polars_io::read_ndjson(&file.name, &data, tally)?;
+        }
+        InputFormat::Csv => {
             columns::read_csv(&file.name, &mut reader, tally);
             tally.add_bytes(reader.bytes);
-            Ok(())
         }
-        Format::JsonLines { clf } => {
+        InputFormat::Lines | InputFormat::CloudWatchExport => {
+            let export = format == InputFormat::CloudWatchExport;
             let name = file.name.as_str();
-            let reference = opts.engine == Engine::Reference;
+            let parser = &parser;
             let fold = move |chunk: &[u8], first: u64, t: &mut Tally<'_>| {
-                if reference {
-                    jsonl::fold_chunk_reference(name, chunk, first, clf, t);
-                } else {
-                    jsonl::fold_chunk(name, chunk, first, clf, t);
-                }
+                jsonl::fold_chunk(name, chunk, first, parser, export, t);
             };
             let on_block = |_bytes: u64, lines: u64| {
                 if let Some(p) = progress {
@@ -405,9 +525,51 @@ pub(crate) fn read_into(
                 }
             };
             let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-            blocks::fold_all(&mut blocks, threads, tally, &fold, &on_block).map_err(gz_err)
+            blocks::fold_all(&mut blocks, threads, tally, &fold, &on_block).map_err(gz_err)?;
+        }
+        InputFormat::InsightsCsv
+        | InputFormat::Firehose
+        | InputFormat::LogEvents
+        | InputFormat::InsightsJson => {
+            let mut sink = TallySink {
+                name: &file.name,
+                parser,
+                tally,
+                lines: 0,
+            };
+            if format == InputFormat::InsightsCsv {
+                insights_csv::read(&mut reader, &mut sink).map_err(gz_err)?;
+            } else {
+                let seen = json_docs::read(&mut reader, &mut sink).map_err(gz_err)?;
+                shape = Some(seen.shape());
+            }
+            let lines = sink.lines;
+            tally.add_lines(lines);
+            tally.add_bytes(reader.bytes);
         }
     }
+    let (lines_after, bad_after) = tally.line_counts();
+    let (lines, bad) = (lines_after - lines_before, bad_after - bad_before);
+    let nothing_read = lines == 0 && reader.bytes > 0 && format.is_container();
+    if (lines > 0 && bad == lines) || nothing_read {
+        let what = match (format, shape) {
+            (f, Some(shape)) => format!("looks like {}: {shape}", f.describe()),
+            (f, None) if f.is_container() => {
+                format!(
+                    "looks like {} whose messages are not access logs",
+                    f.describe()
+                )
+            }
+            (f, None) => format!("{} none of which is an access-log record", f.describe()),
+        };
+        let first = tally.first_malformed_reason(&file.name);
+        let with_example = match first {
+            Some(r) if !nothing_read => format!("{what} (e.g. {r})"),
+            _ => what,
+        };
+        tally.not_understood(&file.name, with_example);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -428,17 +590,6 @@ mod tests {
         );
         assert_eq!(format_by_extension("README.md"), None);
         assert_eq!(format_by_extension("noext"), None);
-    }
-
-    #[test]
-    fn sniffs_content() {
-        assert_eq!(sniff(b"PAR1...."), Format::Parquet);
-        assert_eq!(sniff(b"\n  {\"a\":1}\n"), Format::JsonLines { clf: true });
-        assert_eq!(
-            sniff(b"1.2.3.4 - - [01/Dec/2025:00:00:00 +0000] \"GET / HTTP/1.1\" 200 5 id\n"),
-            Format::JsonLines { clf: true }
-        );
-        assert_eq!(sniff(b"requestId,status\nx,200\n"), Format::Csv);
     }
 
     #[test]

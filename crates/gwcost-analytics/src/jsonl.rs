@@ -4,6 +4,7 @@
 
 use gwcost_log::LogRecord;
 
+use crate::message::MessageParser;
 use crate::{Event, Tally, clf};
 
 /// Turns serde_json's "… at line 1 column 17" (always line 1 here) into "… at column 17".
@@ -77,13 +78,15 @@ fn numbered_lines(chunk: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &
     })
 }
 
-/// Parses and folds one chunk whose first line is line `first_line` (1-based): the fast scanner
-/// first, the reference parser for whatever it declines (and for every error message).
+/// Parses and folds one chunk whose first line is line `first_line` (1-based): each line's
+/// message (after a CloudWatch Logs export's timestamp, when `export`) goes through `parser`,
+/// fast scanner first; `reference` skips the scanner.
 pub(crate) fn fold_chunk(
     name: &str,
     chunk: &[u8],
     first_line: u64,
-    clf: bool,
+    parser: &MessageParser<'_>,
+    export: bool,
     tally: &mut Tally<'_>,
 ) {
     let mut lines = 0;
@@ -92,36 +95,15 @@ pub(crate) fn fold_chunk(
             continue;
         };
         lines += 1;
-        if let Some(ev) = crate::fastjson::scan(t) {
-            tally.push_ref(&ev);
-            continue;
-        }
-        match parse_record(t, clf).and_then(Event::from_record) {
-            Ok(ev) => tally.push(ev),
-            Err(reason) => tally.malformed(name, line_no, reason),
-        }
-    }
-    tally.add_lines(lines);
-}
-
-/// Folds one chunk with the reference parser only (serde_json into `LogRecord`): the slow path
-/// the fast one is checked against.
-pub(crate) fn fold_chunk_reference(
-    name: &str,
-    chunk: &[u8],
-    first_line: u64,
-    clf: bool,
-    tally: &mut Tally<'_>,
-) {
-    let mut lines = 0;
-    for (line_no, line) in numbered_lines(chunk, first_line) {
-        if let Some(parsed) = parse_line(line, clf) {
-            lines += 1;
-            match parsed {
-                Ok(ev) => tally.push(ev),
-                Err(reason) => tally.malformed(name, line_no, reason),
+        let (fallback, msg) = if export {
+            match crate::formats::cloudwatch_export::split(t) {
+                Some((ms, msg)) => (Some(ms), msg),
+                None => (None, t),
             }
-        }
+        } else {
+            (None, t)
+        };
+        parser.fold(name, line_no, msg, fallback, tally);
     }
     tally.add_lines(lines);
 }

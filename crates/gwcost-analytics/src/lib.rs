@@ -17,21 +17,28 @@ mod convert;
 mod error;
 mod event;
 mod fastjson;
+mod formats;
 mod input;
 mod jsonl;
+mod message;
 mod polars_io;
 pub mod sql;
 mod tally;
+mod template;
 
 pub use analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
     SizeHistogram,
 };
-pub use convert::{ConvertSummary, ROWS_PER_PART, convert_to_parquet};
+pub use convert::{
+    ConvertOptions, ConvertSummary, ROWS_PER_PART, convert_to_parquet, convert_to_parquet_with,
+};
 pub use error::AnalyticsError;
 pub use event::{Event, EventRef};
-pub use input::{Input, parse_date};
+pub use formats::InputFormat;
+pub use input::{Input, OpenStream, StreamSource, parse_date};
 pub use tally::Tally;
+pub use template::{LogFormat, read_log_format};
 
 use gwcost_pricing::{MeteringBasis, PriceBook};
 
@@ -90,6 +97,11 @@ pub struct AnalyzeOptions {
     pub engine: Engine,
     /// Worker threads for big JSON-lines inputs; `None` = one per core.
     pub threads: Option<usize>,
+    /// The stage's access-log template (`--log-format`); `None`: the schema's names and AWS's
+    /// documented example formats.
+    pub log_format: Option<std::sync::Arc<LogFormat>>,
+    /// Read every input as this format instead of recognising it (`--input-format`).
+    pub input_format: Option<InputFormat>,
 }
 
 /// Reads every input and meters it: the whole of `gwcost analyze` short of pricing.
@@ -113,10 +125,7 @@ pub fn analyze_with_progress(
 ) -> Result<Analysis, AnalyticsError> {
     let files = input::expand(inputs)?;
     if let Some(p) = progress {
-        let total = files.iter().try_fold(0u64, |sum, f| {
-            let len = std::fs::metadata(f.path.as_ref()?).ok()?.len();
-            Some(sum + len)
-        });
+        let total = files.iter().try_fold(0u64, |sum, f| Some(sum + f.size()?));
         p.start(total);
     }
     let mut tally = Tally::new(book, opts);
@@ -144,5 +153,8 @@ pub fn analyze_with_progress(
         p.finish();
     }
     result?;
+    if let Some(shapes) = tally.nothing_understood() {
+        return Err(AnalyticsError::NothingUnderstood { shapes });
+    }
     Ok(tally.finish(files.len() as u64))
 }

@@ -15,7 +15,8 @@ use crate::EventRef;
 use crate::Tally;
 use crate::columns::event_from_object;
 use crate::error::AnalyticsError;
-use crate::fastjson::{Builder, Field as LogField, Val, field_of, printable_ascii, text};
+use crate::fastjson::{Builder, Val, field_of, printable_ascii, text};
+use gwcost_log::Field as LogField;
 use gwcost_log::{Direction, EventType, KNOWN_FIELDS};
 
 fn polars_err(name: &str, e: &PolarsError) -> AnalyticsError {
@@ -114,7 +115,7 @@ fn fold_frame_fast(
 ) -> Result<(), AnalyticsError> {
     let mut cols = Vec::new();
     for c in df.columns() {
-        let Some(field) = field_of(c.name().as_str().as_bytes()) else {
+        let Some(field) = field_of(c.name().as_str(), None) else {
             continue;
         };
         let dt = c.dtype();
@@ -144,7 +145,7 @@ fn fold_frame_fast(
             let fast = cols
                 .iter()
                 .try_for_each(|(f, col)| b.set(*f, col.val(row)?))
-                .and_then(|()| b.finish());
+                .and_then(|()| b.finish(None));
             match fast {
                 Some(ev) => t.push_ref(&ev),
                 None => {
@@ -169,7 +170,7 @@ fn fold_frame_fast(
     let parts: Vec<Tally<'_>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
-                let mut local = tally.empty_like();
+                let mut local = tally.empty_part();
                 let fold_rows = &fold_rows;
                 s.spawn(move || {
                     fold_rows(i * per..((i + 1) * per).min(height), &mut local);
@@ -182,7 +183,7 @@ fn fold_frame_fast(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    tally.merge_unordered(parts);
+    tally.merge_parts(parts);
     Ok(())
 }
 
@@ -284,9 +285,13 @@ impl<'a> BillColumns<'a> {
                 match seen.kind {
                     Some((last, k)) if last == view => k,
                     _ => {
-                        let k = match text_at(self.kind, i)? {
-                            None => EventType::Request,
-                            Some(t) => EventType::parse(t).ok_or(())?,
+                        // `-` marks a refused upgrade, not an absent type.
+                        let k = match a.get(i).map(str::trim) {
+                            Some("-") => EventType::Refused,
+                            _ => match text_at(self.kind, i)? {
+                                None => EventType::Request,
+                                Some(t) => EventType::parse(t).ok_or(())?,
+                            },
                         };
                         seen.kind = inline.then_some((view, k));
                         k
@@ -403,7 +408,7 @@ fn fold_frame_columnar(
     let mut ints = Vec::new();
     let mut strs = Vec::new();
     for c in df.columns() {
-        let Some(field) = field_of(c.name().as_str().as_bytes()) else {
+        let Some(field) = field_of(c.name().as_str(), None) else {
             continue;
         };
         let dt = c.dtype();
@@ -489,7 +494,7 @@ fn fold_frame_columnar(
     let parts: Vec<Option<Tally<'_>>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|k| {
-                let mut local = tally.empty_like();
+                let mut local = tally.empty_part();
                 let fold_rows = &fold_rows;
                 s.spawn(move || {
                     fold_rows(k * per..((k + 1) * per).min(height), &mut local)
@@ -507,7 +512,7 @@ fn fold_frame_columnar(
         return Ok(false);
     };
     tally.add_lines(height as u64);
-    tally.merge_unordered(parts);
+    tally.merge_parts(parts);
     Ok(true)
 }
 
@@ -599,14 +604,14 @@ pub(crate) fn read_parquet_file(
         // Integer columns the bill only checks (their values must fit the record's types) are
         // not decoded when the footer statistics already prove they fit.
         let proven = |n: &str| {
-            const CHECKED_ONLY: [&str; 5] = [
-                "schema",
-                "integrationLatency",
-                "responseLatency",
-                "integrationStatus",
-                "disconnectStatusCode",
+            const CHECKED_ONLY: [LogField; 5] = [
+                LogField::Schema,
+                LogField::IntegrationLatency,
+                LogField::ResponseLatency,
+                LogField::IntegrationStatus,
+                LogField::DisconnectStatusCode,
             ];
-            CHECKED_ONLY.contains(&n)
+            field_of(n, None).is_some_and(|f| CHECKED_ONLY.contains(&f))
                 && schema.get(n).is_some_and(|f| {
                     matches!(
                         f.dtype,
@@ -616,7 +621,7 @@ pub(crate) fn read_parquet_file(
                             | ArrowDataType::Int64
                     )
                 })
-                && field_of(n.as_bytes())
+                && field_of(n, None)
                     .and_then(int_range)
                     .flatten()
                     .is_some_and(|(lo, hi)| stats_prove_within(&md, n, lo, hi))
@@ -625,15 +630,15 @@ pub(crate) fn read_parquet_file(
             .iter()
             .filter(|n| !proven(n.as_str()))
             .filter(|n| {
-                !(matches!(n.as_str(), "requestId" | "requestTime")
-                    && schema.get(n.as_str()).is_some_and(|f| {
-                        matches!(
-                            f.dtype,
-                            ArrowDataType::Utf8
-                                | ArrowDataType::LargeUtf8
-                                | ArrowDataType::Utf8View
-                        )
-                    }))
+                !(matches!(
+                    field_of(n, None),
+                    Some(LogField::RequestId | LogField::RequestTime)
+                ) && schema.get(n.as_str()).is_some_and(|f| {
+                    matches!(
+                        f.dtype,
+                        ArrowDataType::Utf8 | ArrowDataType::LargeUtf8 | ArrowDataType::Utf8View
+                    )
+                }))
             })
             .cloned()
             .collect();
@@ -773,7 +778,18 @@ mod tests {
         let msg: Vec<Option<i64>> = (0..n as i64)
             .map(|i| (i % 2 == 0).then_some(i * 40_001))
             .collect();
-        let connected: Vec<Option<i64>> = rows.iter().map(|r| r.2.map(|_| r.0 - 95_000)).collect();
+        // Each connection carries one `connectedAt` on all its events: c1's is the time of its
+        // CONNECT (10 rows earlier at most), `open`'s the first hour; a refused c2 its own time.
+        let connected: Vec<Option<i64>> = rows
+            .iter()
+            .map(|r| {
+                r.2.map(|id| match id {
+                    "c1" => r.0 - (r.0 - T0) % 36_000_000,
+                    "open" => T0,
+                    _ => r.0,
+                })
+            })
+            .collect();
         let direction: Vec<Option<&str>> = rows
             .iter()
             .map(|r| (r.1 == "MESSAGE").then_some("in"))
@@ -839,12 +855,15 @@ mod tests {
         }
         let (_, reference) = both(&df, 1);
         let total = reference.total_usage();
-        // 30 connections c1 open and close (one key, merged), c2 refused, `open` never closed.
+        // 30 connections reuse the id c1, each opened and closed (billed at its DISCONNECT, 2
+        // hours each: 121 minutes); c2 is refused 30 times; `open` never closes.
         assert_eq!(reference.inputs.unclosed_connections, 1);
-        assert!(total.ws_connection_minutes > 0);
-        assert_eq!(total.requests, 150);
+        assert_eq!(total.ws_connections, 31);
+        assert!(total.ws_connection_minutes >= 30 * 121);
+        // `eventType` `-` (30 rows) is a refused upgrade, not a request.
+        assert_eq!(total.requests, 120);
         // The throttled requests (30) are not billed.
-        assert_eq!(total.billable_requests, 120);
+        assert_eq!(total.billable_requests, 90);
     }
 
     #[test]

@@ -48,6 +48,15 @@ struct Conn {
 }
 
 impl Conn {
+    /// Whether two sightings can be one connection: an id is reused only by a connection
+    /// accepted at another instant, so different `connectedAt`s are different connections.
+    fn same_as(&self, o: &Conn) -> bool {
+        match (self.connected_at, o.connected_at) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
     fn merge(&mut self, o: Conn) {
         self.connected_at = min_opt(self.connected_at, o.connected_at);
         self.connect_time = min_opt(self.connect_time, o.connect_time);
@@ -78,8 +87,22 @@ pub struct Tally<'a> {
     last_ms: Option<i64>,
     duplicates_dropped: u64,
     filtered_out: u64,
+    /// Connections still open (no DISCONNECT carrying `connectedAt` seen yet).
     conns: HashMap<String, Conn>,
+    /// A part of the input (a block read by a worker thread, a Parquet file read side by side):
+    /// a DISCONNECT whose connection it never saw opening is kept in `closed_elsewhere` for the
+    /// merge, which joins it with the open connection of the parts before.
+    part: bool,
+    closed_elsewhere: Vec<(String, Conn)>,
+    /// Connections billed without a DISCONNECT (their id was reused, or the input ended).
+    unclosed: u64,
+    /// Connections already billed at their DISCONNECT, by a 64-bit hash of (id, connectedAt):
+    /// 8 bytes each instead of the connection, so an event that comes after its DISCONNECT
+    /// (Logs Insights lists the newest first) or a repeated DISCONNECT bills nothing again.
+    closed: HashSet<u64>,
     seen_ids: HashSet<String>,
+    /// Inputs in which nothing was understood, with the shape that was seen.
+    not_understood: Vec<String>,
     /// The day (days since the epoch) events are being added to, and its usage so far.
     current_day: Option<(i64, Usage)>,
 }
@@ -100,6 +123,16 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// The key of a closed connection: SipHash (fixed keys, so runs agree) of its id and
+/// `connectedAt`.
+fn closed_key(id: &str, connected_at: i64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    connected_at.hash(&mut h);
+    h.finish()
 }
 
 fn status_key(status: Option<u16>) -> String {
@@ -128,6 +161,38 @@ impl<'a> Tally<'a> {
         Self::with_config(self.book, self.cfg.clone())
     }
 
+    /// An empty tally for a part of the input that will be merged, in input order, into this
+    /// one (see `closed_elsewhere`).
+    pub(crate) fn empty_part(&self) -> Self {
+        let mut t = self.empty_like();
+        t.part = true;
+        t
+    }
+
+    /// Lines read and lines malformed so far.
+    pub(crate) fn line_counts(&self) -> (u64, u64) {
+        (self.lines, self.malformed_count)
+    }
+
+    /// The reason of the first kept malformed line of `file`.
+    pub(crate) fn first_malformed_reason(&self, file: &str) -> Option<&str> {
+        self.malformed
+            .iter()
+            .find(|m| m.file == file)
+            .map(|m| m.reason.as_str())
+    }
+
+    /// Notes that nothing in `file` was understood, and what it looked like.
+    pub(crate) fn not_understood(&mut self, file: &str, shape: String) {
+        self.not_understood.push(format!("{file}: {shape}"));
+    }
+
+    /// The inputs noted by [`Self::not_understood`], when nothing at all was understood.
+    pub(crate) fn nothing_understood(&self) -> Option<Vec<String>> {
+        let understood = self.lines - self.malformed_count;
+        (understood == 0 && !self.not_understood.is_empty()).then(|| self.not_understood.clone())
+    }
+
     fn with_config(book: &'a PriceBook, cfg: MeterConfig) -> Self {
         Self {
             book,
@@ -145,7 +210,12 @@ impl<'a> Tally<'a> {
             duplicates_dropped: 0,
             filtered_out: 0,
             conns: HashMap::new(),
+            part: false,
+            closed_elsewhere: Vec::new(),
+            unclosed: 0,
+            closed: HashSet::new(),
             seen_ids: HashSet::new(),
+            not_understood: Vec::new(),
             current_day: None,
         }
     }
@@ -203,6 +273,10 @@ impl<'a> Tally<'a> {
             self.duplicates_dropped += 1;
             return;
         }
+        if ev.kind == EventType::Refused {
+            // An upgrade refused before route selection: neither a request nor a connection.
+            return;
+        }
         self.first_ms = Some(self.first_ms.map_or(ev.time_ms, |f| f.min(ev.time_ms)));
         self.last_ms = Some(self.last_ms.map_or(ev.time_ms, |l| l.max(ev.time_ms)));
 
@@ -240,6 +314,7 @@ impl<'a> Tally<'a> {
                 }
                 self.track_connection(ev);
             }
+            EventType::Refused => return,
         }
         let b = self.cfg.breakdowns;
         if b.any() {
@@ -260,6 +335,8 @@ impl<'a> Tally<'a> {
             first_seen: ev.time_ms,
             last_seen: ev.time_ms,
             disconnect_time: (ev.kind == EventType::Disconnect).then_some(ev.time_ms),
+            // Filled in only when the connection is first held or billed (no allocation per
+            // message of a known connection).
             stage: String::new(),
             status: if ev.kind == EventType::Connect {
                 ev.status
@@ -270,13 +347,100 @@ impl<'a> Tally<'a> {
                 && (ev.status.is_some_and(|s| s >= 400)
                     || !self.book.is_billable(ev.error_response_type))),
         };
+        if ev.kind == EventType::Disconnect && ev.connected_at_ms.is_some() {
+            // Its own duration is known: bill it now and hold nothing.
+            self.close(id.to_owned(), seen, ev.stage());
+        } else {
+            self.open(id, seen, ev.stage());
+        }
+    }
+
+    /// Adds a sighting of a connection that is not over yet (`stage` names its stage when it
+    /// is new here).
+    fn open(&mut self, id: &str, mut seen: Conn, stage: &str) {
+        if let Some(at) = seen.connected_at
+            && self.closed.contains(&closed_key(id, at))
+        {
+            // Seen after its DISCONNECT, which billed its whole duration.
+            return;
+        }
         match self.conns.get_mut(id) {
-            Some(c) => c.merge(seen),
+            Some(c) if c.same_as(&seen) => c.merge(seen),
+            Some(c) => {
+                // The id was reused: the earlier connection ended without a DISCONNECT.
+                if seen.stage.is_empty() {
+                    seen.stage = stage.to_owned();
+                }
+                let old = std::mem::replace(c, seen);
+                self.bill_unclosed(old);
+            }
             None => {
-                let stage = ev.stage().to_owned();
-                self.conns.insert(id.to_owned(), Conn { stage, ..seen });
+                if seen.stage.is_empty() {
+                    seen.stage = stage.to_owned();
+                }
+                self.conns.insert(id.to_owned(), seen);
             }
         }
+    }
+
+    /// A connection's DISCONNECT (with its `connectedAt`): joined with what was seen of it and
+    /// billed, or kept for the merge when this part never saw it open.
+    fn close(&mut self, id: String, mut closed: Conn, stage: &str) {
+        if let Some(at) = closed.connected_at
+            && !self.closed.insert(closed_key(&id, at))
+        {
+            // The same DISCONNECT again (overlapping inputs): billed once.
+            return;
+        }
+        if closed.stage.is_empty() {
+            closed.stage = stage.to_owned();
+        }
+        match self.conns.remove(&id) {
+            Some(mut c) if c.same_as(&closed) => {
+                c.merge(closed);
+                if self.part && c.connect_time.is_none() {
+                    // Opened before this part: the parts before may hold its CONNECT.
+                    self.closed_elsewhere.push((id, c));
+                } else {
+                    self.bill_connection(c);
+                }
+            }
+            other => {
+                if let Some(old) = other {
+                    self.bill_unclosed(old);
+                }
+                if self.part {
+                    self.closed_elsewhere.push((id, closed));
+                } else {
+                    self.bill_connection(closed);
+                }
+            }
+        }
+    }
+
+    /// Bills a connection that will be seen no more; without a DISCONNECT it counts as
+    /// unclosed (billed up to its last event).
+    fn bill_unclosed(&mut self, c: Conn) {
+        if c.accepted && c.disconnect_time.is_none() {
+            self.unclosed += 1;
+        }
+        self.bill_connection(c);
+    }
+
+    /// Bills one connection's minutes in the month (and day) it ends; a refused upgrade bills
+    /// nothing.
+    fn bill_connection(&mut self, c: Conn) {
+        if !c.accepted {
+            return;
+        }
+        let start = c.connected_at.or(c.connect_time).unwrap_or(c.first_seen);
+        let end = c.disconnect_time.unwrap_or(c.last_seen);
+        let d = Usage {
+            ws_connections: 1,
+            ws_connection_minutes: connection_minutes(start, end),
+            ..Usage::default()
+        };
+        self.add_usage(end, "$connect", &c.stage, c.status, d);
     }
 
     /// Flushes the running day's usage into the day and month maps.
@@ -359,55 +523,41 @@ impl<'a> Tally<'a> {
         self.last_ms = max_opt(self.last_ms, o.last_ms);
         self.duplicates_dropped += o.duplicates_dropped;
         self.filtered_out += o.filtered_out;
-        for (id, c) in o.conns {
-            match self.conns.get_mut(&id) {
-                Some(mine) => mine.merge(c),
-                None => {
-                    self.conns.insert(id, c);
-                }
-            }
+        // `o` comes after everything merged so far: its DISCONNECTs close connections opened
+        // here, then its open connections join (or, on a reused id, follow) the ones here.
+        for (id, c) in o.closed_elsewhere {
+            self.close(id, c, "");
         }
+        for (id, c) in o.conns {
+            self.open(&id, c, "");
+        }
+        self.unclosed += o.unclosed;
+        self.closed.extend(o.closed);
         self.seen_ids.extend(o.seen_ids);
+        self.not_understood.extend(o.not_understood);
     }
 
-    /// Adds tallies of one file's blocks that were folded out of order (by worker threads):
-    /// the kept malformed lines are put back in line order before the first few are kept.
-    pub(crate) fn merge_unordered(&mut self, parts: Vec<Tally<'a>>) {
-        let mut kept = Vec::new();
-        for mut part in parts {
-            kept.append(&mut part.malformed);
+    /// Adds tallies of consecutive parts of one input (made by [`Self::empty_part`]), in input
+    /// order.
+    pub(crate) fn merge_parts(&mut self, parts: Vec<Tally<'a>>) {
+        for part in parts {
             self.merge(part);
         }
-        kept.sort_by_key(|m: &Malformed| m.line);
-        let room = MAX_MALFORMED_KEPT.saturating_sub(self.malformed.len());
-        self.malformed.extend(kept.into_iter().take(room));
     }
 
-    /// Closes the books: bills every connection in the month it ends and returns the analysis.
+    /// Closes the books: bills every connection still open (up to its last event) in the month
+    /// it ends and returns the analysis.
     pub fn finish(mut self, files: u64) -> Analysis {
         self.flush_day();
-        let mut unclosed = 0;
+        for (_, c) in std::mem::take(&mut self.closed_elsewhere) {
+            self.bill_connection(c);
+        }
         let conns = std::mem::take(&mut self.conns);
         for (_, c) in conns {
-            if !c.accepted {
-                continue;
-            }
-            let start = c.connected_at.or(c.connect_time).unwrap_or(c.first_seen);
-            let end = match c.disconnect_time {
-                Some(t) => t,
-                None => {
-                    unclosed += 1;
-                    c.last_seen
-                }
-            };
-            let d = Usage {
-                ws_connections: 1,
-                ws_connection_minutes: connection_minutes(start, end),
-                ..Usage::default()
-            };
-            self.add_usage(end, "$connect", &c.stage, c.status, d);
+            self.bill_unclosed(c);
         }
         self.flush_day();
+        let unclosed = self.unclosed;
         let ws_unsized = self
             .months
             .values()
@@ -532,6 +682,70 @@ mod tests {
             first.merge(second);
             assert_eq!(first.finish(1), whole, "cut at {cut}");
         }
+    }
+
+    /// WebSocket events carrying `connectedAt`, with id `a` reused a week later and `b`
+    /// never closed.
+    fn ws_events() -> Vec<Event> {
+        let with = |kind, t: i64, conn: &str, at: i64| {
+            let mut e = ev(kind, t, conn);
+            e.connected_at_ms = Some(at);
+            if kind == EventType::Connect {
+                e.status = Some(101);
+            }
+            e
+        };
+        let week = 7 * 86_400_000;
+        vec![
+            with(EventType::Connect, DEC_1, "a", DEC_1),
+            with(EventType::Message, DEC_1 + 10_000, "a", DEC_1),
+            with(EventType::Connect, DEC_1 + 20_000, "b", DEC_1 + 20_000),
+            with(EventType::Disconnect, DEC_1 + 90_000, "a", DEC_1),
+            with(EventType::Message, DEC_1 + 95_000, "b", DEC_1 + 20_000),
+            with(EventType::Connect, DEC_1 + week, "a", DEC_1 + week),
+            with(EventType::Message, DEC_1 + week + 1_000, "a", DEC_1 + week),
+            with(
+                EventType::Disconnect,
+                DEC_1 + week + 30_000,
+                "a",
+                DEC_1 + week,
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_reused_id_is_two_connections_however_the_input_is_cut() {
+        let book = PriceBook::aws_us_east_1();
+        let evs = ws_events();
+        let whole = fold(&book, &evs);
+        let u = whole.total_usage();
+        // a: 90 s → 2 min; a again: 30 s → 1 min; b: 20 s → 95 s, unclosed → 2 min.
+        assert_eq!(u.ws_connections, 3);
+        assert_eq!(u.ws_connection_minutes, 5);
+        assert_eq!(whole.inputs.unclosed_connections, 1);
+        // Cut into three parts anywhere (blocks on worker threads), merged in input order.
+        for i in 0..=evs.len() {
+            for j in i..=evs.len() {
+                let opts = AnalyzeOptions::default();
+                let mut main = Tally::new(&book, &opts);
+                for range in [0..i, i..j, j..evs.len()] {
+                    let mut part = main.empty_part();
+                    for e in &evs[range] {
+                        part.push(e.clone());
+                    }
+                    main.merge(part);
+                }
+                assert_eq!(main.finish(1), whole, "cut at {i}, {j}");
+            }
+        }
+        // Newest first (Logs Insights' order): the same connections and minutes.
+        let mut reversed = evs.clone();
+        reversed.reverse();
+        let r = fold(&book, &reversed).total_usage();
+        assert_eq!(
+            (r.ws_connections, r.ws_connection_minutes),
+            (u.ws_connections, u.ws_connection_minutes)
+        );
     }
 
     #[test]

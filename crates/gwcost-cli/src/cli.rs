@@ -165,6 +165,8 @@ pub struct InputArgs {
     /// Worker threads for big JSON-lines files (default: one per core).
     #[arg(long, hide = true)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub formats: FormatArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -413,6 +415,8 @@ pub struct ConvertArgs {
     /// Do not draw a progress bar or list skipped lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub formats: FormatArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -520,4 +524,19 @@ mod tests {
         assert!(parse_bytes("0.3KB").is_err());
         assert!(parse_bytes("big").is_err());
     }
+}
+
+/// `--log-format` and `--input-format`, shared by every command that reads logs (`analyze`,
+/// `compare`, `report`, `reconcile`, `convert`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FormatArgs {
+    /// The stage's access-log format: the template text itself (`{"rid":"$context.requestId",
+    /// …}`, CLF or CSV) or `@FILE` holding it, as `aws apigateway get-stage` prints it.
+    /// Without it, the schema's names and AWS's documented example formats are read.
+    #[arg(long, value_name = "TEMPLATE|@FILE")]
+    pub log_format: Option<String>,
+    /// Read every input as this format instead of recognising it: lines, csv, parquet,
+    /// cloudwatch-export, firehose, log-events, insights-csv, insights-json.
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
 }

@@ -33,6 +33,7 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
     {
         bail!("--until is before --since");
     }
+    let (log_format, input_format) = crate::input_formats::resolve(&a.formats)?;
     let opts = AnalyzeOptions {
         metering_basis: a.metering_basis.map(crate::common::basis),
         since_ms,
@@ -44,6 +45,8 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
             EngineArg::Polars => Engine::Polars,
         },
         threads: a.threads,
+        log_format,
+        input_format,
     };
     let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
     let bar = crate::scale::Bar::new(a.quiet);
@@ -76,6 +79,13 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
                 "gwcost: skipped {} of {}",
                 plural(malformed, "malformed line", "malformed lines"),
                 plural(analysis.inputs.lines, "line", "lines")
+            );
+        }
+        if malformed * 2 > analysis.inputs.lines {
+            eprintln!(
+                "gwcost: warning: most lines are malformed ({malformed} of {}); the bill below \
+                 covers only the rest (is --log-format or --input-format needed?)",
+                analysis.inputs.lines
             );
         }
         if analysis.inputs.duplicates_dropped > 0 {

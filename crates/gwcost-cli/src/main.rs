@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod cur;
 mod generate;
+mod input_formats;
 mod inputs;
 mod prices;
 mod quote;

@@ -30,7 +30,13 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
         ConvertTo::Parquet => {}
     }
     let bar = Bar::new(a.quiet);
-    let summary = gwcost_analytics::convert_to_parquet(&inputs, &out, bar.as_progress())?;
+    let (log_format, input_format) = crate::input_formats::resolve(&a.formats)?;
+    let opts = gwcost_analytics::ConvertOptions {
+        log_format,
+        input_format,
+    };
+    let summary =
+        gwcost_analytics::convert_to_parquet_with(&inputs, &out, &opts, bar.as_progress())?;
     if !a.quiet {
         for m in &summary.malformed {
             eprintln!("{m}");

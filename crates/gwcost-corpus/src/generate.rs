@@ -790,6 +790,8 @@ impl<'a, W: Write> Generator<'a, W> {
                 let lived = u64::try_from(t - rec.connected_at.unwrap_or(t)).unwrap_or(0);
                 m.connection_minutes += lived.div_ceil(60_000).max(1);
             }
+            // The generator never writes refused upgrades.
+            EventType::Refused => {}
         }
     }
 
@@ -940,6 +942,7 @@ mod tests {
                     assert!((0..=MAX_CONNECTION_MS).contains(&lived), "{lived}");
                 }
                 EventType::Connect => {}
+                EventType::Refused => panic!("the generator writes no refused upgrades"),
             }
         }
     }
@@ -1042,6 +1045,7 @@ mod tests {
                     e[5] += 1;
                 }
                 EventType::Connect => {}
+                EventType::Refused => panic!("the generator writes no refused upgrades"),
             }
         }
         assert!(s.with_data_processed > 4_000);

@@ -111,13 +111,51 @@ pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
     })
 }
 
+/// `eventType`: like a string, except that `-` is not "absent" but API Gateway's mark of an
+/// upgrade refused before route selection ([`EventType::Refused`]).
 pub(crate) fn event_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<EventType>, D::Error> {
-    match string(d)? {
+    struct Raw(Option<String>);
+    impl<'de> serde::Deserialize<'de> for Raw {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Raw;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("REQUEST, CONNECT, MESSAGE, DISCONNECT, \"-\" or null")
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<Raw, E> {
+                    Ok(Raw(None))
+                }
+                fn visit_none<E: de::Error>(self) -> Result<Raw, E> {
+                    Ok(Raw(None))
+                }
+                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+                    d.deserialize_any(V)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Raw, E> {
+                    let t = v.trim();
+                    Ok(Raw((!t.is_empty()).then(|| t.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Raw, E> {
+                    self.visit_str(&v)
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Raw, E> {
+                    Ok(Raw(Some(v.to_string())))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
+                    Ok(Raw(Some(v.to_string())))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+    let Raw(raw) = serde::Deserialize::deserialize(d)?;
+    match raw {
         None => Ok(None),
         Some(s) => EventType::parse(&s).map(Some).ok_or_else(|| {
             de::Error::invalid_value(
                 de::Unexpected::Str(&s),
-                &"REQUEST, CONNECT, MESSAGE or DISCONNECT",
+                &"REQUEST, CONNECT, MESSAGE, DISCONNECT or -",
             )
         }),
     }

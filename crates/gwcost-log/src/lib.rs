@@ -6,11 +6,13 @@
 //! beyond formatting one line and must not depend on pricing, polars or any network crate, so the
 //! sidecar can link it cheaply.
 
+mod field;
 mod lenient;
 mod record;
 mod time;
 
-pub use record::{Direction, EventType, KNOWN_FIELDS, LogRecord, SCHEMA_VERSION};
+pub use field::{Field, KNOWN_FIELDS};
+pub use record::{Direction, EventType, LogRecord, SCHEMA_VERSION};
 pub use time::{
     TimeError, epoch_ms_of_date, format_request_time, parse_request_time, utc_date, utc_month,
 };

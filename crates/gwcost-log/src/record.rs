@@ -7,43 +7,6 @@ use crate::lenient;
 /// The schema version this crate writes. A reader treats an absent `schema` field as 1.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Every field name a reader recognises: the schema's own (`LogRecord`'s fields, as serialized)
-/// and the extra fields of AWS's documented REST example format (`extendedRequestId`, `caller`,
-/// `user`), which gwcost reads past but which tell a CSV header from a data row.
-pub const KNOWN_FIELDS: &[&str] = &[
-    "schema",
-    "requestId",
-    "requestTimeEpoch",
-    "requestTime",
-    "eventType",
-    "apiId",
-    "stage",
-    "routeKey",
-    "resourcePath",
-    "httpMethod",
-    "path",
-    "protocol",
-    "status",
-    "requestLength",
-    "responseLength",
-    "dataProcessed",
-    "integrationLatency",
-    "responseLatency",
-    "integrationStatus",
-    "errorResponseType",
-    "ip",
-    "userAgent",
-    "connectionId",
-    "direction",
-    "messageLength",
-    "connectedAt",
-    "messageId",
-    "disconnectStatusCode",
-    "extendedRequestId",
-    "caller",
-    "user",
-];
-
 /// What happened: an HTTP request, or one step of a WebSocket connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -57,10 +20,16 @@ pub enum EventType {
     Message,
     /// A WebSocket connection ended.
     Disconnect,
+    /// A WebSocket upgrade refused before route selection (e.g. a 403 on the upgrade): API
+    /// Gateway logs its `eventType` as `-`. Neither an HTTP request nor a connection, so
+    /// nothing is billed. Only read, never written by the sidecar.
+    #[serde(rename = "-")]
+    Refused,
 }
 
 impl EventType {
-    /// Parses API Gateway's spelling, case-insensitively (`MESSAGE`, `message`).
+    /// Parses API Gateway's spelling, case-insensitively (`MESSAGE`, `message`); `-` is a
+    /// refused upgrade ([`EventType::Refused`]).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("REQUEST") {
@@ -71,6 +40,8 @@ impl EventType {
             Some(Self::Message)
         } else if s.eq_ignore_ascii_case("DISCONNECT") {
             Some(Self::Disconnect)
+        } else if s == "-" {
+            Some(Self::Refused)
         } else {
             None
         }
@@ -83,6 +54,7 @@ impl EventType {
             Self::Connect => "CONNECT",
             Self::Message => "MESSAGE",
             Self::Disconnect => "DISCONNECT",
+            Self::Refused => "-",
         }
     }
 }
@@ -327,6 +299,7 @@ impl LogRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::KNOWN_FIELDS;
 
     /// `KNOWN_FIELDS` names exactly what `LogRecord` writes, plus AWS's three REST extras.
     #[test]
