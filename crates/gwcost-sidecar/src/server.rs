@@ -25,10 +25,13 @@ use tokio_rustls::TlsAcceptor;
 use crate::access_log::{self, LogIdentity};
 use crate::auth::Authorizer;
 use crate::config::{Config, ConfigError};
+use crate::conn::{ConnInfo, UpstreamClient};
 use crate::metrics::Metrics;
-use crate::proxy::{self, ConnInfo, RouteEntry, State};
+use crate::phase;
 use crate::routes::RouteTable;
-use crate::{admin, tls};
+use crate::state::{RouteEntry, State};
+use crate::throttle::TokenBucket;
+use crate::{admin, tls, upstream_pool};
 
 /// Why the sidecar could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +58,14 @@ pub async fn run(
     cfg: Config,
     on_listening: impl FnOnce(SocketAddr, Option<SocketAddr>),
 ) -> Result<(), RunError> {
+    upstream_pool::configure(cfg.upstream_pool);
     let client_tls = tls::client_config(cfg.upstream_ca_file.as_deref())?;
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(client_tls.clone())
         .https_or_http()
         .enable_http1()
         .wrap_connector(http_connector());
-    let make_client = || -> proxy::UpstreamClient {
+    let make_client = || -> UpstreamClient {
         Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(usize::MAX)
@@ -93,6 +97,7 @@ pub async fn run(
                 .as_ref()
                 .and_then(|n| authorizers.get(n).cloned()),
             scopes: r.scopes.clone(),
+            throttle: r.throttle.map(|t| TokenBucket::new(t.rate_limit, t.burst)),
         })
         .collect();
     let routes = RouteTable::new(cfg.routes.iter().map(|r| &r.pattern));
@@ -135,6 +140,11 @@ pub async fn run(
         log: log.clone(),
         metrics,
         limits: cfg.limits.clone(),
+        stage_throttle: Some(TokenBucket::new(
+            cfg.stage_throttle.rate_limit,
+            cfg.stage_throttle.burst,
+        )),
+        trusted_proxies: cfg.trusted_proxies.clone(),
         draining: AtomicBool::new(false),
         shutdown: shutdown_rx,
         next_connection: AtomicU64::new(1),
@@ -170,9 +180,12 @@ pub async fn run(
         .timer(TokioTimer::new())
         .max_buf_size(cfg.max_header_bytes)
         .header_read_timeout(cfg.header_read_timeout);
+    // HTTP/2 has no header read timeout: keep-alive pings find dead peers instead.
     builder
         .http2()
         .timer(TokioTimer::new())
+        .keep_alive_interval(Some(cfg.h2_keepalive_interval))
+        .keep_alive_timeout(cfg.h2_keepalive_timeout)
         .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
     let builder = Arc::new(builder);
 
@@ -240,7 +253,7 @@ struct DataContext {
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
-    client: proxy::UpstreamClient,
+    client: UpstreamClient,
     /// Turns `true` at SIGTERM/SIGINT: stop accepting and drain.
     stop: watch::Receiver<bool>,
     /// Turns `true` when the process is about to exit (after WebSockets closed).
@@ -369,14 +382,14 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
-    client: proxy::UpstreamClient,
+    client: UpstreamClient,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
     let info = Arc::new(ConnInfo::new(peer, tls.is_some(), client));
     let svc = service_fn(move |req| {
         let state = state.clone();
         let info = info.clone();
-        async move { proxy::handle(req, &info, &state).await }
+        async move { phase::handle(req, &info, &state).await }
     });
     let result =
         match tls {
