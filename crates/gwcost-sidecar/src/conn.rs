@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use http::HeaderValue;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::body::CountingBody;
 
@@ -22,10 +23,18 @@ pub struct ConnInfo {
     /// The legacy client of the thread serving this connection (see `server`): its pooled
     /// connections live on that thread's runtime, so each data thread has its own.
     pub client: UpstreamClient,
+    /// This connection's share of `max_connections`, released when the last holder (the
+    /// connection, or the WebSocket relay it became) drops it.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl ConnInfo {
-    pub fn new(peer: SocketAddr, tls: bool, client: UpstreamClient) -> Self {
+    pub fn new(
+        peer: SocketAddr,
+        tls: bool,
+        client: UpstreamClient,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
         let peer_header = HeaderValue::from_str(&peer.ip().to_string())
             .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
         Self {
@@ -33,6 +42,7 @@ impl ConnInfo {
             peer_header,
             tls,
             client,
+            _permit: permit,
         }
     }
 }

@@ -2,11 +2,13 @@
 //! core, each with its own `SO_REUSEPORT` listener, current-thread runtime and upstream pool, so
 //! a request and its upstream connection never change threads. SIGTERM/SIGINT stop accepting,
 //! drain in-flight requests (bounded by the grace period; hyper-util's graceful shutdown), close
-//! WebSocket connections with 1001, then flush and fsync the log; SIGHUP reopens the log file.
+//! WebSocket connections with 1001, then flush and fsync the log; SIGHUP reopens the log file and
+//! reloads the TLS certificate. At most `max_connections` client connections are open at once
+//! (WebSocket connections included, until their relay ends).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,7 +21,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::access_log::{self, LogIdentity};
@@ -107,7 +109,9 @@ pub async fn run(
         cfg.metrics_free_tier,
     );
     let server_tls = match &cfg.tls {
-        Some(t) => Some(TlsAcceptor::from(tls::server_config(&t.cert, &t.key)?)),
+        Some(t) => Some(Arc::new(RwLock::new(TlsAcceptor::from(
+            tls::server_config(&t.cert, &t.key)?,
+        )))),
         None => None,
     };
     let (log, log_thread) = access_log::start(
@@ -163,8 +167,22 @@ pub async fn run(
     };
     let admin_task = admin_listener.map(|l| tokio::spawn(serve_admin(l, state.clone())));
     let hup_log = log.clone();
+    let hup_tls = server_tls.clone().zip(cfg.tls.clone());
     let hup_task = tokio::spawn(async move {
         while sighup.recv().await.is_some() {
+            // Renewed certificates (cert-manager, certbot) without a restart; a pair that does
+            // not load keeps the one in use.
+            if let Some((acceptor, files)) = &hup_tls {
+                match tls::server_config(&files.cert, &files.key) {
+                    Ok(c) => {
+                        if let Ok(mut a) = acceptor.write() {
+                            *a = TlsAcceptor::from(c);
+                            tracing::info!("SIGHUP: TLS certificate reloaded");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "SIGHUP: TLS certificate not reloaded"),
+                }
+            }
             tracing::info!("SIGHUP: reopening the access log");
             hup_log.reopen().await;
         }
@@ -189,6 +207,7 @@ pub async fn run(
         .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
     let builder = Arc::new(builder);
 
+    let connections = Arc::new(Semaphore::new(cfg.max_connections));
     // The data path: one thread per listener, each with its own runtime and upstream pool.
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, exit_rx) = watch::channel(false);
@@ -202,6 +221,7 @@ pub async fn run(
             builder: builder.clone(),
             state: state.clone(),
             client: make_client(),
+            connections: connections.clone(),
             stop: stop_rx.clone(),
             exit: exit_rx.clone(),
         };
@@ -248,12 +268,17 @@ pub async fn run(
     Ok(())
 }
 
+/// The TLS acceptor, replaced on SIGHUP.
+type SharedAcceptor = Arc<RwLock<TlsAcceptor>>;
+
 /// What a data thread needs; everything but the upstream pool is shared.
 struct DataContext {
-    tls: Option<TlsAcceptor>,
+    tls: Option<SharedAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
     client: UpstreamClient,
+    /// One permit per open client connection, shared by all data threads.
+    connections: Arc<Semaphore>,
     /// Turns `true` at SIGTERM/SIGINT: stop accepting and drain.
     stop: watch::Receiver<bool>,
     /// Turns `true` when the process is about to exit (after WebSockets closed).
@@ -339,7 +364,17 @@ async fn data_loop(
                     break;
                 }
             }
-            accepted = listener.accept() => {
+            permit = connection_permit(&ctx.connections, &ctx.state) => {
+                let Some(permit) = permit else { break };
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    r = ctx.stop.changed() => {
+                        if r.is_err() || *ctx.stop.borrow() {
+                            break;
+                        }
+                        continue;
+                    }
+                };
                 let (stream, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
@@ -350,10 +385,12 @@ async fn data_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let tls = ctx.tls.as_ref().and_then(|t| t.read().ok().map(|a| a.clone()));
                 tokio::spawn(serve_connection(
                     stream,
                     peer,
-                    ctx.tls.clone(),
+                    permit,
+                    tls,
                     ctx.builder.clone(),
                     ctx.state.clone(),
                     ctx.client.clone(),
@@ -376,16 +413,30 @@ async fn data_loop(
     }
 }
 
+/// A permit for one more client connection; when all `max_connections` are taken, waits for
+/// one (new connections wait in the kernel's accept queue meanwhile) and counts the wait.
+async fn connection_permit(
+    connections: &Arc<Semaphore>,
+    state: &State,
+) -> Option<OwnedSemaphorePermit> {
+    if let Ok(p) = connections.clone().try_acquire_owned() {
+        return Some(p);
+    }
+    state.metrics.connection_waited();
+    connections.clone().acquire_owned().await.ok()
+}
+
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
+    permit: OwnedSemaphorePermit,
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
     client: UpstreamClient,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let info = Arc::new(ConnInfo::new(peer, tls.is_some(), client));
+    let info = Arc::new(ConnInfo::new(peer, tls.is_some(), client, permit));
     let svc = service_fn(move |req| {
         let state = state.clone();
         let info = info.clone();

@@ -37,7 +37,7 @@ use crate::state::{RouteEntry, State};
 /// Serves one request. Never fails: every refusal becomes an API Gateway-style answer.
 pub async fn handle(
     mut req: Request<Incoming>,
-    conn: &ConnInfo,
+    conn: &Arc<ConnInfo>,
     state: &Arc<State>,
 ) -> Result<Response<MeteredBody>, Infallible> {
     let mut pending = logging::begin(&req, conn.peer.ip(), state);

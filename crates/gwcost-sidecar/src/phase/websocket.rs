@@ -84,7 +84,7 @@ fn set_upgrade(headers: &mut HeaderMap, upgrade: HeaderValue) {
 /// Forwards an upgrade request; answers 101 and starts the relay, or answers an error.
 pub async fn proxy_upgrade(
     mut req: Request<Incoming>,
-    conn: &ConnInfo,
+    conn: &Arc<ConnInfo>,
     state: &Arc<State>,
     entry: &RouteEntry,
     pending: PendingLog,
@@ -147,8 +147,11 @@ pub async fn proxy_upgrade(
     )));
     state.metrics.ws_opened();
     let relay_state = state.clone();
+    // The relay holds the client connection's share of `max_connections` until it ends.
+    let relay_conn = conn.clone();
     tokio::spawn(async move {
         let st = relay_state;
+        let _conn = relay_conn;
         let code = match tokio::time::timeout(Duration::from_secs(10), client_upgrade).await {
             Ok(Ok(client_io)) => {
                 let conn = Relay {

@@ -287,3 +287,35 @@ fn out_of_range_settings_are_one_line_naming_the_key() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_max_connections_wait_and_are_counted() {
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start(
+        &format!(
+            "upstream = \"{}\"\n[server]\nmax_connections = 2\n",
+            upstream.url()
+        ),
+        &["--workers", "1"],
+    );
+    let first = tokio::net::TcpStream::connect(sc.addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(sc.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let addr = sc.addr;
+    let third = tokio::spawn(async move { get(addr, "/third").await.status });
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(!third.is_finished(), "a third connection was served");
+    assert_eq!(upstream.hits(), 0);
+    assert_eq!(
+        metric(sc.admin, "gwcost_connections_waited_total").await,
+        "1"
+    );
+    // One closes: the waiting connection is served.
+    drop(first);
+    let status = tokio::time::timeout(Duration::from_secs(5), third)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(upstream.hits(), 1);
+}
