@@ -386,14 +386,13 @@ async fn data_loop(
                 };
                 let _ = stream.set_nodelay(true);
                 let tls = ctx.tls.as_ref().and_then(|t| t.read().ok().map(|a| a.clone()));
+                let info = ConnInfo::new(peer, tls.is_some(), ctx.client.clone(), permit);
                 tokio::spawn(serve_connection(
                     stream,
-                    peer,
-                    permit,
+                    info,
                     tls,
                     ctx.builder.clone(),
                     ctx.state.clone(),
-                    ctx.client.clone(),
                     graceful.watcher(),
                 ));
             }
@@ -428,15 +427,14 @@ async fn connection_permit(
 
 async fn serve_connection(
     stream: TcpStream,
-    peer: SocketAddr,
-    permit: OwnedSemaphorePermit,
+    info: ConnInfo,
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
-    client: UpstreamClient,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let info = Arc::new(ConnInfo::new(peer, tls.is_some(), client, permit));
+    let peer = info.peer;
+    let info = Arc::new(info);
     let svc = service_fn(move |req| {
         let state = state.clone();
         let info = info.clone();
