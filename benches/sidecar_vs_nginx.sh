@@ -51,9 +51,13 @@ if [ -z "$OHA" ] && [ -z "$RATES" ]; then :; elif [ -z "$OHA" ]; then
     echo "   oha did not build: the fixed-rate section is skipped"; fi
 fi
 
-echo "== building gwcost-sidecar (release)"
-cargo build --release --quiet -p gwcost-sidecar
-SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+# SIDECAR=/path/to/gwcost-sidecar measures that binary instead (a shared target directory's
+# release binary may be rebuilt from another checkout meanwhile).
+if [ -z "${SIDECAR:-}" ]; then
+  echo "== building gwcost-sidecar (release)"
+  cargo build --release --quiet -p gwcost-sidecar
+  SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+fi
 
 WORK="$(mktemp -d /tmp/sidecar-bench.XXXXXX)"
 chmod 755 "$WORK" # nginx workers run as another user
@@ -66,9 +70,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$WORK/1k.txt"
-head -c 102400 /dev/urandom | base64 -w0 | head -c 102400 >"$WORK/100k.txt"
-head -c 1048576 /dev/urandom | base64 -w0 | head -c 1048576 >"$WORK/1m.txt"
+# Printable bodies of exactly 1 KB, 100 KB and 1 MB (no pipe into `head`: SIGPIPE under pipefail).
+for f in 1k:1024 100k:102400 1m:1048576; do
+  python3 -c 'import base64, os, sys; n = int(sys.argv[1]); sys.stdout.write(base64.b64encode(os.urandom(n)).decode()[:n])' \
+    "${f#*:}" >"$WORK/${f%%:*}.txt"
+done
 printf '[throttle]\nrate_limit = 1000000000\nburst = 1000000000\n' >"$WORK/sidecar.toml"
 mkdir -p "$WORK/up" "$WORK/px"
 

@@ -16,16 +16,26 @@ N="${N:-10000}"
 UP_PORT=18191
 NGINX_PORT=18192
 SIDECAR_PORT=18193
-ulimit -n 1048576 2>/dev/null || ulimit -n 65536
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# Each proxy holds two sockets per connection (client and upstream).
+LIMIT=$(ulimit -n)
+if [ $((2 * N + 200)) -gt "$LIMIT" ]; then
+  echo "open-file limit $LIMIT (hard limit $(ulimit -Hn)) is too low for $N connections: N=$(((LIMIT - 200) / 2))" >&2
+  N=$(((LIMIT - 200) / 2))
+fi
 
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 python3 -c 'import websockets' 2>/dev/null || python3 -m pip install --quiet websockets
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-echo "== building gwcost-sidecar (release)"
-cargo build --release --quiet -p gwcost-sidecar
-SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+# SIDECAR=/path/to/gwcost-sidecar measures that binary instead (a shared target directory's
+# release binary may be rebuilt from another checkout meanwhile).
+if [ -z "${SIDECAR:-}" ]; then
+  echo "== building gwcost-sidecar (release)"
+  cargo build --release --quiet -p gwcost-sidecar
+  SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+fi
 
 WORK="$(mktemp -d /tmp/ws-memory.XXXXXX)"
 chmod 755 "$WORK"

@@ -319,3 +319,55 @@ async fn connections_beyond_max_connections_wait_and_are_counted() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(upstream.hits(), 1);
 }
+
+/// An upstream that answers the first request of each connection with keep-alive and closes the
+/// connection, without answering, when a second request arrives on it (a keep-alive close
+/// racing the next request). Returns its address and its connection counter.
+async fn closing_upstream() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let conns = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = conns.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut seen = Vec::new();
+                // Read one whole request head (and a small body, if any).
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+                        _ => return,
+                    }
+                }
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .await;
+                // The next request on this connection: close without an answer.
+                let _ = s.read(&mut buf).await;
+            });
+        }
+    });
+    (addr, conns)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_get_that_meets_a_closing_upstream_connection_is_retried_once() {
+    let (addr, conns) = closing_upstream().await;
+    let sc = Sidecar::start(
+        &format!("upstream = \"http://{addr}\"\n"),
+        &["--workers", "1"],
+    );
+    assert_eq!(get(sc.addr, "/first").await.status, StatusCode::OK);
+    // Reuses the pooled connection, which the upstream closes: sent again on a new one.
+    assert_eq!(get(sc.addr, "/second").await.status, StatusCode::OK);
+    assert_eq!(conns.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // A POST with a body is not sent twice: the client gets the 502.
+    let req = request("POST", sc.addr, "/third", Proto::H1, full("body"));
+    let got = send(sc.addr, Proto::H1, req).await;
+    assert_eq!(got.status, StatusCode::BAD_GATEWAY);
+}
