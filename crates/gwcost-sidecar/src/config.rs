@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use http::Method;
 use http::uri::{Authority, Scheme, Uri};
 use serde::Deserialize;
 
@@ -1073,25 +1072,6 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         trusted_proxies,
         upstream_pool,
     })
-}
-
-/// The method a route key names, `None` for `ANY`. Only the methods API Gateway routes accept.
-pub fn parse_method(s: &str) -> Result<Option<Method>, String> {
-    Ok(Some(match s {
-        "ANY" => return Ok(None),
-        "GET" => Method::GET,
-        "POST" => Method::POST,
-        "PUT" => Method::PUT,
-        "PATCH" => Method::PATCH,
-        "DELETE" => Method::DELETE,
-        "HEAD" => Method::HEAD,
-        "OPTIONS" => Method::OPTIONS,
-        _ => {
-            return Err(format!(
-                "{s:?} is not GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"
-            ));
-        }
-    }))
 }
 
 #[cfg(test)]
