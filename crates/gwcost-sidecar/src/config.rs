@@ -203,6 +203,7 @@ struct ServerFile {
     max_connections: Option<u64>,
     h2_keepalive_interval_secs: Option<u64>,
     h2_keepalive_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -497,6 +498,9 @@ pub struct Config {
     /// HTTP/2 keep-alive ping interval and the time its answer may take.
     pub h2_keepalive_interval: Duration,
     pub h2_keepalive_timeout: Duration,
+    /// A client connection (HTTP/1.1 or HTTP/2) without a new request for this long is closed
+    /// once what is in flight has finished.
+    pub idle_timeout: Duration,
     pub stage_throttle: Throttle,
     pub trusted_proxies: TrustedProxies,
     pub upstream_pool: PoolConfig,
@@ -984,6 +988,13 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         86_400,
         "server.h2_keepalive_timeout_secs",
     )?);
+    let idle_timeout = Duration::from_secs(bounded(
+        srv.idle_timeout_secs,
+        75,
+        1,
+        86_400,
+        "server.idle_timeout_secs",
+    )?);
     let drain_grace_key = if cli.drain_grace_secs.is_some() {
         "--drain-grace-secs"
     } else {
@@ -1068,6 +1079,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         max_connections,
         h2_keepalive_interval,
         h2_keepalive_timeout,
+        idle_timeout,
         stage_throttle,
         trusted_proxies,
         upstream_pool,

@@ -1,7 +1,7 @@
 //! Start-up, the accept loops and the signals. The data path runs nginx-style: one thread per
 //! core, each with its own `SO_REUSEPORT` listener, current-thread runtime and upstream pool, so
 //! a request and its upstream connection never change threads. SIGTERM/SIGINT stop accepting,
-//! drain in-flight requests (bounded by the grace period; hyper-util's graceful shutdown), close
+//! drain in-flight requests (bounded by the grace period; hyper's graceful shutdown), close
 //! WebSocket connections with 1001, then flush and fsync the log; SIGHUP reopens the log file and
 //! reloads the TLS certificate. At most `max_connections` client connections are open at once
 //! (WebSocket connections included, until their relay ends).
@@ -18,7 +18,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
@@ -31,7 +30,7 @@ use crate::conn::{ConnInfo, UpstreamClient};
 use crate::metrics::Metrics;
 use crate::phase;
 use crate::routes::RouteTable;
-use crate::state::{RouteEntry, State};
+use crate::state::{RouteEntry, State, millis};
 use crate::throttle::TokenBucket;
 use crate::{admin, tls, upstream_pool};
 
@@ -222,6 +221,7 @@ pub async fn run(
             state: state.clone(),
             client: make_client(),
             connections: connections.clone(),
+            idle_timeout: cfg.idle_timeout,
             stop: stop_rx.clone(),
             exit: exit_rx.clone(),
         };
@@ -279,6 +279,7 @@ struct DataContext {
     client: UpstreamClient,
     /// One permit per open client connection, shared by all data threads.
     connections: Arc<Semaphore>,
+    idle_timeout: Duration,
     /// Turns `true` at SIGTERM/SIGINT: stop accepting and drain.
     stop: watch::Receiver<bool>,
     /// Turns `true` when the process is about to exit (after WebSockets closed).
@@ -356,7 +357,8 @@ async fn data_loop(
             return;
         }
     };
-    let graceful = GracefulShutdown::new();
+    // Every connection task holds a clone; the drain is over when the last one is dropped.
+    let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             r = ctx.stop.changed() => {
@@ -393,7 +395,11 @@ async fn data_loop(
                     tls,
                     ctx.builder.clone(),
                     ctx.state.clone(),
-                    graceful.watcher(),
+                    Lifetime {
+                        stop: ctx.stop.clone(),
+                        idle_timeout: ctx.idle_timeout,
+                        _alive: alive_tx.clone(),
+                    },
                 ));
             }
         }
@@ -401,8 +407,9 @@ async fn data_loop(
     drop(listener);
     // In-flight requests finish here; WebSocket relays and upstream connections keep running on
     // this runtime until the main thread says exit (the grace period bounds it there).
+    drop(alive_tx);
     let drain = async {
-        graceful.shutdown().await;
+        let _ = alive_rx.recv().await;
         let _ = drained.send(());
         std::future::pending::<()>().await;
     };
@@ -425,17 +432,69 @@ async fn connection_permit(
     connections.clone().acquire_owned().await.ok()
 }
 
+/// What ends a client connection besides the client: the drain signal and the idle timeout.
+struct Lifetime {
+    /// Turns `true` at SIGTERM/SIGINT: finish what is in flight, then close.
+    stop: watch::Receiver<bool>,
+    /// No new request for this long: finish what is in flight, then close (HTTP/1.1's idle
+    /// keep-alive connections also meet the header read timeout; HTTP/2 has only this).
+    idle_timeout: Duration,
+    /// Dropped when the connection ends (see the drain in [`data_loop`]).
+    _alive: tokio::sync::mpsc::Sender<()>,
+}
+
+/// Drives a connection until it ends; on the drain signal or after `idle_timeout` without a new
+/// request, starts hyper's graceful shutdown (HTTP/1.1: close after the response in flight;
+/// HTTP/2: GOAWAY, open streams finish).
+macro_rules! drive {
+    ($conn:expr, $life:expr, $last:expr, $born:expr) => {{
+        let conn = $conn;
+        tokio::pin!(conn);
+        let mut life = $life;
+        let mut closing = false;
+        let idle = tokio::time::sleep(life.idle_timeout);
+        tokio::pin!(idle);
+        loop {
+            tokio::select! {
+                r = conn.as_mut() => break r,
+                _ = life.stop.changed(), if !closing => {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+                () = &mut idle, if !closing => {
+                    let since_last = $born.elapsed().saturating_sub(Duration::from_millis(
+                        $last.load(Ordering::Relaxed),
+                    ));
+                    if since_last >= life.idle_timeout {
+                        closing = true;
+                        conn.as_mut().graceful_shutdown();
+                    } else {
+                        idle.as_mut().reset(
+                            tokio::time::Instant::now() + (life.idle_timeout - since_last),
+                        );
+                    }
+                }
+            }
+        }
+    }};
+}
+
 async fn serve_connection(
     stream: TcpStream,
     info: ConnInfo,
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
-    watcher: hyper_util::server::graceful::Watcher,
+    life: Lifetime,
 ) {
     let peer = info.peer;
     let info = Arc::new(info);
+    // When the last request arrived, in milliseconds after `born`.
+    let born = std::time::Instant::now();
+    let last = Arc::new(AtomicU64::new(0));
+    let seen = last.clone();
     let svc = service_fn(move |req| {
+        seen.store(millis(born.elapsed()), Ordering::Relaxed);
         let state = state.clone();
         let info = info.clone();
         async move { phase::handle(req, &info, &state).await }
@@ -457,12 +516,20 @@ async fn serve_connection(
                             return;
                         }
                     };
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), svc);
-                watcher.watch(conn).await
+                drive!(
+                    builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), svc),
+                    life,
+                    last,
+                    born
+                )
             }
             None => {
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                watcher.watch(conn).await
+                drive!(
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), svc),
+                    life,
+                    last,
+                    born
+                )
             }
         };
     if let Err(e) = result {

@@ -371,3 +371,72 @@ async fn a_get_that_meets_a_closing_upstream_connection_is_retried_once() {
     let got = send(sc.addr, Proto::H1, req).await;
     assert_eq!(got.status, StatusCode::BAD_GATEWAY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_http2_and_http11_connections_are_closed() {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start(
+        &format!(
+            "upstream = \"{}\"\n[server]\nidle_timeout_secs = 1\n",
+            upstream.url()
+        ),
+        &[],
+    );
+    for proto in [Proto::H2c, Proto::H1] {
+        let io = TokioIo::new(tokio::net::TcpStream::connect(sc.addr).await.unwrap());
+        let t0 = Instant::now();
+        // The sender is kept: dropping it would close the connection from the client's side.
+        let (status, conn_task, _sender) = match proto {
+            Proto::H2c => {
+                let (mut s, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+                    .await
+                    .unwrap();
+                let task = tokio::spawn(conn);
+                let r = s
+                    .send_request(request(
+                        "GET",
+                        sc.addr,
+                        "/a",
+                        proto,
+                        full(bytes::Bytes::new()),
+                    ))
+                    .await
+                    .unwrap();
+                (
+                    r.status(),
+                    task,
+                    Box::new(s) as Box<dyn std::any::Any + Send>,
+                )
+            }
+            Proto::H1 => {
+                let (mut s, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+                let task = tokio::spawn(conn);
+                let r = s
+                    .send_request(request(
+                        "GET",
+                        sc.addr,
+                        "/a",
+                        proto,
+                        full(bytes::Bytes::new()),
+                    ))
+                    .await
+                    .unwrap();
+                (
+                    r.status(),
+                    task,
+                    Box::new(s) as Box<dyn std::any::Any + Send>,
+                )
+            }
+        };
+        assert_eq!(status, StatusCode::OK);
+        // The client keeps the connection open and idle: the sidecar ends it after ~1 s.
+        let ended = tokio::time::timeout(Duration::from_secs(5), conn_task).await;
+        assert!(ended.is_ok(), "{proto:?} connection still open after 5 s");
+        let after = t0.elapsed();
+        assert!(
+            after >= Duration::from_millis(900),
+            "{proto:?} closed after {after:?}"
+        );
+    }
+}
