@@ -3,8 +3,8 @@
 #
 #   benches/sidecar_vs_nginx.sh            # from the repository root
 #
-# Upstream: nginx (1 worker) serving a 1 KB static file. Measured three ways with
-# `wrk -t1 -c32 -d5s --latency`, best of 3 by req/s:
+# Upstream: nginx (1 worker) serving static files of 1 KB, 100 KB and 1 MB. Each size measured
+# three ways with `wrk -t1 -c32 -d5s --latency`, best of 3 by req/s:
 #   direct      the upstream itself
 #   nginx       nginx (1 worker) as a reverse proxy: JSON access log, keep-alive upstream pool
 #   sidecar     gwcost-sidecar (release build), schema-v1 JSON access log
@@ -13,12 +13,16 @@
 # direct. Prints req/s, p50/p99/max, the proxies' RSS (idle and after load) and CPU seconds, the
 # ratios sidecar/nginx, and checks that the sidecar wrote one log line per request served.
 #
-# Environment: DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (default: the sidecar's own
+# The sidecar runs with its stage throttle raised (API Gateway's account default, 10,000 req/s,
+# would answer most of the load 429).
+#
+# Environment: SIZES ("1k 100k 1m"), DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (default: the sidecar's own
 # default, one per core), NGINX_WORKERS (1), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
 # request, nginx's default), RATES ("1000 10000"), KEEP=1 keeps the work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+SIZES="${SIZES:-1k 100k 1m}"
 DURATION="${DURATION:-5s}"
 RUNS="${RUNS:-3}"
 CONNS="${CONNS:-32}"
@@ -47,9 +51,13 @@ if [ -z "$OHA" ] && [ -z "$RATES" ]; then :; elif [ -z "$OHA" ]; then
     echo "   oha did not build: the fixed-rate section is skipped"; fi
 fi
 
-echo "== building gwcost-sidecar (release)"
-cargo build --release --quiet -p gwcost-sidecar
-SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+# SIDECAR=/path/to/gwcost-sidecar measures that binary instead (a shared target directory's
+# release binary may be rebuilt from another checkout meanwhile).
+if [ -z "${SIDECAR:-}" ]; then
+  echo "== building gwcost-sidecar (release)"
+  cargo build --release --quiet -p gwcost-sidecar
+  SIDECAR="${CARGO_TARGET_DIR:-target}/release/gwcost-sidecar"
+fi
 
 WORK="$(mktemp -d /tmp/sidecar-bench.XXXXXX)"
 chmod 755 "$WORK" # nginx workers run as another user
@@ -62,7 +70,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$WORK/1k.txt"
+# Printable bodies of exactly 1 KB, 100 KB and 1 MB (no pipe into `head`: SIGPIPE under pipefail).
+for f in 1k:1024 100k:102400 1m:1048576; do
+  python3 -c 'import base64, os, sys; n = int(sys.argv[1]); sys.stdout.write(base64.b64encode(os.urandom(n)).decode()[:n])' \
+    "${f#*:}" >"$WORK/${f%%:*}.txt"
+done
+printf '[throttle]\nrate_limit = 1000000000\nburst = 1000000000\n' >"$WORK/sidecar.toml"
 mkdir -p "$WORK/up" "$WORK/px"
 
 cat >"$WORK/up/nginx.conf" <<EOF
@@ -118,7 +131,7 @@ PIDS+=($!)
 PX_MASTER=$!
 PIDS+=($PX_MASTER)
 SC_ARGS=(--listen "127.0.0.1:$SIDECAR_PORT" --admin "127.0.0.1:$ADMIN_PORT"
-  --upstream "http://127.0.0.1:$UP_PORT" --access-log "$WORK/sidecar.log")
+  --upstream "http://127.0.0.1:$UP_PORT" --access-log "$WORK/sidecar.log" --config "$WORK/sidecar.toml")
 if [ -n "${SIDECAR_WORKERS:-}" ]; then SC_ARGS+=(--workers "$SIDECAR_WORKERS"); fi
 GWCOST_LOG=warn "$SIDECAR" "${SC_ARGS[@]}" 2>"$WORK/sidecar.err" &
 SC_PID=$!
@@ -177,15 +190,21 @@ PY
 
 declare -A RPS P50 P99 MAX CPU RSS URL PROCS REQS TICKS_USED
 TOTAL_SC_REQS=0
-URL[direct]="http://127.0.0.1:$UP_PORT/1k.txt"
-URL[nginx]="http://127.0.0.1:$NGINX_PORT/1k.txt"
-URL[sidecar]="http://127.0.0.1:$SIDECAR_PORT/1k.txt"
+SUMMARY=""
 PROCS[direct]=""
 PROCS[nginx]="$PX_MASTER $PX_WORKER"
 PROCS[sidecar]="$SC_PID"
 ticks_of() { local t=0 p; for p in $1; do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
 
 echo "== wrk -t1 -c$CONNS -d$DURATION --latency, best of $RUNS, runs interleaved ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for size in $SIZES; do
+URL[direct]="http://127.0.0.1:$UP_PORT/$size.txt"
+URL[nginx]="http://127.0.0.1:$NGINX_PORT/$size.txt"
+URL[sidecar]="http://127.0.0.1:$SIDECAR_PORT/$size.txt"
+unset RPS P50 P99 MAX CPU RSS
+declare -A RPS P50 P99 MAX CPU RSS
+echo "-- $size"
 for n in direct nginx sidecar; do
   wrk -t1 -c"$CONNS" -d1s "${URL[$n]}" >/dev/null # warm-up (connections, pools)
   REQS[$n]=0
@@ -205,7 +224,7 @@ for run in $(seq 1 "$RUNS"); do
     fi
   done
 done
-TOTAL_SC_REQS=${REQS[sidecar]}
+TOTAL_SC_REQS=$((TOTAL_SC_REQS + ${REQS[sidecar]}))
 for n in nginx sidecar; do
   # CPU microseconds per request over all measured runs.
   CPU[$n]=$(python3 -c "print(f'{${TICKS_USED[$n]}/$TICKS/${REQS[$n]}*1e6:.1f}')")
@@ -214,17 +233,27 @@ for n in nginx sidecar; do
   RSS[$n]=$rss
 done
 
-printf '\n%-8s %10s %9s %9s %9s %12s %11s\n' "" "req/s" "p50 ms" "p99 ms" "max ms" "RSS kB" "CPU us/req"
+printf '\n%-8s %10s %9s %9s %9s %12s %11s\n' "$size" "req/s" "p50 ms" "p99 ms" "max ms" "RSS kB" "CPU us/req"
 for n in direct nginx sidecar; do
   printf '%-8s %10s %9s %9s %9s %12s %11s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" "${MAX[$n]}" \
     "${RSS[$n]:--}" "${CPU[$n]:--}"
 done
-printf 'idle RSS: nginx %s kB (master+workers), sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_SC_RSS"
-python3 - "${RPS[sidecar]}" "${RPS[nginx]}" "${P99[sidecar]}" "${P99[nginx]}" "${P50[sidecar]}" "${P50[nginx]}" <<'PY'
+line="$(python3 - "$size" "${RPS[sidecar]}" "${RPS[nginx]}" "${P99[sidecar]}" "${P99[nginx]}" "${P50[sidecar]}" "${P50[nginx]}" "${CPU[sidecar]}" "${CPU[nginx]}" <<'PY'
 import sys
-rs, rn, p99s, p99n, p50s, p50n = map(float, sys.argv[1:])
-print(f"sidecar/nginx: req/s {rs/rn:.2f}x, p50 {p50s/p50n:.2f}x, p99 {p99s/p99n:.2f}x")
+size = sys.argv[1]
+rs, rn, p99s, p99n, p50s, p50n, cs, cn = map(float, sys.argv[2:])
+print(f"{size:>5} sidecar/nginx: req/s {rs/rn:.2f}x, p50 {p50s/p50n:.2f}x, p99 {p99s/p99n:.2f}x, CPU/req {cs:.1f} vs {cn:.1f} us")
 PY
+)"
+echo "$line"
+SUMMARY="$SUMMARY$line
+"
+echo
+done
+printf 'idle RSS: nginx %s kB (master+workers), sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_SC_RSS"
+echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== summary (one run)"
+printf '%s' "$SUMMARY"
 
 if [ -n "$OHA" ]; then
   echo

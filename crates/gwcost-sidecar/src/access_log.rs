@@ -186,7 +186,7 @@ pub fn start(
     let file = open_append(&cfg.path)?;
     let (tx, rx) = mpsc::channel(cfg.queue_capacity);
     let counters = Arc::new(LogCounters::default());
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.size();
     let mut writer = Writer {
         path: cfg.path.clone(),
         rotate_bytes: cfg.rotate_bytes,
@@ -207,8 +207,77 @@ pub fn start(
     Ok((LogHandle { tx, counters }, handle))
 }
 
-fn open_append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+/// Where lines go: a file, or standard output when the path is `-` (containers collect it).
+#[derive(Debug)]
+enum Sink {
+    File(File),
+    Stdout(io::Stdout),
+}
+
+impl Sink {
+    fn size(&self) -> u64 {
+        match self {
+            Self::File(f) => f.metadata().map(|m| m.len()).unwrap_or(0),
+            Self::Stdout(_) => 0,
+        }
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        match self {
+            Self::File(f) => f.sync_all(),
+            Self::Stdout(_) => Ok(()),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::File(f) => f.write(buf),
+            Self::Stdout(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::File(f) => f.flush(),
+            Self::Stdout(s) => s.flush(),
+        }
+    }
+}
+
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Opens the log for appending. A file that ends inside a line (a write cut off by a full disk
+/// or a crash) first gets a newline, so the next line is never glued to the broken one: readers
+/// report the broken line alone and keep everything after it.
+fn open_append(path: &Path) -> io::Result<Sink> {
+    if is_stdout(path) {
+        return Ok(Sink::Stdout(io::stdout()));
+    }
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)?;
+    if ends_mid_line(&mut f)? {
+        f.write_all(b"\n")?;
+    }
+    Ok(Sink::File(f))
+}
+
+fn ends_mid_line(f: &mut File) -> io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    f.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
 
 struct Writer {
@@ -216,7 +285,7 @@ struct Writer {
     rotate_bytes: Option<u64>,
     retain: usize,
     /// `None` after a write error, until the file can be reopened.
-    out: Option<BufWriter<File>>,
+    out: Option<BufWriter<Sink>>,
     size: u64,
     /// Lines written to the buffer since the last successful flush: lost if the flush fails.
     unflushed_lines: u64,
@@ -436,7 +505,7 @@ impl Writer {
         };
         let mut ok = out.flush().is_ok();
         if ok && sync {
-            ok = out.get_ref().sync_all().is_ok();
+            ok = out.get_ref().sync().is_ok();
         }
         if ok {
             self.counters
@@ -448,7 +517,8 @@ impl Writer {
         }
     }
 
-    /// A write failed: the buffered lines are lost (counted), the file is reopened later.
+    /// A write failed: the buffered lines are lost (counted), the file is reopened later (and
+    /// then ends any half-written line, see [`open_append`]).
     fn fail(&mut self) {
         self.counters.write_errors.fetch_add(1, Ordering::Relaxed);
         self.counters
@@ -466,7 +536,7 @@ impl Writer {
         self.last_reopen_try = Instant::now();
         match open_append(&self.path) {
             Ok(f) => {
-                self.size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                self.size = f.size();
                 self.out = Some(BufWriter::with_capacity(64 * 1024, f));
             }
             Err(e) => {
@@ -482,6 +552,9 @@ impl Writer {
         let Some(limit) = self.rotate_bytes else {
             return;
         };
+        if is_stdout(&self.path) {
+            return;
+        }
         if self.size < limit || self.out.is_none() {
             return;
         }

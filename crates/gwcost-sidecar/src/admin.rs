@@ -10,7 +10,7 @@ use http::{Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 
-use crate::proxy::{State, now_ms};
+use crate::state::{State, now_ms};
 
 pub async fn handle(
     req: Request<Incoming>,

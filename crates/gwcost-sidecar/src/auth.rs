@@ -1,14 +1,18 @@
-//! A JWT authorizer like HTTP API's: the `Authorization` header carries the token (with or
-//! without `Bearer `); it must be signed by a key of the JWKS (RS256, ES256) or, only when a
-//! secret is configured, HS256; `iss` must be the issuer, `aud` one of the audiences, `exp` in the
-//! future and `nbf` in the past (with a small leeway); and when the route lists scopes, the
-//! token's `scope` (space-separated) or `scp` (array) must hold at least one of them. A bad token
-//! is 401 Unauthorized, a good one without the scope 403 Forbidden.
+//! A JWT authorizer like HTTP API's: exactly one `Authorization` header carries the token (with
+//! or without `Bearer `); it must be signed by a key of the JWKS (RS256, ES256) or, only when a
+//! secret is configured, HS256; `iss` must be present and be the issuer; `aud` must hold one of
+//! the audiences, or — only when the token has no `aud`, as Cognito access tokens do — `client_id`
+//! must be one of them; `exp` in the future and `nbf` in the past (with a small leeway); and when
+//! the route lists scopes, the token's `scope` (space-separated) or `scp` (array) must hold at
+//! least one of them. A bad token is 401 Unauthorized, a good one without the scope 403 Forbidden.
 //!
 //! A JWKS given by URL is fetched at start-up, refreshed on a timer, and refetched (at most every
-//! `jwks_min_refetch_secs`, 30 s by default) when a token names a key id it does not know, so key rotation needs no restart.
+//! `jwks_min_refetch_secs`, 30 s by default and never under 5 s) when a token names a key id it
+//! does not know, so key rotation needs no restart. No lock is held while a fetch is in flight:
+//! requests that arrive meanwhile wait for its result (bounded by the fetch timeout).
 
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -78,13 +82,44 @@ impl KeySet {
     }
 }
 
-/// The claims the authorizer reads beyond the registered ones jsonwebtoken validates.
+/// The claims the authorizer reads itself (jsonwebtoken checks `exp`, `nbf` and that `iss` is
+/// there). A claim of the wrong type (`iss` as a list, `aud` as a number) fails to deserialize:
+/// 401.
 #[derive(Debug, Deserialize)]
 struct ScopeClaims {
+    #[serde(default)]
+    iss: Option<String>,
+    #[serde(default)]
+    aud: Option<Aud>,
+    #[serde(default)]
+    client_id: Option<String>,
     #[serde(default)]
     scope: Option<String>,
     #[serde(default)]
     scp: Option<Scp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Aud {
+    One(String),
+    List(Vec<String>),
+}
+
+impl ScopeClaims {
+    /// API Gateway's rule: `iss` is the issuer; `aud` holds an audience, or, with no `aud`,
+    /// `client_id` is one.
+    fn issued_for(&self, issuer: &str, audiences: &[String]) -> bool {
+        if self.iss.as_deref() != Some(issuer) {
+            return false;
+        }
+        let known = |a: &str| audiences.iter().any(|w| w == a);
+        match &self.aud {
+            Some(Aud::One(a)) => known(a),
+            Some(Aud::List(list)) => list.iter().any(|a| known(a)),
+            None => self.client_id.as_deref().is_some_and(known),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,9 +158,14 @@ pub struct Authorizer {
     jwks_refresh: Duration,
     min_refetch: Duration,
     client: Option<FetchClient>,
-    /// Serialises refetches and remembers the last one a token's unknown key id caused (the
-    /// periodic refresh does not count, so a rotation is picked up at the first new token).
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    issuer: String,
+    audiences: Vec<String>,
+    /// When a token's unknown key id last caused a refetch (the periodic refresh does not
+    /// count, so a rotation is picked up at the first new token). Held only to read and set.
+    last_fetch: Mutex<Option<Instant>>,
+    /// A refetch is in flight; [`Self::fetched`] is notified when it ends.
+    fetching: AtomicBool,
+    fetched: tokio::sync::Notify,
 }
 
 impl Authorizer {
@@ -171,7 +211,11 @@ impl Authorizer {
             jwks_url,
             jwks_refresh: cfg.jwks_refresh,
             min_refetch: cfg.jwks_min_refetch,
-            last_fetch: tokio::sync::Mutex::new(None),
+            issuer: cfg.issuer.clone(),
+            audiences: cfg.audiences.clone(),
+            last_fetch: Mutex::new(None),
+            fetching: AtomicBool::new(false),
+            fetched: tokio::sync::Notify::new(),
         })
     }
 
@@ -197,19 +241,38 @@ impl Authorizer {
     }
 
     /// Fetches the JWKS again unless a token's unknown key id already did within `min_refetch`
-    /// (`jwks_min_refetch_secs`, default 30 s; `force`, the periodic refresh, skips that).
+    /// (`jwks_min_refetch_secs`; `force`, the periodic refresh, skips that). Returns whether new
+    /// keys may be there. A request that finds a refetch in flight waits for it, holding no lock.
     async fn refetch(&self, force: bool) -> bool {
         let (Some(url), Some(client)) = (&self.jwks_url, &self.client) else {
             return false;
         };
-        let mut last = self.last_fetch.lock().await;
         if !force {
-            if last.is_some_and(|t| t.elapsed() < self.min_refetch) {
+            let recent = {
+                let mut last = match self.last_fetch.lock() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                let recent = last.is_some_and(|t| t.elapsed() < self.min_refetch);
+                if !recent {
+                    *last = Some(Instant::now());
+                }
+                recent
+            };
+            if recent {
+                if self.fetching.load(Ordering::Acquire) {
+                    let wait = self.fetched.notified();
+                    if self.fetching.load(Ordering::Acquire) {
+                        let _ = tokio::time::timeout(FETCH_TIMEOUT, wait).await;
+                        return true;
+                    }
+                }
                 return false;
             }
-            *last = Some(Instant::now());
         }
-        match tokio::time::timeout(FETCH_TIMEOUT, fetch_jwks(client, url)).await {
+        self.fetching.store(true, Ordering::Release);
+        let result = tokio::time::timeout(FETCH_TIMEOUT, fetch_jwks(client, url)).await;
+        let ok = match result {
             Ok(Ok(set)) => {
                 let keys = KeySet::from_jwks(&set);
                 if let Ok(mut k) = self.keys.write() {
@@ -225,7 +288,10 @@ impl Authorizer {
                 tracing::warn!(authorizer = %self.name, url = %url, "JWKS fetch timed out");
                 false
             }
-        }
+        };
+        self.fetching.store(false, Ordering::Release);
+        self.fetched.notify_waiters();
+        ok
     }
 
     fn current_keys(&self) -> Arc<KeySet> {
@@ -263,6 +329,10 @@ impl Authorizer {
             }
             _ => return Err(Denied::Unauthorized),
         };
+        if !claims.issued_for(&self.issuer, &self.audiences) {
+            tracing::debug!(authorizer = %self.name, "token refused: iss, aud or client_id");
+            return Err(Denied::Unauthorized);
+        }
         if scopes.is_empty() || claims.has_any(scopes) {
             Ok(())
         } else {
@@ -290,27 +360,29 @@ impl Authorizer {
     }
 }
 
-/// The claim checks for tokens signed with `alg`: `exp` required, `nbf` checked, the issuer and
-/// one of the audiences when configured.
+/// The claim checks jsonwebtoken makes for tokens signed with `alg`: `exp` and `iss` required,
+/// `nbf` checked, the issuer. The audience rule (`aud`, or `client_id` without `aud`) is not
+/// jsonwebtoken's: [`ScopeClaims::issued_for`] makes it.
 fn validation(cfg: &AuthorizerConfig, alg: Algorithm) -> Validation {
     let mut v = Validation::new(alg);
     v.leeway = cfg.leeway.as_secs();
     v.validate_nbf = true;
-    v.set_required_spec_claims(&["exp"]);
-    if let Some(iss) = &cfg.issuer {
-        v.set_issuer(&[iss]);
-    }
-    if cfg.audiences.is_empty() {
-        v.validate_aud = false;
-    } else {
-        v.set_audience(&cfg.audiences);
-    }
+    v.set_required_spec_claims(&["exp", "iss"]);
+    v.set_issuer(&[&cfg.issuer]);
+    v.validate_aud = false;
     v
 }
 
-/// The token of `Authorization: Bearer <token>` (the `Bearer ` prefix is optional, as in HTTP API).
+/// The token of `Authorization: Bearer <token>` (the `Bearer ` prefix is optional, as in HTTP
+/// API). More than one `Authorization` header is no token: which one a service reads is its
+/// own choice, so the one checked here might not be the one it trusts.
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let mut all = headers.get_all(AUTHORIZATION).iter();
+    let first = all.next()?;
+    if all.next().is_some() {
+        return None;
+    }
+    let v = first.to_str().ok()?.trim();
     let t = match v.get(..6) {
         Some(p)
             if p.eq_ignore_ascii_case("bearer") && (v.len() == 6 || v[6..].starts_with(' ')) =>
@@ -368,6 +440,9 @@ mod tests {
         assert_eq!(bearer_token(&h), Some("x.y.z"));
         h.insert(AUTHORIZATION, "Bearer ".parse().unwrap());
         assert_eq!(bearer_token(&h), None);
+        h.insert(AUTHORIZATION, "Bearer a.b.c".parse().unwrap());
+        h.append(AUTHORIZATION, "Bearer x.y.z".parse().unwrap());
+        assert_eq!(bearer_token(&h), None, "two Authorization headers");
     }
 
     #[test]

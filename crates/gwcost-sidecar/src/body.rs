@@ -4,24 +4,17 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
+use tokio::time::Sleep;
 
-use crate::access_log::{LogEvent, RequestEvent, WsEvent};
-use crate::proxy::{State, millis};
-
-/// What the request body wrapper tells the response side.
-#[derive(Debug, Default)]
-pub struct RequestBodyStats {
-    pub bytes: AtomicU64,
-    /// Set when the body went over the limit (the upstream call then fails: answer 413).
-    pub over_limit: AtomicBool,
-}
+use crate::logging::{self, PendingLog, RequestBodyStats};
+use crate::state::State;
 
 /// Why the request body stopped.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +29,8 @@ pub enum RequestBodyError {
 /// ever being buffered whole.
 #[derive(Debug)]
 pub struct CountingBody {
-    inner: Incoming,
+    /// `None`: no body (a request sent again, see `upstream_pool`).
+    inner: Option<Incoming>,
     stats: Arc<RequestBodyStats>,
     seen: u64,
     limit: u64,
@@ -45,10 +39,22 @@ pub struct CountingBody {
 impl CountingBody {
     pub fn new(inner: Incoming, stats: Arc<RequestBodyStats>, limit: u64) -> Self {
         Self {
-            inner,
+            inner: Some(inner),
             stats,
             seen: 0,
             limit,
+        }
+    }
+}
+
+impl CountingBody {
+    /// A body with nothing in it.
+    pub fn empty() -> Self {
+        Self {
+            inner: None,
+            stats: Arc::default(),
+            seen: 0,
+            limit: 0,
         }
     }
 }
@@ -62,7 +68,10 @@ impl Body for CountingBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_frame(cx) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(d) = frame.data_ref() {
                     let n = d.len() as u64;
@@ -82,18 +91,35 @@ impl Body for CountingBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner.as_ref().is_none_or(Incoming::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), Incoming::size_hint)
     }
+}
+
+/// Why a response body stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum ResponseBodyError {
+    #[error("upstream body: {0}")]
+    Upstream(#[from] hyper::Error),
+    #[error("upstream body idle for {0:?}")]
+    Idle(Duration),
 }
 
 /// A response body: the upstream's, or one the gateway wrote itself.
 #[derive(Debug)]
 pub enum ProxyBody {
-    Upstream(Incoming),
+    /// The upstream's body, cut when no piece of it comes for `timeout`. The timer is made only
+    /// when the body first has to wait: most small bodies arrive with their head and never do.
+    Upstream {
+        body: Incoming,
+        timeout: Duration,
+        idle: Option<Pin<Box<Sleep>>>,
+    },
     /// A fixed body (gateway errors); `None` once sent.
     Fixed(Option<Bytes>),
 }
@@ -102,48 +128,62 @@ impl ProxyBody {
     pub fn empty() -> Self {
         Self::Fixed(None)
     }
+
+    pub fn upstream(body: Incoming, timeout: Duration) -> Self {
+        Self::Upstream {
+            body,
+            timeout,
+            idle: None,
+        }
+    }
 }
 
 impl Body for ProxyBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = ResponseBodyError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, ResponseBodyError>>> {
         match self.get_mut() {
-            Self::Upstream(b) => Pin::new(b).poll_frame(cx),
+            Self::Upstream {
+                body,
+                timeout,
+                idle,
+            } => match Pin::new(body).poll_frame(cx) {
+                Poll::Pending => {
+                    let timer = idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(*timeout)));
+                    if timer.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Some(Err(ResponseBodyError::Idle(*timeout))));
+                    }
+                    Poll::Pending
+                }
+                Poll::Ready(r) => {
+                    if let Some(t) = idle {
+                        t.as_mut().reset(tokio::time::Instant::now() + *timeout);
+                    }
+                    Poll::Ready(r.map(|f| f.map_err(ResponseBodyError::from)))
+                }
+            },
             Self::Fixed(b) => Poll::Ready(b.take().map(|d| Ok(Frame::data(d)))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
-            Self::Upstream(b) => b.is_end_stream(),
+            Self::Upstream { body, .. } => body.is_end_stream(),
             Self::Fixed(b) => b.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
-            Self::Upstream(b) => b.size_hint(),
+            Self::Upstream { body, .. } => body.size_hint(),
             Self::Fixed(Some(b)) => SizeHint::with_exact(b.len() as u64),
             Self::Fixed(None) => SizeHint::with_exact(0),
         }
     }
-}
-
-/// Everything the log line needs, gathered while the request was handled.
-#[derive(Debug)]
-pub struct PendingLog {
-    pub start: Instant,
-    /// Route slot for metrics (the unmatched slot when no route matched).
-    pub slot: usize,
-    pub request_body: Option<Arc<RequestBodyStats>>,
-    /// A WebSocket upgrade the gateway refused: logged as CONNECT, not as REQUEST.
-    pub connect: bool,
-    pub event: RequestEvent,
 }
 
 /// The response body sent to the client: counts data bytes and logs once, at the end.
@@ -177,52 +217,20 @@ impl MeteredBody {
 
     /// Writes the log line (once). `complete` is false when the body was cut off.
     fn finish(&mut self, complete: bool) {
-        let Some(mut p) = self.pending.take() else {
-            return;
-        };
-        if !complete {
-            self.state.metrics.response_cut_off();
-            tracing::debug!(
-                path = p.event.uri.path(),
-                sent = self.sent,
-                "response body cut off"
-            );
-        }
-        let e = &mut p.event;
-        e.response_length = self.sent;
-        e.request_length = p
-            .request_body
-            .as_ref()
-            .map_or(0, |s| s.bytes.load(Ordering::Relaxed));
-        e.response_latency = millis(p.start.elapsed());
-        if p.connect {
-            let id = self.state.next_connection.fetch_add(1, Ordering::Relaxed);
-            let (time_ms, status) = (e.time_ms, e.status);
-            self.state
-                .log
-                .submit(LogEvent::Ws(WsEvent::connect(id, time_ms, status, p.event)));
-        } else {
-            self.state.metrics.record_request(
-                p.slot,
-                e.time_ms,
-                e.status,
-                e.request_length,
-                e.response_length,
-                e.error_type,
-            );
-            self.state.log.submit(LogEvent::Request(p.event));
+        if let Some(p) = self.pending.take() {
+            logging::write(&self.state, p, self.sent, complete);
         }
     }
 }
 
 impl Body for MeteredBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = ResponseBodyError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, ResponseBodyError>>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {

@@ -4,12 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use http::Method;
 use http::uri::{Authority, Scheme, Uri};
 use serde::Deserialize;
 
@@ -30,6 +29,17 @@ pub const DEFAULT_WS_MAX_MESSAGE_BYTES: u64 = 128 * 1024;
 pub const DEFAULT_WS_IDLE_SECS: u64 = 600;
 /// API Gateway's WebSocket connection duration limit: 2 hours.
 pub const DEFAULT_WS_MAX_CONNECTION_SECS: u64 = 7200;
+/// How long a WebSocket write may wait for a peer that does not read.
+pub const DEFAULT_WS_WRITE_TIMEOUT_MS: u64 = 10_000;
+/// Longest pause between two pieces of a response body from the upstream (API Gateway's
+/// integration timeout again: it covers the whole answer there).
+pub const DEFAULT_RESPONSE_IDLE_TIMEOUT_MS: u64 = 30_000;
+/// Pooled upstream connections are closed after this idle time: below Node's 5 s keep-alive,
+/// so the sidecar closes first instead of racing the service's close.
+pub const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS: u64 = 4_000;
+/// The least time between two JWKS refetches caused by unknown key ids (and the floor of
+/// `jwks_min_refetch_secs`).
+pub const MIN_JWKS_REFETCH_SECS: u64 = 5;
 
 /// A configuration problem, always tied to the key or flag that caused it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -113,6 +123,9 @@ struct FileConfig {
     /// The authorizer applied to every route that does not name its own.
     authorizer: Option<String>,
     workers: Option<usize>,
+    /// Peers (addresses or CIDR blocks) whose `X-Forwarded-For` is appended to, not replaced.
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     tls: Option<TlsFile>,
     upstream_tls: Option<UpstreamTlsFile>,
     #[serde(default)]
@@ -123,6 +136,10 @@ struct FileConfig {
     server: ServerFile,
     #[serde(default)]
     metrics: MetricsFile,
+    #[serde(default)]
+    throttle: ThrottleFile,
+    #[serde(default)]
+    upstream_pool: UpstreamPoolFile,
     #[serde(default)]
     routes: Vec<RouteFile>,
     #[serde(default)]
@@ -150,6 +167,23 @@ struct LimitsFile {
     ws_max_message_bytes: Option<u64>,
     ws_idle_timeout_secs: Option<u64>,
     ws_max_connection_secs: Option<u64>,
+    ws_write_timeout_ms: Option<u64>,
+    response_idle_timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThrottleFile {
+    rate_limit: Option<f64>,
+    burst: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpstreamPoolFile {
+    max_connections: Option<u64>,
+    max_waiting: Option<u64>,
+    idle_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +200,10 @@ struct ServerFile {
     drain_grace_secs: Option<u64>,
     header_read_timeout_ms: Option<u64>,
     max_header_bytes: Option<u64>,
+    max_connections: Option<u64>,
+    h2_keepalive_interval_secs: Option<u64>,
+    h2_keepalive_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +220,8 @@ struct RouteFile {
     authorizer: Option<String>,
     #[serde(default)]
     scopes: Vec<String>,
+    rate_limit: Option<f64>,
+    burst: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,6 +309,75 @@ pub struct RouteConfig {
     pub authorizer: Option<String>,
     /// Scopes of which the token must carry at least one (HTTP API's `authorizationScopes`).
     pub scopes: Vec<String>,
+    /// The route's own throttle, when it sets one.
+    pub throttle: Option<Throttle>,
+}
+
+/// A token bucket's settings: `rate_limit` requests a second, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttle {
+    pub rate_limit: f64,
+    pub burst: u64,
+}
+
+impl Default for Throttle {
+    /// API Gateway's account default: 10,000 requests a second, burst 5,000.
+    fn default() -> Self {
+        Self {
+            rate_limit: crate::throttle::DEFAULT_RATE_LIMIT,
+            burst: crate::throttle::DEFAULT_BURST,
+        }
+    }
+}
+
+/// Addresses and CIDR blocks of proxies in front of the sidecar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses `10.0.0.0/8`, `192.0.2.7`, `::1`, `fd00::/8`; `key` names the setting in errors.
+    pub fn parse(items: &[String], key: &str) -> Result<Self, ConfigError> {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let bad = || {
+                ConfigError::new(
+                    format!("{key}[{i}]"),
+                    format_args!("{item:?} is not an address or CIDR block"),
+                )
+            };
+            let (addr, len) = match item.split_once('/') {
+                Some((a, l)) => (a, Some(l.parse::<u8>().map_err(|_| bad())?)),
+                None => (item.as_str(), None),
+            };
+            let ip: IpAddr = addr.trim().parse().map_err(|_| bad())?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let len = len.unwrap_or(max);
+            if len > max {
+                return Err(bad());
+            }
+            out.push((ip, len));
+        }
+        Ok(Self(out))
+    }
+
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.iter().any(|&(net, len)| match (net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        })
+    }
 }
 
 /// Where a JWT authorizer gets its keys.
@@ -283,7 +392,7 @@ pub enum JwksSource {
 #[derive(Debug, Clone)]
 pub struct AuthorizerConfig {
     pub name: String,
-    pub issuer: Option<String>,
+    pub issuer: String,
     pub audiences: Vec<String>,
     pub jwks: JwksSource,
     pub hs256_secret: Option<String>,
@@ -301,6 +410,11 @@ pub struct Limits {
     pub ws_max_message_bytes: u64,
     pub ws_idle_timeout: Duration,
     pub ws_max_connection: Duration,
+    /// Longest a WebSocket write may wait for a peer that does not read: then the connection
+    /// is closed, so the idle, duration and shutdown timers always run.
+    pub ws_write_timeout: Duration,
+    /// Longest pause between two pieces of an upstream response body.
+    pub response_idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -311,12 +425,36 @@ impl Default for Limits {
             ws_max_message_bytes: DEFAULT_WS_MAX_MESSAGE_BYTES,
             ws_idle_timeout: Duration::from_secs(DEFAULT_WS_IDLE_SECS),
             ws_max_connection: Duration::from_secs(DEFAULT_WS_MAX_CONNECTION_SECS),
+            ws_write_timeout: Duration::from_millis(DEFAULT_WS_WRITE_TIMEOUT_MS),
+            response_idle_timeout: Duration::from_millis(DEFAULT_RESPONSE_IDLE_TIMEOUT_MS),
+        }
+    }
+}
+
+/// Per-thread upstream connection pool settings (plain `http://` upstreams).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Most connections one data thread opens to one upstream.
+    pub max_connections: usize,
+    /// Most requests waiting for one of them; beyond it, 503.
+    pub max_waiting: usize,
+    /// A pooled connection unused this long is closed before the upstream's keep-alive would.
+    pub idle_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 256,
+            max_waiting: 1024,
+            idle_timeout: Duration::from_millis(DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogConfig {
+    /// `-` is standard output.
     pub path: PathBuf,
     /// Bounded queue between the request path and the writer thread.
     pub queue_capacity: usize,
@@ -354,6 +492,18 @@ pub struct Config {
     pub max_header_bytes: usize,
     pub metrics_free_tier: bool,
     pub workers: Option<usize>,
+    /// Most client connections open at once (all threads); beyond it, new ones wait in the
+    /// kernel's accept queue.
+    pub max_connections: usize,
+    /// HTTP/2 keep-alive ping interval and the time its answer may take.
+    pub h2_keepalive_interval: Duration,
+    pub h2_keepalive_timeout: Duration,
+    /// A client connection (HTTP/1.1 or HTTP/2) without a new request for this long is closed
+    /// once what is in flight has finished.
+    pub idle_timeout: Duration,
+    pub stage_throttle: Throttle,
+    pub trusted_proxies: TrustedProxies,
+    pub upstream_pool: PoolConfig,
 }
 
 /// What the binary should do after reading its arguments.
@@ -444,12 +594,41 @@ fn parse_addr(s: &str, key: &str) -> Result<SocketAddr, ConfigError> {
     })
 }
 
-fn positive(v: Option<u64>, default: u64, key: &str) -> Result<u64, ConfigError> {
-    match v {
-        Some(0) => Err(ConfigError::new(key, "must be greater than 0")),
-        Some(n) => Ok(n),
-        None => Ok(default),
+/// `v` (or `default`) within `min..=max`, else an error naming `key` and the range. Every
+/// duration and size is bounded so that no setting can overflow a deadline or an allocation.
+fn bounded(
+    v: Option<u64>,
+    default: u64,
+    min: u64,
+    max: u64,
+    key: &str,
+) -> Result<u64, ConfigError> {
+    let n = v.unwrap_or(default);
+    if n < min || n > max {
+        return Err(ConfigError::new(
+            key,
+            format_args!("must be between {min} and {max} (got {n})"),
+        ));
     }
+    Ok(n)
+}
+
+/// A rate in requests a second: finite, positive, at most a billion.
+fn rate(v: Option<f64>, default: f64, key: &str) -> Result<f64, ConfigError> {
+    let r = v.unwrap_or(default);
+    if !r.is_finite() || r <= 0.0 || r > 1e9 {
+        return Err(ConfigError::new(
+            key,
+            format_args!("must be between 0 (exclusive) and 1000000000 (got {r})"),
+        ));
+    }
+    Ok(r)
+}
+
+/// Whether a JWKS URL's host is this machine (where plain http:// cannot be intercepted).
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An `authorizer = "<name>"` setting: `none` turns authorization off, any other name must
@@ -537,11 +716,25 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
                 let uri: Uri = u.parse().map_err(|e| {
                     ConfigError::new(key("jwks_url"), format_args!("{u:?} is not a URL: {e}"))
                 })?;
-                if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+                let Some(host) = uri.host() else {
                     return Err(ConfigError::new(
                         key("jwks_url"),
-                        format_args!("{u:?} must be an http:// or https:// URL"),
+                        format_args!("{u:?} has no host"),
                     ));
+                };
+                match uri.scheme_str() {
+                    Some("https") => {}
+                    // Keys fetched in clear text could be swapped on the way: http:// only
+                    // where nothing is on the way.
+                    Some("http") if is_loopback_host(host) => {}
+                    _ => {
+                        return Err(ConfigError::new(
+                            key("jwks_url"),
+                            format_args!(
+                                "{u:?} must be an https:// URL (http:// only on loopback)"
+                            ),
+                        ));
+                    }
                 }
                 JwksSource::Url(uri)
             }
@@ -556,18 +749,49 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         if a.hs256_secret.as_deref().is_some_and(str::is_empty) {
             return Err(ConfigError::new(key("hs256_secret"), "must not be empty"));
         }
-        let jwks_refresh = positive(a.jwks_refresh_secs, 600, &key("jwks_refresh_secs"))?;
+        let jwks_refresh = bounded(
+            a.jwks_refresh_secs,
+            600,
+            1,
+            7 * 86_400,
+            &key("jwks_refresh_secs"),
+        )?;
+        let jwks_min_refetch = bounded(
+            a.jwks_min_refetch_secs,
+            30,
+            MIN_JWKS_REFETCH_SECS,
+            86_400,
+            &key("jwks_min_refetch_secs"),
+        )?;
+        let leeway = bounded(a.leeway_secs, 60, 0, 3_600, &key("leeway_secs"))?;
+        // API Gateway's JWT authorizer requires both: without them any token signed by the key
+        // (another app, another environment of the same identity provider) would pass.
+        let issuer = match a.issuer {
+            Some(i) if !i.trim().is_empty() => i,
+            _ => {
+                return Err(ConfigError::new(
+                    key("issuer"),
+                    "is required (the token's iss must match it)",
+                ));
+            }
+        };
+        if a.audiences.is_empty() || a.audiences.iter().any(|x| x.trim().is_empty()) {
+            return Err(ConfigError::new(
+                key("audiences"),
+                "needs at least one non-empty audience (the token's aud, or client_id without aud, must match one)",
+            ));
+        }
         authorizers.insert(
             name.clone(),
             AuthorizerConfig {
                 name: name.clone(),
-                issuer: a.issuer,
+                issuer,
                 audiences: a.audiences,
                 jwks,
                 hs256_secret: a.hs256_secret,
-                leeway: Duration::from_secs(a.leeway_secs.unwrap_or(60)),
+                leeway: Duration::from_secs(leeway),
                 jwks_refresh: Duration::from_secs(jwks_refresh),
-                jwks_min_refetch: Duration::from_secs(a.jwks_min_refetch_secs.unwrap_or(30)),
+                jwks_min_refetch: Duration::from_secs(jwks_min_refetch),
             },
         );
     }
@@ -590,6 +814,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
             upstream,
             authorizer: global_authorizer.clone(),
             scopes: Vec::new(),
+            throttle: None,
         });
     }
     for (i, r) in file.routes.into_iter().enumerate() {
@@ -624,54 +849,96 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
                 "scopes need an authorizer on the route",
             ));
         }
+        let throttle = match (r.rate_limit, r.burst) {
+            (None, None) => None,
+            (rl, b) => Some(Throttle {
+                rate_limit: rate(
+                    rl,
+                    crate::throttle::DEFAULT_RATE_LIMIT,
+                    &format!("routes[{i}].rate_limit"),
+                )?,
+                burst: bounded(
+                    b,
+                    crate::throttle::DEFAULT_BURST,
+                    0,
+                    1_000_000_000,
+                    &format!("routes[{i}].burst"),
+                )?,
+            }),
+        };
         routes.push(RouteConfig {
             key: pattern.to_string(),
             pattern,
             upstream,
             authorizer,
             scopes: r.scopes,
+            throttle,
         });
     }
 
     let l = file.limits;
+    let (timeout_value, timeout_key) = match cli.integration_timeout_ms {
+        Some(v) => (Some(v), "--integration-timeout-ms"),
+        None => (l.integration_timeout_ms, "limits.integration_timeout_ms"),
+    };
     let limits = Limits {
-        max_body_bytes: positive(
+        max_body_bytes: bounded(
             l.max_body_bytes,
             DEFAULT_MAX_BODY_BYTES,
+            1,
+            1 << 40,
             "limits.max_body_bytes",
         )?,
-        integration_timeout: Duration::from_millis(positive(
-            cli.integration_timeout_ms.or(l.integration_timeout_ms),
+        integration_timeout: Duration::from_millis(bounded(
+            timeout_value,
             DEFAULT_INTEGRATION_TIMEOUT_MS,
-            if cli.integration_timeout_ms.is_some() {
-                "--integration-timeout-ms"
-            } else {
-                "limits.integration_timeout_ms"
-            },
+            1,
+            3_600_000,
+            timeout_key,
         )?),
-        ws_max_message_bytes: positive(
+        ws_max_message_bytes: bounded(
             l.ws_max_message_bytes,
             DEFAULT_WS_MAX_MESSAGE_BYTES,
+            1,
+            64 << 20,
             "limits.ws_max_message_bytes",
         )?,
-        ws_idle_timeout: Duration::from_secs(positive(
+        ws_idle_timeout: Duration::from_secs(bounded(
             l.ws_idle_timeout_secs,
             DEFAULT_WS_IDLE_SECS,
+            1,
+            7 * 86_400,
             "limits.ws_idle_timeout_secs",
         )?),
-        ws_max_connection: Duration::from_secs(positive(
+        ws_max_connection: Duration::from_secs(bounded(
             l.ws_max_connection_secs,
             DEFAULT_WS_MAX_CONNECTION_SECS,
+            1,
+            30 * 86_400,
             "limits.ws_max_connection_secs",
         )?),
+        ws_write_timeout: Duration::from_millis(bounded(
+            l.ws_write_timeout_ms,
+            DEFAULT_WS_WRITE_TIMEOUT_MS,
+            1,
+            3_600_000,
+            "limits.ws_write_timeout_ms",
+        )?),
+        response_idle_timeout: Duration::from_millis(bounded(
+            l.response_idle_timeout_ms,
+            DEFAULT_RESPONSE_IDLE_TIMEOUT_MS,
+            1,
+            3_600_000,
+            "limits.response_idle_timeout_ms",
+        )?),
     };
-    let queue_capacity = file.log.queue_capacity.unwrap_or(65_536);
-    if queue_capacity == 0 {
-        return Err(ConfigError::new(
-            "log.queue_capacity",
-            "must be greater than 0",
-        ));
-    }
+    let queue_capacity = bounded(
+        file.log.queue_capacity.map(|n| n as u64),
+        65_536,
+        1,
+        16 << 20,
+        "log.queue_capacity",
+    )? as usize;
     let rotate_bytes = match file.log.rotate_bytes {
         Some(0) | None => None,
         Some(n) => Some(n),
@@ -683,28 +950,111 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
             "must be at least 1 with rotate_bytes",
         ));
     }
-    let header_read_timeout = Duration::from_millis(positive(
-        file.server.header_read_timeout_ms,
+    let srv = &file.server;
+    let header_read_timeout = Duration::from_millis(bounded(
+        srv.header_read_timeout_ms,
         DEFAULT_HEADER_READ_TIMEOUT_MS,
+        1,
+        600_000,
         "server.header_read_timeout_ms",
     )?);
-    let max_header_bytes = positive(
-        file.server.max_header_bytes,
+    // hyper's HTTP/1 read buffer cannot be smaller than 8 KiB.
+    let max_header_bytes = bounded(
+        srv.max_header_bytes,
         DEFAULT_MAX_HEADER_BYTES,
+        8192,
+        1 << 20,
         "server.max_header_bytes",
     )?;
-    // hyper's HTTP/1 read buffer cannot be smaller than 8 KiB.
-    if max_header_bytes < 8192 {
-        return Err(ConfigError::new(
-            "server.max_header_bytes",
-            "must be at least 8192",
-        ));
-    }
     let max_header_bytes = usize::try_from(max_header_bytes).unwrap_or(usize::MAX);
-    let workers = cli.workers.or(file.workers);
-    if workers == Some(0) {
-        return Err(ConfigError::new("--workers", "must be greater than 0"));
-    }
+    let max_connections = bounded(
+        srv.max_connections,
+        65_536,
+        1,
+        10_000_000,
+        "server.max_connections",
+    )? as usize;
+    let h2_keepalive_interval = Duration::from_secs(bounded(
+        srv.h2_keepalive_interval_secs,
+        30,
+        1,
+        86_400,
+        "server.h2_keepalive_interval_secs",
+    )?);
+    let h2_keepalive_timeout = Duration::from_secs(bounded(
+        srv.h2_keepalive_timeout_secs,
+        20,
+        1,
+        86_400,
+        "server.h2_keepalive_timeout_secs",
+    )?);
+    let idle_timeout = Duration::from_secs(bounded(
+        srv.idle_timeout_secs,
+        75,
+        1,
+        86_400,
+        "server.idle_timeout_secs",
+    )?);
+    let drain_grace_key = if cli.drain_grace_secs.is_some() {
+        "--drain-grace-secs"
+    } else {
+        "server.drain_grace_secs"
+    };
+    let drain_grace = Duration::from_secs(bounded(
+        cli.drain_grace_secs.or(srv.drain_grace_secs),
+        30,
+        0,
+        3_600,
+        drain_grace_key,
+    )?);
+    let workers_key = if cli.workers.is_some() {
+        "--workers"
+    } else {
+        "workers"
+    };
+    let workers = match cli.workers.or(file.workers) {
+        Some(n) => Some(bounded(Some(n as u64), 1, 1, 1024, workers_key)? as usize),
+        None => None,
+    };
+    let stage_throttle = Throttle {
+        rate_limit: rate(
+            file.throttle.rate_limit,
+            crate::throttle::DEFAULT_RATE_LIMIT,
+            "throttle.rate_limit",
+        )?,
+        burst: bounded(
+            file.throttle.burst,
+            crate::throttle::DEFAULT_BURST,
+            0,
+            1_000_000_000,
+            "throttle.burst",
+        )?,
+    };
+    let trusted_proxies = TrustedProxies::parse(&file.trusted_proxies, "trusted_proxies")?;
+    let p = &file.upstream_pool;
+    let upstream_pool = PoolConfig {
+        max_connections: bounded(
+            p.max_connections,
+            256,
+            1,
+            100_000,
+            "upstream_pool.max_connections",
+        )? as usize,
+        max_waiting: bounded(
+            p.max_waiting,
+            1024,
+            0,
+            1_000_000,
+            "upstream_pool.max_waiting",
+        )? as usize,
+        idle_timeout: Duration::from_millis(bounded(
+            p.idle_timeout_ms,
+            DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+            1,
+            3_600_000,
+            "upstream_pool.idle_timeout_ms",
+        )?),
+    };
     Ok(Config {
         listen,
         admin,
@@ -721,35 +1071,19 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
             rotate_bytes,
             retain,
         },
-        drain_grace: Duration::from_secs(
-            cli.drain_grace_secs
-                .or(file.server.drain_grace_secs)
-                .unwrap_or(30),
-        ),
+        drain_grace,
         header_read_timeout,
         max_header_bytes,
         metrics_free_tier: file.metrics.free_tier.unwrap_or(false),
         workers,
+        max_connections,
+        h2_keepalive_interval,
+        h2_keepalive_timeout,
+        idle_timeout,
+        stage_throttle,
+        trusted_proxies,
+        upstream_pool,
     })
-}
-
-/// The method a route key names, `None` for `ANY`. Only the methods API Gateway routes accept.
-pub fn parse_method(s: &str) -> Result<Option<Method>, String> {
-    Ok(Some(match s {
-        "ANY" => return Ok(None),
-        "GET" => Method::GET,
-        "POST" => Method::POST,
-        "PUT" => Method::PUT,
-        "PATCH" => Method::PATCH,
-        "DELETE" => Method::DELETE,
-        "HEAD" => Method::HEAD,
-        "OPTIONS" => Method::OPTIONS,
-        _ => {
-            return Err(format!(
-                "{s:?} is not GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"
-            ));
-        }
-    }))
 }
 
 #[cfg(test)]

@@ -8,21 +8,33 @@
 //! `gwcost-pricing`). It must not depend on polars, plotters or any analytics crate: it is the
 //! small binary people put in front of production traffic.
 //!
-//! Layout, one concern per module: [`config`] (flags + TOML), [`routes`] (route keys and
-//! matching), [`auth`] (JWT), [`proxy`] (the request path), [`upstream_pool`] (per-thread http/1.1 upstream
-//! connections), [`body`] (byte counting and the log
-//! line at end of body), [`ws`] (WebSocket relay), [`access_log`] (queue + writer thread),
-//! [`metrics`] and [`admin`], [`tls`], [`server`] (listeners, signals, drain).
+//! Layout, one concern per module, dependencies pointing one way (no module imports one that
+//! imports it back):
+//!
+//! - [`config`] (flags + TOML), [`routes`] (route keys and matching), [`path`] (canonical
+//!   paths), [`throttle`] (token buckets), [`auth`] (JWT), [`tls`], [`access_log`] (queue +
+//!   writer thread), [`metrics`];
+//! - [`state`] (what all requests share), [`logging`] (one line per request, whichever phase
+//!   answered), [`body`] (byte counting), [`conn`] (the client connection), [`answer`] (the
+//!   gateway's own answers), [`upstream_pool`] (per-thread http/1.1 upstream connections);
+//! - [`phase`]: the request path, one module per phase (route → throttle → authorize →
+//!   limits → websocket | rewrite → forward);
+//! - [`admin`] and [`server`] (listeners, signals, drain) on top.
 
 pub mod access_log;
 pub mod admin;
+pub mod answer;
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod conn;
+pub mod logging;
 pub mod metrics;
-pub mod proxy;
+pub mod path;
+pub mod phase;
 pub mod routes;
 pub mod server;
+pub mod state;
+pub mod throttle;
 pub mod tls;
 pub mod upstream_pool;
-pub mod ws;

@@ -65,6 +65,9 @@ pub struct Metrics {
     ws_bytes_out: AtomicU64,
     ws_message_units: AtomicU64,
     responses_cut_off: AtomicU64,
+    throttled: AtomicU64,
+    connections_waited: AtomicU64,
+    upstream_busy: AtomicU64,
     month: MonthUsage,
     month_reset: Mutex<()>,
     book: PriceBook,
@@ -95,6 +98,9 @@ impl Metrics {
             ws_bytes_out: AtomicU64::new(0),
             ws_message_units: AtomicU64::new(0),
             responses_cut_off: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            connections_waited: AtomicU64::new(0),
+            upstream_busy: AtomicU64::new(0),
             month: MonthUsage::default(),
             month_reset: Mutex::new(()),
             book,
@@ -180,6 +186,21 @@ impl Metrics {
                 m.oversize_requests.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// A request refused by a throttle (429).
+    pub fn throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A new connection had to wait because `max_connections` were open.
+    pub fn connection_waited(&self) {
+        self.connections_waited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request refused because the upstream's connections and wait queue were full (503).
+    pub fn upstream_busy(&self) {
+        self.upstream_busy.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn response_cut_off(&self) {
@@ -356,6 +377,27 @@ impl Metrics {
             "counter",
             "Responses whose body ended early (client gone or upstream broke).",
             l(&self.responses_cut_off),
+        );
+        simple(
+            &mut out,
+            "gwcost_requests_throttled_total",
+            "counter",
+            "Requests refused with 429 by the stage's or a route's throttle (not billed).",
+            l(&self.throttled),
+        );
+        simple(
+            &mut out,
+            "gwcost_connections_waited_total",
+            "counter",
+            "Client connections that waited because max_connections were open.",
+            l(&self.connections_waited),
+        );
+        simple(
+            &mut out,
+            "gwcost_upstream_busy_total",
+            "counter",
+            "Requests refused with 503: every upstream connection busy and the wait queue full.",
+            l(&self.upstream_busy),
         );
 
         let usage = self.month_usage(now_ms);

@@ -10,8 +10,6 @@ use std::fmt;
 
 use http::Method;
 
-use crate::config::parse_method;
-
 /// One path segment of a route key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
@@ -210,6 +208,25 @@ impl RouteTable {
             .find(|(p, _)| p.matches(method, path))
             .map(|(_, i)| *i)
     }
+}
+
+/// The method a route key names, `None` for `ANY`. Only the methods API Gateway routes accept.
+pub fn parse_method(s: &str) -> Result<Option<Method>, String> {
+    Ok(Some(match s {
+        "ANY" => return Ok(None),
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        "HEAD" => Method::HEAD,
+        "OPTIONS" => Method::OPTIONS,
+        _ => {
+            return Err(format!(
+                "{s:?} is not GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"
+            ));
+        }
+    }))
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! Start-up, the accept loops and the signals. The data path runs nginx-style: one thread per
 //! core, each with its own `SO_REUSEPORT` listener, current-thread runtime and upstream pool, so
 //! a request and its upstream connection never change threads. SIGTERM/SIGINT stop accepting,
-//! drain in-flight requests (bounded by the grace period; hyper-util's graceful shutdown), close
-//! WebSocket connections with 1001, then flush and fsync the log; SIGHUP reopens the log file.
+//! drain in-flight requests (bounded by the grace period; hyper's graceful shutdown), close
+//! WebSocket connections with 1001, then flush and fsync the log; SIGHUP reopens the log file and
+//! reloads the TLS certificate. At most `max_connections` client connections are open at once
+//! (WebSocket connections included, until their relay ends).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,19 +18,21 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::access_log::{self, LogIdentity};
 use crate::auth::Authorizer;
 use crate::config::{Config, ConfigError};
+use crate::conn::{ConnInfo, UpstreamClient};
 use crate::metrics::Metrics;
-use crate::proxy::{self, ConnInfo, RouteEntry, State};
+use crate::phase;
 use crate::routes::RouteTable;
-use crate::{admin, tls};
+use crate::state::{RouteEntry, State, millis};
+use crate::throttle::TokenBucket;
+use crate::{admin, tls, upstream_pool};
 
 /// Why the sidecar could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +59,14 @@ pub async fn run(
     cfg: Config,
     on_listening: impl FnOnce(SocketAddr, Option<SocketAddr>),
 ) -> Result<(), RunError> {
+    upstream_pool::configure(cfg.upstream_pool);
     let client_tls = tls::client_config(cfg.upstream_ca_file.as_deref())?;
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(client_tls.clone())
         .https_or_http()
         .enable_http1()
         .wrap_connector(http_connector());
-    let make_client = || -> proxy::UpstreamClient {
+    let make_client = || -> UpstreamClient {
         Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(usize::MAX)
@@ -93,6 +98,7 @@ pub async fn run(
                 .as_ref()
                 .and_then(|n| authorizers.get(n).cloned()),
             scopes: r.scopes.clone(),
+            throttle: r.throttle.map(|t| TokenBucket::new(t.rate_limit, t.burst)),
         })
         .collect();
     let routes = RouteTable::new(cfg.routes.iter().map(|r| &r.pattern));
@@ -102,7 +108,9 @@ pub async fn run(
         cfg.metrics_free_tier,
     );
     let server_tls = match &cfg.tls {
-        Some(t) => Some(TlsAcceptor::from(tls::server_config(&t.cert, &t.key)?)),
+        Some(t) => Some(Arc::new(RwLock::new(TlsAcceptor::from(
+            tls::server_config(&t.cert, &t.key)?,
+        )))),
         None => None,
     };
     let (log, log_thread) = access_log::start(
@@ -135,6 +143,11 @@ pub async fn run(
         log: log.clone(),
         metrics,
         limits: cfg.limits.clone(),
+        stage_throttle: Some(TokenBucket::new(
+            cfg.stage_throttle.rate_limit,
+            cfg.stage_throttle.burst,
+        )),
+        trusted_proxies: cfg.trusted_proxies.clone(),
         draining: AtomicBool::new(false),
         shutdown: shutdown_rx,
         next_connection: AtomicU64::new(1),
@@ -153,8 +166,22 @@ pub async fn run(
     };
     let admin_task = admin_listener.map(|l| tokio::spawn(serve_admin(l, state.clone())));
     let hup_log = log.clone();
+    let hup_tls = server_tls.clone().zip(cfg.tls.clone());
     let hup_task = tokio::spawn(async move {
         while sighup.recv().await.is_some() {
+            // Renewed certificates (cert-manager, certbot) without a restart; a pair that does
+            // not load keeps the one in use.
+            if let Some((acceptor, files)) = &hup_tls {
+                match tls::server_config(&files.cert, &files.key) {
+                    Ok(c) => {
+                        if let Ok(mut a) = acceptor.write() {
+                            *a = TlsAcceptor::from(c);
+                            tracing::info!("SIGHUP: TLS certificate reloaded");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "SIGHUP: TLS certificate not reloaded"),
+                }
+            }
             tracing::info!("SIGHUP: reopening the access log");
             hup_log.reopen().await;
         }
@@ -170,12 +197,16 @@ pub async fn run(
         .timer(TokioTimer::new())
         .max_buf_size(cfg.max_header_bytes)
         .header_read_timeout(cfg.header_read_timeout);
+    // HTTP/2 has no header read timeout: keep-alive pings find dead peers instead.
     builder
         .http2()
         .timer(TokioTimer::new())
+        .keep_alive_interval(Some(cfg.h2_keepalive_interval))
+        .keep_alive_timeout(cfg.h2_keepalive_timeout)
         .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
     let builder = Arc::new(builder);
 
+    let connections = Arc::new(Semaphore::new(cfg.max_connections));
     // The data path: one thread per listener, each with its own runtime and upstream pool.
     let (stop_tx, stop_rx) = watch::channel(false);
     let (exit_tx, exit_rx) = watch::channel(false);
@@ -189,6 +220,8 @@ pub async fn run(
             builder: builder.clone(),
             state: state.clone(),
             client: make_client(),
+            connections: connections.clone(),
+            idle_timeout: cfg.idle_timeout,
             stop: stop_rx.clone(),
             exit: exit_rx.clone(),
         };
@@ -235,12 +268,18 @@ pub async fn run(
     Ok(())
 }
 
+/// The TLS acceptor, replaced on SIGHUP.
+type SharedAcceptor = Arc<RwLock<TlsAcceptor>>;
+
 /// What a data thread needs; everything but the upstream pool is shared.
 struct DataContext {
-    tls: Option<TlsAcceptor>,
+    tls: Option<SharedAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
-    client: proxy::UpstreamClient,
+    client: UpstreamClient,
+    /// One permit per open client connection, shared by all data threads.
+    connections: Arc<Semaphore>,
+    idle_timeout: Duration,
     /// Turns `true` at SIGTERM/SIGINT: stop accepting and drain.
     stop: watch::Receiver<bool>,
     /// Turns `true` when the process is about to exit (after WebSockets closed).
@@ -318,7 +357,8 @@ async fn data_loop(
             return;
         }
     };
-    let graceful = GracefulShutdown::new();
+    // Every connection task holds a clone; the drain is over when the last one is dropped.
+    let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             r = ctx.stop.changed() => {
@@ -326,7 +366,17 @@ async fn data_loop(
                     break;
                 }
             }
-            accepted = listener.accept() => {
+            permit = connection_permit(&ctx.connections, &ctx.state) => {
+                let Some(permit) = permit else { break };
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    r = ctx.stop.changed() => {
+                        if r.is_err() || *ctx.stop.borrow() {
+                            break;
+                        }
+                        continue;
+                    }
+                };
                 let (stream, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
@@ -337,14 +387,19 @@ async fn data_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let tls = ctx.tls.as_ref().and_then(|t| t.read().ok().map(|a| a.clone()));
+                let info = ConnInfo::new(peer, tls.is_some(), ctx.client.clone(), permit);
                 tokio::spawn(serve_connection(
                     stream,
-                    peer,
-                    ctx.tls.clone(),
+                    info,
+                    tls,
                     ctx.builder.clone(),
                     ctx.state.clone(),
-                    ctx.client.clone(),
-                    graceful.watcher(),
+                    Lifetime {
+                        stop: ctx.stop.clone(),
+                        idle_timeout: ctx.idle_timeout,
+                        _alive: alive_tx.clone(),
+                    },
                 ));
             }
         }
@@ -352,8 +407,9 @@ async fn data_loop(
     drop(listener);
     // In-flight requests finish here; WebSocket relays and upstream connections keep running on
     // this runtime until the main thread says exit (the grace period bounds it there).
+    drop(alive_tx);
     let drain = async {
-        graceful.shutdown().await;
+        let _ = alive_rx.recv().await;
         let _ = drained.send(());
         std::future::pending::<()>().await;
     };
@@ -363,20 +419,85 @@ async fn data_loop(
     }
 }
 
+/// A permit for one more client connection; when all `max_connections` are taken, waits for
+/// one (new connections wait in the kernel's accept queue meanwhile) and counts the wait.
+async fn connection_permit(
+    connections: &Arc<Semaphore>,
+    state: &State,
+) -> Option<OwnedSemaphorePermit> {
+    if let Ok(p) = connections.clone().try_acquire_owned() {
+        return Some(p);
+    }
+    state.metrics.connection_waited();
+    connections.clone().acquire_owned().await.ok()
+}
+
+/// What ends a client connection besides the client: the drain signal and the idle timeout.
+struct Lifetime {
+    /// Turns `true` at SIGTERM/SIGINT: finish what is in flight, then close.
+    stop: watch::Receiver<bool>,
+    /// No new request for this long: finish what is in flight, then close (HTTP/1.1's idle
+    /// keep-alive connections also meet the header read timeout; HTTP/2 has only this).
+    idle_timeout: Duration,
+    /// Dropped when the connection ends (see the drain in [`data_loop`]).
+    _alive: tokio::sync::mpsc::Sender<()>,
+}
+
+/// Drives a connection until it ends; on the drain signal or after `idle_timeout` without a new
+/// request, starts hyper's graceful shutdown (HTTP/1.1: close after the response in flight;
+/// HTTP/2: GOAWAY, open streams finish).
+macro_rules! drive {
+    ($conn:expr, $life:expr, $last:expr, $born:expr) => {{
+        let conn = $conn;
+        tokio::pin!(conn);
+        let mut life = $life;
+        let mut closing = false;
+        let idle = tokio::time::sleep(life.idle_timeout);
+        tokio::pin!(idle);
+        loop {
+            tokio::select! {
+                r = conn.as_mut() => break r,
+                _ = life.stop.changed(), if !closing => {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+                () = &mut idle, if !closing => {
+                    let since_last = $born.elapsed().saturating_sub(Duration::from_millis(
+                        $last.load(Ordering::Relaxed),
+                    ));
+                    if since_last >= life.idle_timeout {
+                        closing = true;
+                        conn.as_mut().graceful_shutdown();
+                    } else {
+                        idle.as_mut().reset(
+                            tokio::time::Instant::now() + (life.idle_timeout - since_last),
+                        );
+                    }
+                }
+            }
+        }
+    }};
+}
+
 async fn serve_connection(
     stream: TcpStream,
-    peer: SocketAddr,
+    info: ConnInfo,
     tls: Option<TlsAcceptor>,
     builder: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
-    client: proxy::UpstreamClient,
-    watcher: hyper_util::server::graceful::Watcher,
+    life: Lifetime,
 ) {
-    let info = Arc::new(ConnInfo::new(peer, tls.is_some(), client));
+    let peer = info.peer;
+    let info = Arc::new(info);
+    // When the last request arrived, in milliseconds after `born`.
+    let born = std::time::Instant::now();
+    let last = Arc::new(AtomicU64::new(0));
+    let seen = last.clone();
     let svc = service_fn(move |req| {
+        seen.store(millis(born.elapsed()), Ordering::Relaxed);
         let state = state.clone();
         let info = info.clone();
-        async move { proxy::handle(req, &info, &state).await }
+        async move { phase::handle(req, &info, &state).await }
     });
     let result =
         match tls {
@@ -395,12 +516,20 @@ async fn serve_connection(
                             return;
                         }
                     };
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), svc);
-                watcher.watch(conn).await
+                drive!(
+                    builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), svc),
+                    life,
+                    last,
+                    born
+                )
             }
             None => {
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-                watcher.watch(conn).await
+                drive!(
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), svc),
+                    life,
+                    last,
+                    born
+                )
             }
         };
     if let Err(e) = result {

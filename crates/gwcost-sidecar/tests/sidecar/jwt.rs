@@ -317,7 +317,6 @@ authorizer = "main"
 issuer = "{ISSUER}"
 audiences = ["{AUDIENCE}"]
 jwks_url = "{idp}/jwks.json"
-jwks_min_refetch_secs = 0
 "#,
         up = upstream.url(),
         idp = idp.url()

@@ -6,9 +6,11 @@ mod util;
 
 mod attacks;
 mod faults;
+mod gateway_rules;
 mod http_proxy;
 mod jwt;
 mod lifecycle;
 mod limits;
+mod resources;
 mod tls;
 mod websocket;

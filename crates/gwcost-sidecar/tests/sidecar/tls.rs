@@ -122,3 +122,64 @@ async fn https_upstream_trusted_by_ca_file() {
     assert_eq!(upstream.hits(), 2);
     let _ = Bytes::new();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_tls_certificate() {
+    let upstream = Upstream::start().await;
+    let (cert1, key1) = self_signed();
+    let (cert2, key2) = self_signed();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, &cert1).unwrap();
+    std::fs::write(&key_path, &key1).unwrap();
+    let (c, k) = (
+        cert_path.display().to_string(),
+        key_path.display().to_string(),
+    );
+    let sc = Sidecar::start_in(
+        dir,
+        "",
+        &[
+            "--upstream",
+            &upstream.url(),
+            "--tls-cert",
+            &c,
+            "--tls-key",
+            &k,
+        ],
+    );
+    let handshake = |trusted: &str| {
+        let connector =
+            tokio_rustls::TlsConnector::from(Arc::new(client_config(trusted, &[b"http/1.1"])));
+        let addr = sc.addr;
+        async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            connector
+                .connect(ServerName::try_from("localhost").unwrap(), tcp)
+                .await
+                .is_ok()
+        }
+    };
+    assert!(handshake(&cert1).await);
+    assert!(!handshake(&cert2).await);
+    // Renewed files, then SIGHUP: new connections get the new certificate.
+    std::fs::write(&cert_path, &cert2).unwrap();
+    std::fs::write(&key_path, &key2).unwrap();
+    sc.signal("HUP");
+    let mut reloaded = false;
+    for _ in 0..50 {
+        if handshake(&cert2).await {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(reloaded);
+    assert!(!handshake(&cert1).await);
+    // A broken pair on the next SIGHUP keeps the certificate in use.
+    std::fs::write(&key_path, "not a key").unwrap();
+    sc.signal("HUP");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(handshake(&cert2).await);
+}

@@ -593,3 +593,13 @@ pub async fn metric(admin: SocketAddr, series: &str) -> String {
         .unwrap_or_else(|| panic!("no {series} in\n{text}"))
         .to_owned()
 }
+
+/// The value of the first /metrics series starting with `prefix` (labels included).
+pub async fn metric_prefix(admin: SocketAddr, prefix: &str) -> String {
+    let text = String::from_utf8(get(admin, "/metrics").await.body.to_vec()).unwrap();
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+        .to_owned()
+}

@@ -25,17 +25,44 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::access_log::{LogEvent, WsEvent};
-use crate::body::{CountingBody, MeteredBody, PendingLog, ProxyBody, RequestBodyStats};
-use crate::proxy::{
-    ConnInfo, RouteEntry, State, add_forwarded, integration_failure, integration_timeout, now_ms,
-    remove_hop_by_hop, upstream_uri,
-};
+use crate::answer::{self, Refusal};
+use crate::body::{CountingBody, MeteredBody, ProxyBody};
+use crate::conn::ConnInfo;
+use crate::logging::{PendingLog, RequestBodyStats};
+use crate::phase::rewrite::{remove_hop_by_hop, set_forwarded, upstream_uri};
+use crate::state::{RouteEntry, State, now_ms};
 
 static SEC_WEBSOCKET_EXTENSIONS: header::HeaderName =
     header::HeaderName::from_static("sec-websocket-extensions");
 
+/// Read buffer of each side of a relayed connection (tungstenite's default is 128 KiB).
+const WS_READ_BUFFER: usize = 4096;
+
 /// How long a close handshake may take before the sockets are simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Whether the request asks for a WebSocket upgrade (HTTP/1.1 `Upgrade: websocket` with
+/// `Connection: upgrade`).
+pub fn is_upgrade<B>(req: &Request<B>) -> bool {
+    req.version() == http::Version::HTTP_11
+        && req
+            .headers()
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
+            })
+        && req
+            .headers()
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+            })
+}
 
 /// Takes the hop-by-hop headers out of an upgrade request or response, keeping its `Upgrade`
 /// protocol (`websocket` if it named none) to send on.
@@ -57,7 +84,7 @@ fn set_upgrade(headers: &mut HeaderMap, upgrade: HeaderValue) {
 /// Forwards an upgrade request; answers 101 and starts the relay, or answers an error.
 pub async fn proxy_upgrade(
     mut req: Request<Incoming>,
-    conn: &ConnInfo,
+    conn: &Arc<ConnInfo>,
     state: &Arc<State>,
     entry: &RouteEntry,
     pending: PendingLog,
@@ -70,11 +97,11 @@ pub async fn proxy_upgrade(
     parts.headers.remove(&SEC_WEBSOCKET_EXTENSIONS);
     parts.headers.remove(header::HOST);
     set_upgrade(&mut parts.headers, upgrade);
-    add_forwarded(&mut parts.headers, conn);
+    set_forwarded(&mut parts.headers, conn, state);
     parts.uri = match upstream_uri(&entry.upstream, parts.uri.path_and_query()) {
         Ok(u) => u,
         Err(_) => {
-            return integration_failure(state, pending);
+            return answer::respond(state, pending, Refusal::IntegrationFailure);
         }
     };
     let body = CountingBody::new(
@@ -86,23 +113,23 @@ pub async fn proxy_upgrade(
     let deadline = Instant::now() + state.limits.integration_timeout;
     let mut pending = pending;
     let resp = match tokio::time::timeout_at(deadline, conn.client.request(upstream_req)).await {
-        Err(_) => return integration_timeout(state, pending),
+        Err(_) => return answer::respond(state, pending, Refusal::IntegrationTimeout),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, "WebSocket upstream unreachable");
-            return integration_failure(state, pending);
+            return answer::respond(state, pending, Refusal::IntegrationFailure);
         }
         Ok(Ok(r)) => r,
     };
     pending.event.integration_status = Some(resp.status().as_u16());
     if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
         tracing::debug!(status = %resp.status(), "upstream refused the WebSocket upgrade");
-        return integration_failure(state, pending);
+        return answer::respond(state, pending, Refusal::IntegrationFailure);
     }
     let mut resp = resp;
     let upstream_io = match tokio::time::timeout_at(deadline, hyper::upgrade::on(&mut resp)).await {
         Ok(Ok(io)) => io,
         _ => {
-            return integration_failure(state, pending);
+            return answer::respond(state, pending, Refusal::IntegrationFailure);
         }
     };
     let (mut parts, _) = resp.into_parts();
@@ -111,7 +138,7 @@ pub async fn proxy_upgrade(
 
     let id = state.next_connection.fetch_add(1, Ordering::Relaxed);
     let connected_at = now_ms();
-    // No errorResponseType: `pending` never went through `gateway_response`.
+    // No errorResponseType: `pending` never went through `answer::respond`.
     state.log.submit(LogEvent::Ws(WsEvent::connect(
         id,
         connected_at,
@@ -120,8 +147,11 @@ pub async fn proxy_upgrade(
     )));
     state.metrics.ws_opened();
     let relay_state = state.clone();
+    // The relay holds the client connection's share of `max_connections` until it ends.
+    let relay_conn = conn.clone();
     tokio::spawn(async move {
         let st = relay_state;
+        let _conn = relay_conn;
         let code = match tokio::time::timeout(Duration::from_secs(10), client_upgrade).await {
             Ok(Ok(client_io)) => {
                 let conn = Relay {
@@ -177,11 +207,13 @@ struct Side<S> {
     /// A message over tungstenite's hard cap from this side closes the other with 1009; for the
     /// upstream it counts as the upstream failing (an abnormal end).
     oversize_is_size: bool,
+    /// Longest a write to this side may wait (a peer that stops reading).
+    write_timeout: Duration,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
     /// The client's side: its messages go in; when it is gone the upstream gets 1001.
-    async fn client(io: S, cfg: WebSocketConfig) -> Self {
+    async fn client(io: S, cfg: WebSocketConfig, write_timeout: Duration) -> Self {
         Self::new(
             io,
             Role::Server,
@@ -189,12 +221,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
             Direction::In,
             (CloseCode::Away, "client gone"),
             true,
+            write_timeout,
         )
         .await
     }
 
     /// The upstream's side: its messages go out; when it is gone the client gets 1011.
-    async fn upstream(io: S, cfg: WebSocketConfig) -> Self {
+    async fn upstream(io: S, cfg: WebSocketConfig, write_timeout: Duration) -> Self {
         Self::new(
             io,
             Role::Client,
@@ -202,6 +235,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
             Direction::Out,
             (CloseCode::Error, "upstream gone"),
             false,
+            write_timeout,
         )
         .await
     }
@@ -213,6 +247,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
         direction: Direction,
         gone: (CloseCode, &'static str),
         oversize_is_size: bool,
+        write_timeout: Duration,
     ) -> Self {
         Side {
             ws: WebSocketStream::from_raw_socket(io, role, Some(cfg)).await,
@@ -221,13 +256,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Side<S> {
             direction,
             gone,
             oversize_is_size,
+            write_timeout,
+        }
+    }
+
+    /// Sends one message within the write timeout. A side whose write failed or timed out is
+    /// abandoned: nothing more is read from or written to it.
+    async fn send(&mut self, msg: Message) -> bool {
+        match tokio::time::timeout(self.write_timeout, self.ws.send(msg)).await {
+            Ok(Ok(())) => true,
+            Ok(Err(_)) | Err(_) => {
+                self.open = false;
+                self.close_sent = true;
+                false
+            }
         }
     }
 
     async fn close(&mut self, frame: Option<CloseFrame>) {
         if !self.close_sent && self.open {
             self.close_sent = true;
-            let _ = self.ws.send(Message::Close(frame)).await;
+            let _ = self.send(Message::Close(frame)).await;
         }
     }
 }
@@ -291,8 +340,11 @@ impl Relay<'_> {
                 }
                 self.log_message(from.direction, len as u64);
                 idle.reset(Instant::now() + self.state.limits.ws_idle_timeout);
-                if !to.close_sent && to.ws.send(msg).await.is_err() {
-                    return Step::CloseBoth(to.gone.0, to.gone.1);
+                if !to.close_sent && !to.send(msg).await {
+                    // `to` is gone or stopped reading: `from` is told so, and the connection
+                    // ends without waiting for `to` again.
+                    from.close(Some(close_frame(to.gone))).await;
+                    return Step::Closing(CloseCode::Abnormal);
                 }
                 Step::Continue
             }
@@ -328,11 +380,17 @@ impl Relay<'_> {
         // tungstenite's own cap is far above the limit, so an oversized message is read whole
         // and answered with a clean 1009 close instead of a reset mid-frame.
         let hard_cap = limit.saturating_mul(8).max(1 << 20);
+        // tungstenite's defaults (128 KiB read buffer, 128 KiB write target per side) cost an
+        // idle connection about 270 KB; WebSocket APIs hold many idle connections. A small read
+        // buffer only means more reads for large messages, and writes go out at once.
         let cfg = WebSocketConfig::default()
+            .read_buffer_size(WS_READ_BUFFER)
+            .write_buffer_size(0)
             .max_message_size(Some(hard_cap))
             .max_frame_size(Some(hard_cap));
-        let mut client = Side::client(client_io, cfg).await;
-        let mut upstream = Side::upstream(upstream_io, cfg).await;
+        let wt = limits.ws_write_timeout;
+        let mut client = Side::client(client_io, cfg, wt).await;
+        let mut upstream = Side::upstream(upstream_io, cfg, wt).await;
         let mut code: Option<CloseCode> = None;
         let mut max = pin!(sleep_until(Instant::now() + limits.ws_max_connection));
         let mut idle = pin!(sleep(limits.ws_idle_timeout));
@@ -443,6 +501,8 @@ mod fuzz {
         let state = Arc::new(State {
             routes: RouteTable::new(std::iter::empty()),
             entries: Vec::new(),
+            stage_throttle: None,
+            trusted_proxies: crate::config::TrustedProxies::default(),
             log,
             metrics: Metrics::new(
                 std::iter::empty(),

@@ -1,0 +1,48 @@
+//! What a request knows about the client connection it came on, and the upstream client of the
+//! data thread serving it.
+
+use std::net::SocketAddr;
+
+use http::HeaderValue;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::body::CountingBody;
+
+/// The pooled upstream client (http:// and https://, keep-alive).
+pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, CountingBody>;
+
+/// What the proxy knows about the client connection a request came on.
+#[derive(Debug)]
+pub struct ConnInfo {
+    pub peer: SocketAddr,
+    /// The peer address as a header value, made once per connection.
+    pub peer_header: HeaderValue,
+    pub tls: bool,
+    /// The legacy client of the thread serving this connection (see `server`): its pooled
+    /// connections live on that thread's runtime, so each data thread has its own.
+    pub client: UpstreamClient,
+    /// This connection's share of `max_connections`, released when the last holder (the
+    /// connection, or the WebSocket relay it became) drops it.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl ConnInfo {
+    pub fn new(
+        peer: SocketAddr,
+        tls: bool,
+        client: UpstreamClient,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
+        let peer_header = HeaderValue::from_str(&peer.ip().to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        Self {
+            peer,
+            peer_header,
+            tls,
+            client,
+            _permit: permit,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Phase 7: the upstream call. Plain `http://` upstreams go over the per-thread pool
+//! ([`crate::upstream_pool`]), https over hyper-util's client; the whole exchange up to the
+//! response head is bounded by the integration timeout (504). An upstream that fails is 502,
+//! one whose connections are all busy with a full wait queue 503; a body cut at the size limit
+//! is 413. The response keeps the upstream's status and headers, minus hop-by-hop fields and a
+//! `Content-Length` that a `Transfer-Encoding` overrides; its body ends the log line.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use http::{Request, Response, header};
+
+use crate::answer::{self, Refusal};
+use crate::body::{CountingBody, MeteredBody, ProxyBody};
+use crate::conn::ConnInfo;
+use crate::logging::{PendingLog, Unanswered};
+use crate::phase::rewrite::remove_hop_by_hop;
+use crate::state::{RouteEntry, State, millis};
+use crate::upstream_pool::{self, PoolError};
+
+/// Why the upstream call failed, from either client.
+#[derive(Debug, thiserror::Error)]
+enum UpstreamError {
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Legacy(#[from] hyper_util::client::legacy::Error),
+}
+
+/// Sends the request upstream and answers with the upstream's response or a gateway refusal.
+pub async fn send(
+    upstream_req: Request<CountingBody>,
+    entry: &RouteEntry,
+    conn: &ConnInfo,
+    state: &Arc<State>,
+    pending: PendingLog,
+) -> Response<MeteredBody> {
+    let stats = pending.request_body.clone();
+    let sent = Instant::now();
+    let mut guard = Unanswered {
+        state,
+        pending: Some(pending),
+        sent,
+    };
+    let upstream = async {
+        if entry.plain_http {
+            upstream_pool::send(&entry.upstream.authority, upstream_req)
+                .await
+                .map_err(UpstreamError::Pool)
+        } else {
+            conn.client
+                .request(upstream_req)
+                .await
+                .map_err(UpstreamError::Legacy)
+        }
+    };
+    let result = tokio::time::timeout(state.limits.integration_timeout, upstream).await;
+    let Some(mut pending) = guard.pending.take() else {
+        return Response::new(MeteredBody::unlogged(ProxyBody::empty(), state.clone()));
+    };
+    pending.event.integration_latency = Some(millis(sent.elapsed()));
+    match result {
+        Err(_) => answer::respond(state, pending, Refusal::IntegrationTimeout),
+        Ok(Err(e)) => {
+            let why = if stats
+                .as_ref()
+                .is_some_and(|s| s.over_limit.load(Ordering::Relaxed))
+            {
+                Refusal::TooLarge
+            } else if matches!(e, UpstreamError::Pool(PoolError::Busy)) {
+                state.metrics.upstream_busy();
+                Refusal::Unavailable
+            } else {
+                tracing::debug!(upstream = %entry.upstream, error = %e, "upstream request failed");
+                Refusal::IntegrationFailure
+            };
+            answer::respond(state, pending, why)
+        }
+        Ok(Ok(resp)) => {
+            let (mut parts, body) = resp.into_parts();
+            pending.event.status = parts.status.as_u16();
+            pending.event.integration_status = Some(parts.status.as_u16());
+            // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, which is then stale.
+            if parts.headers.contains_key(header::TRANSFER_ENCODING) {
+                parts.headers.remove(header::CONTENT_LENGTH);
+            }
+            remove_hop_by_hop(&mut parts.headers);
+            Response::from_parts(
+                parts,
+                MeteredBody::new(
+                    ProxyBody::upstream(body, state.limits.response_idle_timeout),
+                    pending,
+                    state.clone(),
+                ),
+            )
+        }
+    }
+}
