@@ -210,6 +210,11 @@ struct ServerFile {
 #[serde(deny_unknown_fields)]
 struct MetricsFile {
     free_tier: Option<bool>,
+    /// The region whose embedded price book prices `/metrics` (default us-east-1).
+    region: Option<String>,
+    /// A price-book TOML file (as `gwcost prices --format toml` or `gwcost prices import`
+    /// write it); wins over `region`.
+    price_book: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -491,6 +496,8 @@ pub struct Config {
     /// larger one is answered 431.
     pub max_header_bytes: usize,
     pub metrics_free_tier: bool,
+    /// The prices behind `/metrics`' running month cost (`[metrics] region` or `price_book`).
+    pub metrics_book: gwcost_pricing::PriceBook,
     pub workers: Option<usize>,
     /// Most client connections open at once (all threads); beyond it, new ones wait in the
     /// kernel's accept queue.
@@ -1055,6 +1062,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
             "upstream_pool.idle_timeout_ms",
         )?),
     };
+    let metrics_book = metrics_price_book(&file.metrics)?;
     Ok(Config {
         listen,
         admin,
@@ -1075,6 +1083,7 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         header_read_timeout,
         max_header_bytes,
         metrics_free_tier: file.metrics.free_tier.unwrap_or(false),
+        metrics_book,
         workers,
         max_connections,
         h2_keepalive_interval,
@@ -1084,6 +1093,26 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         trusted_proxies,
         upstream_pool,
     })
+}
+
+/// `[metrics] price_book` (a TOML file) or else `[metrics] region` (an embedded book).
+fn metrics_price_book(m: &MetricsFile) -> Result<gwcost_pricing::PriceBook, ConfigError> {
+    if let Some(path) = &m.price_book {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(
+                "metrics.price_book",
+                format_args!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        return gwcost_pricing::PriceBook::from_toml_str(&text).map_err(|e| {
+            ConfigError::new(
+                "metrics.price_book",
+                format_args!("{}: {e}", path.display()),
+            )
+        });
+    }
+    gwcost_pricing::PriceBook::embedded(m.region.as_deref().unwrap_or("us-east-1"))
+        .map_err(|e| ConfigError::new("metrics.region", e))
 }
 
 #[cfg(test)]

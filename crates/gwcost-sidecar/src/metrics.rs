@@ -410,6 +410,20 @@ impl Metrics {
         );
         let (y, mo) = gwcost_log::utc_month(now_ms);
         let month = format!("{y:04}-{mo:02}");
+        let meta = &self.book.meta;
+        header(
+            &mut out,
+            "gwcost_price_book_info",
+            "gauge",
+            "The price book behind gwcost_month_cost_usd (always 1; its name, region and as-of date as labels).",
+        );
+        let _ = writeln!(
+            out,
+            "gwcost_price_book_info{{name=\"{}\",region=\"{}\",as_of=\"{}\"}} 1",
+            escape(&meta.name),
+            escape(&meta.region),
+            escape(&meta.as_of)
+        );
         header(
             &mut out,
             "gwcost_month_requests",

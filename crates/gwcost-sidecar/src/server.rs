@@ -104,7 +104,7 @@ pub async fn run(
     let routes = RouteTable::new(cfg.routes.iter().map(|r| &r.pattern));
     let metrics = Metrics::new(
         cfg.routes.iter().map(|r| r.key.clone()),
-        gwcost_pricing::PriceBook::aws_us_east_1(),
+        cfg.metrics_book.clone(),
         cfg.metrics_free_tier,
     );
     let server_tls = match &cfg.tls {

@@ -38,6 +38,17 @@ fn bad_config_or_flag_exits_2_with_one_line_naming_the_key() {
             vec!["--frobnicate".into()],
             "--frobnicate",
         ),
+        (
+            "upstream = \"http://127.0.0.1:1\"\n[metrics]\nregion = \"mars-north-1\"\n".into(),
+            vec![],
+            "metrics.region",
+        ),
+        (
+            "upstream = \"http://127.0.0.1:1\"\n[metrics]\nprice_book = \"/nonexistent/book.toml\"\n"
+                .into(),
+            vec![],
+            "metrics.price_book",
+        ),
     ];
     for (toml, flags, key) in cases {
         std::fs::write(&cfg, toml).unwrap();
@@ -240,6 +251,57 @@ async fn admin_metrics_health_and_ready() {
     ] {
         assert_eq!(get(sc.admin, path).await.status, want, "{path}");
     }
+}
+
+/// `[metrics] price_book` prices `/metrics` with that book and names it: a book whose HTTP API
+/// price is $2.00 per million (the embedded one says $1.00) doubles the HTTP cost of the same
+/// traffic, and `gwcost_price_book_info` carries the book's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_use_the_configured_price_book() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = include_str!("../../../gwcost-pricing/price-books/aws-us-east-1.toml");
+    let first_tier = "up_to_millions = 300\nprice_per_million = \"1.00\"";
+    assert!(embedded.contains(first_tier));
+    let book = embedded
+        .replacen(
+            first_tier,
+            "up_to_millions = 300\nprice_per_million = \"2.00\"",
+            1,
+        )
+        .replacen("name = \"aws-us-east-1\"", "name = \"negotiated\"", 1);
+    let book_path = dir.path().join("book.toml");
+    std::fs::write(&book_path, book).unwrap();
+    let config = format!(
+        "upstream = \"{}\"\n[metrics]\nprice_book = \"{}\"\n",
+        upstream.url(),
+        book_path.display()
+    );
+    let sc = Sidecar::start_in(dir, &config, &[]);
+    // Three small requests: 3 HTTP API units at $2.00 per million = $0.000006.
+    for _ in 0..3 {
+        assert_eq!(get(sc.addr, "/fixed/10").await.status, StatusCode::OK);
+    }
+    let _lines = sc.wait_log(3).await;
+    let text = String::from_utf8(get(sc.admin, "/metrics").await.body.to_vec()).unwrap();
+    let http = text
+        .lines()
+        .find(|l| l.starts_with("gwcost_month_cost_usd{") && l.contains("api=\"http\""))
+        .unwrap();
+    assert_eq!(
+        http.rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap(),
+        "0.000006".parse().unwrap()
+    );
+    assert!(
+        text.contains(
+            "gwcost_price_book_info{name=\"negotiated\",region=\"us-east-1\",as_of=\"2026-11-01\"} 1"
+        ),
+        "{text}"
+    );
 }
 
 /// The data listeners use `SO_REUSEPORT` (one per thread); a second sidecar on the same port
