@@ -211,9 +211,9 @@ pub fn convert_to_parquet(
     fs::create_dir_all(out).map_err(|e| AnalyticsError::io(&shown, e))?;
     let files = input::expand(inputs)?;
     if let Some(p) = progress {
-        let total = files.iter().try_fold(0u64, |sum, f| {
-            Some(sum + fs::metadata(f.path.as_ref()?).ok()?.len())
-        });
+        let total = files
+            .iter()
+            .try_fold(0u64, |sum, f| Some(sum + f.stored_size()?));
         p.start(total);
     }
     let mut w = Writer {

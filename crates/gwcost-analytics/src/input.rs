@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
@@ -18,7 +19,45 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input (`-`); its format is recognised from its content.
     Stdin,
+    /// A named byte stream from elsewhere (an S3 object, a CloudWatch Logs page), read like
+    /// stdin: format sniffed from content (or name), gzip by magic.
+    Stream(StreamSource),
 }
+
+/// Opens a [`StreamSource`]'s bytes; called once per read of the input.
+pub type OpenStream = dyn Fn() -> io::Result<Box<dyn Read + Send>> + Send + Sync;
+
+/// A byte stream that is not a local file: whoever fetches it (gwcost-cloud for S3 and
+/// CloudWatch Logs) hands over a name for messages and a way to open it, so this crate reads
+/// remote logs with the same readers as local ones without linking any network code.
+#[derive(Clone)]
+pub struct StreamSource {
+    /// Shown in messages (`s3://bucket/key`, `cloudwatch://group`); its extension, if it has
+    /// a telling one, chooses the format as a file name's would.
+    pub name: String,
+    /// The size as stored (before decompression), when known, for the progress bar.
+    pub size: Option<u64>,
+    /// Opens the stream from its start.
+    pub open: Arc<OpenStream>,
+}
+
+impl std::fmt::Debug for StreamSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamSource")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two stream sources are the same input when they have the same name.
+impl PartialEq for StreamSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for StreamSource {}
 
 impl Input {
     /// `-` is stdin, anything else a path.
@@ -62,15 +101,30 @@ pub(crate) struct SourceFile {
     /// As shown in messages: the path as given or found, `-` for stdin.
     pub(crate) name: String,
     pub(crate) path: Option<PathBuf>,
+    /// Set for an [`Input::Stream`] (then `path` is `None`).
+    pub(crate) stream: Option<StreamSource>,
 }
 
 impl SourceFile {
     /// The format its file name says (`None` for stdin and names that say nothing).
     pub(crate) fn format_by_name(&self) -> Option<Format> {
+        if let Some(stream) = &self.stream {
+            let last = stream.name.rsplit('/').next().unwrap_or_default();
+            return format_by_extension(last);
+        }
         self.path
             .as_ref()
             .and_then(|p| p.file_name())
             .and_then(|n| format_by_extension(&n.to_string_lossy()))
+    }
+
+    /// The size as stored, when known without reading (files on disk, streams that say).
+    pub(crate) fn stored_size(&self) -> Option<u64> {
+        match (&self.path, &self.stream) {
+            (Some(p), _) => fs::metadata(p).ok().map(|m| m.len()),
+            (None, Some(s)) => s.size,
+            (None, None) => None,
+        }
     }
 }
 
@@ -172,6 +226,12 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
             Input::Stdin => files.push(SourceFile {
                 name: "-".to_owned(),
                 path: None,
+                stream: None,
+            }),
+            Input::Stream(stream) => files.push(SourceFile {
+                name: stream.name.clone(),
+                path: None,
+                stream: Some(stream.clone()),
             }),
             Input::Path(p) => {
                 let shown = p.display().to_string();
@@ -183,11 +243,13 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError
                     files.extend(found.into_iter().map(|f| SourceFile {
                         name: f.display().to_string(),
                         path: Some(f),
+                        stream: None,
                     }));
                 } else {
                     files.push(SourceFile {
                         name: shown,
                         path: Some(p.clone()),
+                        stream: None,
                     });
                 }
             }
@@ -291,7 +353,7 @@ pub(crate) fn read_side_by_side(
     Ok(())
 }
 
-/// Opens `file` (stdin when it has no path), counting the bytes as stored for `progress`, and
+/// Opens `file` (its stream, else stdin when it has no path), counting the bytes as stored for `progress`, and
 /// gunzips it when it starts with the gzip magic. Returns the decoded reader and whether it was
 /// gzip (callers word their read errors by it).
 pub(crate) fn open_decoded<'p>(
@@ -299,9 +361,10 @@ pub(crate) fn open_decoded<'p>(
     progress: Option<&'p dyn Progress>,
 ) -> Result<(Box<dyn Read + 'p>, bool), AnalyticsError> {
     let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
-    let raw: Box<dyn Read> = match &file.path {
-        Some(p) => Box::new(fs::File::open(p).map_err(io_err)?),
-        None => Box::new(io::stdin().lock()),
+    let raw: Box<dyn Read> = match (&file.path, &file.stream) {
+        (Some(p), _) => Box::new(fs::File::open(p).map_err(io_err)?),
+        (None, Some(s)) => (s.open)().map_err(io_err)?,
+        (None, None) => Box::new(io::stdin().lock()),
     };
     let mut buffered = io::BufReader::with_capacity(
         1 << 16,
@@ -439,6 +502,51 @@ mod tests {
             Format::JsonLines { clf: true }
         );
         assert_eq!(sniff(b"requestId,status\nx,200\n"), Format::Csv);
+    }
+
+    fn stream(name: &str, bytes: Vec<u8>) -> Input {
+        Input::Stream(StreamSource {
+            name: name.to_owned(),
+            size: Some(bytes.len() as u64),
+            open: Arc::new(move || Ok(Box::new(io::Cursor::new(bytes.clone())) as _)),
+        })
+    }
+
+    /// A stream bills like the same bytes in a file: gzip found by magic, format by content
+    /// when the name says nothing, by extension when it does.
+    #[test]
+    fn streams_read_like_files() {
+        use std::io::Write as _;
+        let book = gwcost_pricing::PriceBook::aws_us_east_1();
+        let opts = AnalyzeOptions::default();
+        let lines = "{\"requestId\":\"a\",\"requestTimeEpoch\":1788220801000,\"status\":200,\"responseLength\":600000}\n\
+                     {\"requestId\":\"b\",\"requestTimeEpoch\":1788220802000,\"status\":\"200\",\"responseLength\":\"-\"}\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(lines.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, lines).unwrap();
+        let local = crate::analyze(&[Input::Path(file)], &opts, &book).unwrap();
+        for input in [
+            stream("s3://b/exports/000000.gz", gz.clone()),
+            stream("s3://b/k/a.jsonl.gz", gz),
+            stream("cloudwatch://group", lines.as_bytes().to_vec()),
+        ] {
+            let a = crate::analyze(std::slice::from_ref(&input), &opts, &book).unwrap();
+            assert_eq!(a.inputs.malformed_lines, 0, "{input:?}");
+            assert_eq!(a.months, local.months, "{input:?}");
+            assert_eq!(a.inputs.lines, 2);
+        }
+        // An error opening the stream names it.
+        let failing = Input::Stream(StreamSource {
+            name: "s3://b/k".to_owned(),
+            size: None,
+            open: Arc::new(|| Err(io::Error::other("AccessDenied: no"))),
+        });
+        let err = crate::analyze(&[failing], &opts, &book).unwrap_err();
+        assert!(err.to_string().contains("s3://b/k"), "{err}");
+        assert!(err.to_string().contains("AccessDenied"), "{err}");
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use analysis::{
 pub use convert::{ConvertSummary, ROWS_PER_PART, convert_to_parquet};
 pub use error::AnalyticsError;
 pub use event::{Event, EventRef};
-pub use input::{Input, parse_date};
+pub use input::{Input, OpenStream, StreamSource, parse_date};
 pub use tally::Tally;
 
 use gwcost_pricing::{MeteringBasis, PriceBook};
@@ -113,10 +113,9 @@ pub fn analyze_with_progress(
 ) -> Result<Analysis, AnalyticsError> {
     let files = input::expand(inputs)?;
     if let Some(p) = progress {
-        let total = files.iter().try_fold(0u64, |sum, f| {
-            let len = std::fs::metadata(f.path.as_ref()?).ok()?.len();
-            Some(sum + len)
-        });
+        let total = files
+            .iter()
+            .try_fold(0u64, |sum, f| Some(sum + f.stored_size()?));
         p.start(total);
     }
     let mut tally = Tally::new(book, opts);
