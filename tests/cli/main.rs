@@ -18,4 +18,5 @@ mod quote;
 mod report;
 mod scale;
 mod sidecar_end_to_end;
+mod sql_engines;
 mod snapshots;

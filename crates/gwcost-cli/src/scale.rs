@@ -57,6 +57,10 @@ pub struct SqlArgs {
     /// before the query.
     #[arg(long, value_name = "S3_URI")]
     pub athena_ddl: Option<String>,
+    /// Spark only: print a CREATE TEMPORARY VIEW of the JSON-lines logs at PATH (file,
+    /// directory or glob; `s3a://…` on a cluster) before the query, so `spark-sql -f` runs both.
+    #[arg(long, value_name = "PATH")]
+    pub spark_json: Option<String>,
     #[command(flatten)]
     pub pricing: PricingArgs,
     /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
@@ -126,6 +130,13 @@ pub fn sql(a: &SqlArgs) -> Result<()> {
             bail!("--athena-ddl is for --dialect athena");
         }
         text.push_str(&sql::athena_json_table_ddl(&table, location));
+        text.push_str(";\n\n");
+    }
+    if let Some(path) = &a.spark_json {
+        if dialect != Dialect::Spark {
+            bail!("--spark-json is for --dialect spark");
+        }
+        text.push_str(&sql::spark_json_view_sql(&table, path));
         text.push_str(";\n\n");
     }
     text.push_str(&sql::monthly_metering_sql(
