@@ -11,6 +11,8 @@ mod util;
 mod analyze_bad_input;
 mod analyze_formats;
 mod analyze_options;
+#[cfg(feature = "aws")]
+mod cloud;
 mod compare;
 mod engines;
 mod prices;
@@ -18,5 +20,5 @@ mod quote;
 mod report;
 mod scale;
 mod sidecar_end_to_end;
-mod sql_engines;
 mod snapshots;
+mod sql_engines;

@@ -92,9 +92,12 @@ pub struct AnalyzeArgs {
 /// What to read and how to meter it: the inputs and flags `analyze`, `compare` and `report` share.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or directories (read recursively); `-` reads stdin.
+    /// Log files or directories (read recursively); `-` reads stdin; `s3://BUCKET/PREFIX`
+    /// every object under a prefix; `cloudwatch://LOG_GROUP[?stream=PREFIX]` a log group.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cloud: crate::cloud::CloudArgs,
     #[command(flatten)]
     pub pricing: PricingArgs,
     /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).

@@ -3,7 +3,7 @@
 //! on stderr (`FILE:LINE: reason` for the first few malformed lines, then a count).
 
 use anyhow::{Context, Result, bail};
-use gwcost_analytics::{Analysis, AnalyzeOptions, Breakdowns, Engine, Input};
+use gwcost_analytics::{Analysis, AnalyzeOptions, Breakdowns, Engine};
 use gwcost_pricing::PriceBook;
 
 use crate::args::{EngineArg, InputArgs};
@@ -44,10 +44,13 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
         },
         threads: a.threads,
     };
-    let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
+    let resolved = crate::cloud::resolve(&a.paths, &a.cloud, (since_ms, until_ms))?;
     let bar = crate::scale::Bar::new(a.quiet);
     let analysis =
-        gwcost_analytics::analyze_with_progress(&inputs, &opts, &book, bar.as_progress())?;
+        gwcost_analytics::analyze_with_progress(&resolved.inputs, &opts, &book, bar.as_progress())?;
+    if !a.quiet {
+        resolved.say_what_was_read();
+    }
 
     let malformed = analysis.inputs.malformed_lines;
     if malformed > 0 && (!a.quiet || a.strict) {

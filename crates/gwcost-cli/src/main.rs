@@ -3,6 +3,7 @@
 //! they return. Usage and input errors print one line and exit with status 2.
 
 mod args;
+mod cloud;
 mod compare;
 mod compare_args;
 mod inputs;

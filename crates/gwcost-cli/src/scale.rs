@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
+use gwcost_analytics::Progress;
 use gwcost_analytics::sql::{self, Dialect};
-use gwcost_analytics::{Input, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{BasisArg, PricingArgs};
@@ -29,6 +29,8 @@ pub struct ConvertArgs {
     /// The format to write.
     #[arg(long, value_enum)]
     pub to: ConvertTo,
+    #[command(flatten)]
+    pub cloud: crate::cloud::CloudArgs,
     /// Do not draw a progress bar or list skipped lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -69,23 +71,25 @@ pub struct SqlArgs {
 }
 
 /// Splits `convert A B OUT` into inputs and the output directory (the last path).
-fn convert_paths(a: &ConvertArgs) -> Result<(Vec<Input>, PathBuf)> {
+fn convert_paths(a: &ConvertArgs) -> Result<(crate::cloud::Resolved, PathBuf)> {
     let mut paths = a.paths.clone();
     let out = match paths.pop() {
         Some(o) if !paths.is_empty() => PathBuf::from(o),
         _ => bail!("convert needs at least one input and an output directory: PATH... OUT/"),
     };
-    Ok((paths.iter().map(|p| Input::parse(p)).collect(), out))
+    Ok((crate::cloud::resolve(&paths, &a.cloud, (None, None))?, out))
 }
 
 pub fn convert(a: &ConvertArgs) -> Result<()> {
-    let (inputs, out) = convert_paths(a)?;
+    let (resolved, out) = convert_paths(a)?;
+    let inputs = &resolved.inputs;
     match a.to {
         ConvertTo::Parquet => {}
     }
     let bar = Bar::new(a.quiet);
-    let summary = gwcost_analytics::convert_to_parquet(&inputs, &out, bar.as_progress())?;
+    let summary = gwcost_analytics::convert_to_parquet(inputs, &out, bar.as_progress())?;
     if !a.quiet {
+        resolved.say_what_was_read();
         for m in &summary.malformed {
             eprintln!("{m}");
         }
