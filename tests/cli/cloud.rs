@@ -714,3 +714,139 @@ fn s3_export_and_firehose_objects_bill_like_the_lines_needs_issue9_readers() {
         assert_eq!(got["inputs"]["malformed_lines"], 0, "{url}");
     }
 }
+
+/// A stand-in CloudWatch Logs endpoint on 127.0.0.1: answers the first call with AWS's
+/// ThrottlingException, then two pages of FilterLogEvents (the first with a nextToken), and
+/// records every request body.
+struct FakeLogs {
+    url: String,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl FakeLogs {
+    fn start(pages: [Value; 2]) -> Self {
+        use std::io::{BufRead, BufReader, Read};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+        let seen = std::sync::Arc::clone(&bodies);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                let seen = std::sync::Arc::clone(&seen);
+                let pages = pages.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(conn.try_clone().unwrap());
+                    let mut conn = conn;
+                    loop {
+                        let mut len = 0usize;
+                        let mut line = String::new();
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(v) = lower.strip_prefix("content-length:") {
+                                len = v.trim().parse().unwrap();
+                            }
+                        }
+                        let mut body = vec![0; len];
+                        reader.read_exact(&mut body).unwrap();
+                        let body: Value = serde_json::from_slice(&body).unwrap();
+                        let n = {
+                            let mut seen = seen.lock().unwrap();
+                            seen.push(body.clone());
+                            seen.len()
+                        };
+                        let (status, extra, text) = if n == 1 {
+                            (
+                                "400 Bad Request",
+                                "x-amzn-ErrorType: ThrottlingException\r\n",
+                                r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#
+                                    .to_owned(),
+                            )
+                        } else if body.get("nextToken").is_some() {
+                            ("200 OK", "", pages[1].to_string())
+                        } else {
+                            ("200 OK", "", pages[0].to_string())
+                        };
+                        let response = format!(
+                            "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+                             x-amzn-RequestId: fake\r\n{extra}Content-Length: {}\r\n\r\n{text}",
+                            text.len()
+                        );
+                        if conn.write_all(response.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { url, bodies }
+    }
+}
+
+/// FilterLogEvents as gwcost calls it: the log group and `?stream=` prefix as given,
+/// `--since`/`--until` pushed down as startTime/endTime (widened by an hour each side), a
+/// throttled call retried, every page followed by its nextToken, and every event counted.
+#[test]
+fn cloudwatch_pushes_the_time_range_down_retries_throttling_and_follows_pages() {
+    let event = |id: &str, t: i64, rid: &str| {
+        serde_json::json!({
+            "logStreamName": "prod-1", "timestamp": t, "ingestionTime": t + 500, "eventId": id,
+            "message": format!(r#"{{ "requestId":"{rid}", "ip": "192.0.2.1", "requestTime":"-", "requestTimeEpoch":"{t}", "httpMethod":"GET","routeKey":"GET /pets", "status":"200","protocol":"HTTP/1.1", "responseLength":"600000" }}"#),
+        })
+    };
+    let oct_2 = epoch_ms_of_date(2026, 10, 2);
+    let fake = FakeLogs::start([
+        serde_json::json!({"events": [event("e1", oct_2, "r1")], "nextToken": "page-2", "searchedLogStreams": []}),
+        serde_json::json!({"events": [event("e2", oct_2 + 1000, "r2"), event("e3", oct_2 + 2000, "r3")]}),
+    ]);
+    let s = Scratch::new();
+    let env = vec![
+        ("AWS_ENDPOINT_URL", fake.url.clone()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "AKIAGWCOSTTEST".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET.to_owned()),
+    ];
+    let run = run_env(
+        &s,
+        &[
+            "analyze",
+            "cloudwatch:///aws/apigateway/fake?stream=prod-",
+            "--since",
+            "2026-10-01",
+            "--until",
+            "2026-10-31",
+        ],
+        &env,
+    )
+    .success();
+    assert!(
+        run.stderr.contains(
+            "read 3 events in 2 pages from cloudwatch:///aws/apigateway/fake?stream=prod-"
+        ),
+        "{}",
+        run.stderr
+    );
+    let bodies = fake.bodies.lock().unwrap().clone();
+    assert_eq!(
+        bodies.len(),
+        3,
+        "throttled call, its retry, the second page: {bodies:?}"
+    );
+    let hour = 3_600_000;
+    for body in &bodies {
+        assert_eq!(body["logGroupName"], "/aws/apigateway/fake");
+        assert_eq!(body["logStreamNamePrefix"], "prod-");
+        assert_eq!(body["startTime"], epoch_ms_of_date(2026, 10, 1) - hour);
+        assert_eq!(body["endTime"], epoch_ms_of_date(2026, 11, 1) + hour);
+    }
+    assert_eq!(bodies[0], bodies[1], "the retry repeats the throttled call");
+    assert_eq!(bodies[2]["nextToken"], "page-2");
+    assert!(bodies[1].get("nextToken").is_none());
+}
