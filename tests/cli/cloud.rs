@@ -172,7 +172,9 @@ impl Drop for Moto {
 }
 
 /// Runs the real binary in `s`'s directory with `env` added and no AWS settings inherited
-/// (HOME is the scratch directory, so no `~/.aws` of the machine is read).
+/// (HOME is the scratch directory, so no `~/.aws` of the machine is read). The instance
+/// metadata service is turned off: a run without credentials must fail on the spot, not send
+/// the SDK's last-resort request to 169.254.169.254.
 fn run_env(s: &Scratch, args: &[&str], env: &[(&str, String)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gwcost"));
     for (k, _) in std::env::vars() {
@@ -184,6 +186,7 @@ fn run_env(s: &Scratch, args: &[&str], env: &[(&str, String)]) -> Run {
         .args(args)
         .current_dir(s.path(""))
         .env("HOME", s.path(""))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .output()
