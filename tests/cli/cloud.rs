@@ -353,7 +353,8 @@ fn s3_prefix_bills_like_the_same_files_read_locally() {
     assert_eq!(one["months"], both["months"]);
 }
 
-/// `convert s3://…` writes the same Parquet rows as converting the files on disk.
+/// `convert s3://…` writes the same Parquet rows as converting the files on disk, and Parquet
+/// objects in S3 bill like the same files on disk.
 #[test]
 fn convert_reads_s3_like_local_files() {
     let Some(moto) = Moto::start() else { return };
@@ -386,6 +387,21 @@ fn convert_reads_s3_like_local_files() {
         .json();
     assert_eq!(a["months"], b["months"]);
     assert_eq!(a["inputs"]["lines"], b["inputs"]["lines"]);
+    // And the Parquet parts, uploaded with their month= folders, bill like them on disk.
+    let parts: Vec<(String, PathBuf)> = files_under(&s.path("out-local"))
+        .into_iter()
+        .map(|(rel, p)| (format!("parquet/{rel}"), p))
+        .collect();
+    assert_eq!(parts.len(), 2);
+    moto.put_objects("conv-parquet", &parts);
+    let c = run_env(
+        &s,
+        &["analyze", "s3://conv-parquet/parquet/", "--format", "json"],
+        &env,
+    )
+    .success()
+    .json();
+    assert_eq!(c, a);
 }
 
 /// What AWS says reaches the user, named, with exit status 2; nothing secret is printed
