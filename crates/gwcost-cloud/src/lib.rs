@@ -16,9 +16,9 @@
 //! `fetch_ahead × CHUNKS_BUFFERED` body chunks.
 //!
 //! CloudWatch Logs events are read with `FilterLogEvents`, page after page, the time range
-//! pushed down, and handed to the readers as one `aws logs filter-log-events --output json`
-//! document (`{"events":[{"logStreamName":…,"timestamp":…,"message":…,"ingestionTime":…,
-//! "eventId":…}]}`), written as the pages arrive. Throttling (and other retryable errors) is
+//! pushed down, and handed to the readers as `aws logs filter-log-events --output json`
+//! documents (`{"events":[{"logStreamName":…,"timestamp":…,"message":…,"ingestionTime":…,
+//! "eventId":…}],"nextToken":…}`), one line per page, written as the pages arrive. Throttling (and other retryable errors) is
 //! retried by the SDK's standard retry mode with exponential backoff and jitter, up to
 //! [`MAX_ATTEMPTS`] attempts per call.
 //!
@@ -394,14 +394,7 @@ impl Aws {
         let (client, query, counters) = (client.clone(), query.clone(), counters.clone());
         self.inner.runtime.spawn(async move {
             let mut page = first;
-            let mut first_event = true;
-            if tx
-                .send(Ok(Bytes::from_static(b"{\"events\":[")))
-                .await
-                .is_err()
-            {
-                return;
-            }
+            let mut first_page = true;
             loop {
                 counters.inner.pages.fetch_add(1, Ordering::Relaxed);
                 let events = page.events();
@@ -409,27 +402,15 @@ impl Aws {
                     .inner
                     .events
                     .fetch_add(events.len() as u64, Ordering::Relaxed);
-                let mut text = Vec::with_capacity(events.len() * 256);
-                for e in events {
-                    if !first_event {
-                        text.push(b',');
-                    }
-                    first_event = false;
-                    let event = serde_json::json!({
-                        "logStreamName": e.log_stream_name(),
-                        "timestamp": e.timestamp(),
-                        "message": e.message(),
-                        "ingestionTime": e.ingestion_time(),
-                        "eventId": e.event_id(),
-                    });
-                    if serde_json::to_writer(&mut text, &event).is_err() {
+                // Empty pages (FilterLogEvents returns them while it searches) say nothing,
+                // except the first, so that a group without events is still a document.
+                if first_page || !events.is_empty() {
+                    let doc = page_document(events, page.next_token());
+                    if tx.send(doc.map(Bytes::from)).await.is_err() {
                         return;
                     }
-                    text.push(b'\n');
                 }
-                if tx.send(Ok(Bytes::from(text))).await.is_err() {
-                    return;
-                }
+                first_page = false;
                 let Some(token) = page.next_token().map(str::to_owned) else {
                     break;
                 };
@@ -441,10 +422,54 @@ impl Aws {
                     }
                 };
             }
-            let _ = tx.send(Ok(Bytes::from_static(b"]}\n"))).await;
         });
         Ok(Box::new(ChannelReader::new(rx)))
     }
+}
+
+/// One event as `aws logs filter-log-events --output json` prints it (same keys, same order).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageEvent<'a> {
+    log_stream_name: Option<&'a str>,
+    timestamp: Option<i64>,
+    message: Option<&'a str>,
+    ingestion_time: Option<i64>,
+    event_id: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<'a> {
+    events: Vec<PageEvent<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<&'a str>,
+}
+
+/// One page of events as one `aws logs filter-log-events --output json` document on its own
+/// line: `{"events":[{"logStreamName":…,"timestamp":…,"message":…,"ingestionTime":…,
+/// "eventId":…},…],"nextToken":…}`. A log group is read as these documents one after the other
+/// (what paging the CLI by hand gives), so no document is larger than one page (≤ 1 MB).
+fn page_document(
+    events: &[aws_sdk_cloudwatchlogs::types::FilteredLogEvent],
+    next_token: Option<&str>,
+) -> io::Result<Vec<u8>> {
+    let page = Page {
+        events: events
+            .iter()
+            .map(|e| PageEvent {
+                log_stream_name: e.log_stream_name(),
+                timestamp: e.timestamp(),
+                message: e.message(),
+                ingestion_time: e.ingestion_time(),
+                event_id: e.event_id(),
+            })
+            .collect(),
+        next_token,
+    };
+    let mut doc = serde_json::to_vec(&page).map_err(io::Error::other)?;
+    doc.push(b'\n');
+    Ok(doc)
 }
 
 /// One `FilterLogEvents` call's parameters.
@@ -680,6 +705,34 @@ mod tests {
         assert!(!listed_object_is_log("exports/aws-logs-write-test"));
         assert!(!listed_object_is_log("aws-logs-write-test"));
         assert!(!listed_object_is_log("exports/abc/"));
+    }
+
+    #[test]
+    fn pages_are_filter_log_events_documents() {
+        use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+        let events = [
+            FilteredLogEvent::builder()
+                .log_stream_name("prod-1")
+                .timestamp(1_790_812_800_000)
+                .message("{\"requestId\":\"a\"}\n")
+                .ingestion_time(1_790_812_800_500)
+                .event_id("e1")
+                .build(),
+            FilteredLogEvent::builder().message("x").build(),
+        ];
+        let doc = page_document(&events, Some("tok")).unwrap();
+        assert!(doc.ends_with(b"}\n") && !doc[..doc.len() - 1].contains(&b'\n'));
+        let text = String::from_utf8(doc).unwrap();
+        assert!(
+            text.starts_with(r#"{"events":[{"logStreamName":"prod-1","timestamp":1790812800000,"message":"{\"requestId\":\"a\"}\n","ingestionTime":1790812800500,"eventId":"e1"}"#),
+            "{text}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["events"][0]["message"], "{\"requestId\":\"a\"}\n");
+        assert_eq!(v["events"][1]["message"], "x");
+        assert_eq!(v["nextToken"], "tok");
+        let last = page_document(&[], None).unwrap();
+        assert_eq!(last, b"{\"events\":[]}\n");
     }
 
     #[test]
