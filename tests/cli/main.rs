@@ -12,6 +12,8 @@ mod analyze_aws;
 mod analyze_bad_input;
 mod analyze_formats;
 mod analyze_options;
+#[cfg(feature = "aws")]
+mod cloud;
 mod compare;
 mod engines;
 mod log_format;
@@ -24,3 +26,4 @@ mod report;
 mod scale;
 mod sidecar_end_to_end;
 mod snapshots;
+mod sql_engines;

@@ -576,6 +576,51 @@ pub(crate) fn read_into(
 mod tests {
     use super::*;
 
+    fn stream(name: &str, bytes: Vec<u8>) -> Input {
+        Input::Stream(StreamSource {
+            name: name.to_owned(),
+            size: Some(bytes.len() as u64),
+            open: Arc::new(move || Ok(Box::new(io::Cursor::new(bytes.clone())) as _)),
+        })
+    }
+
+    /// A stream bills like the same bytes in a file: gzip found by magic, format by content
+    /// when the name says nothing, by extension when it does.
+    #[test]
+    fn streams_read_like_files() {
+        use std::io::Write as _;
+        let book = gwcost_pricing::PriceBook::aws_us_east_1();
+        let opts = AnalyzeOptions::default();
+        let lines = "{\"requestId\":\"a\",\"requestTimeEpoch\":1788220801000,\"status\":200,\"responseLength\":600000}\n\
+                     {\"requestId\":\"b\",\"requestTimeEpoch\":1788220802000,\"status\":\"200\",\"responseLength\":\"-\"}\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(lines.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, lines).unwrap();
+        let local = crate::analyze(&[Input::Path(file)], &opts, &book).unwrap();
+        for input in [
+            stream("s3://b/exports/000000.gz", gz.clone()),
+            stream("s3://b/k/a.jsonl.gz", gz),
+            stream("cloudwatch://group", lines.as_bytes().to_vec()),
+        ] {
+            let a = crate::analyze(std::slice::from_ref(&input), &opts, &book).unwrap();
+            assert_eq!(a.inputs.malformed_lines, 0, "{input:?}");
+            assert_eq!(a.months, local.months, "{input:?}");
+            assert_eq!(a.inputs.lines, 2);
+        }
+        // An error opening the stream names it.
+        let failing = Input::Stream(StreamSource {
+            name: "s3://b/k".to_owned(),
+            size: None,
+            open: Arc::new(|| Err(io::Error::other("AccessDenied: no"))),
+        });
+        let err = crate::analyze(&[failing], &opts, &book).unwrap_err();
+        assert!(err.to_string().contains("s3://b/k"), "{err}");
+        assert!(err.to_string().contains("AccessDenied"), "{err}");
+    }
+
     #[test]
     fn extensions_look_through_gz_and_rotation() {
         assert_eq!(

@@ -33,6 +33,7 @@
 
 use std::fmt::Write as _;
 
+use gwcost_log::KNOWN_FIELDS;
 use gwcost_pricing::{Decimal, MeteringBasis, PriceBook, Tier};
 
 /// The SQL engine a query is written for.
@@ -130,31 +131,75 @@ const CLF_MONTHS: [&str; 12] = [
     "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
 ];
 
-/// The schema-v1 columns the query reads. A table must have all of them (a column that is
-/// always empty may be NULL); any others are ignored.
+/// `name`, which must be one of the schema's field names ([`gwcost_log::KNOWN_FIELDS`]); a
+/// name that is not fails the build, so the query cannot read a column the schema lost or
+/// renamed.
+const fn schema_field(name: &'static str) -> &'static str {
+    let mut i = 0;
+    while i < KNOWN_FIELDS.len() {
+        if const_str_eq(KNOWN_FIELDS[i], name) {
+            return name;
+        }
+        i += 1;
+    }
+    panic!("not a schema field (gwcost_log::KNOWN_FIELDS)")
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const REQUEST_ID: &str = schema_field("requestId");
+const REQUEST_TIME_EPOCH: &str = schema_field("requestTimeEpoch");
+const REQUEST_TIME: &str = schema_field("requestTime");
+const EVENT_TYPE: &str = schema_field("eventType");
+const STATUS: &str = schema_field("status");
+const REQUEST_LENGTH: &str = schema_field("requestLength");
+const RESPONSE_LENGTH: &str = schema_field("responseLength");
+const DATA_PROCESSED: &str = schema_field("dataProcessed");
+const ERROR_RESPONSE_TYPE: &str = schema_field("errorResponseType");
+const CONNECTION_ID: &str = schema_field("connectionId");
+const MESSAGE_LENGTH: &str = schema_field("messageLength");
+const CONNECTED_AT: &str = schema_field("connectedAt");
+
+/// The schema-v1 columns the query reads (each checked against gwcost-log's field list when
+/// this crate is built). A table must have all of them (a column that is always empty may be
+/// NULL); any others are ignored.
 pub const LOG_COLUMNS: [&str; 12] = [
-    "requestId",
-    "requestTimeEpoch",
-    "requestTime",
-    "eventType",
-    "status",
-    "requestLength",
-    "responseLength",
-    "dataProcessed",
-    "errorResponseType",
-    "connectionId",
-    "messageLength",
-    "connectedAt",
+    REQUEST_ID,
+    REQUEST_TIME_EPOCH,
+    REQUEST_TIME,
+    EVENT_TYPE,
+    STATUS,
+    REQUEST_LENGTH,
+    RESPONSE_LENGTH,
+    DATA_PROCESSED,
+    ERROR_RESPONSE_TYPE,
+    CONNECTION_ID,
+    MESSAGE_LENGTH,
+    CONNECTED_AT,
 ];
 
 /// A DuckDB table expression over JSON-lines files (`glob` such as `logs/**/*.jsonl*`; `.gz`
-/// is read as gzip) that gives [`monthly_metering_sql`] every column it reads, as VARCHAR.
+/// is read as gzip) that gives [`monthly_metering_sql`] every column it reads, as VARCHAR —
+/// every field of the schema ([`KNOWN_FIELDS`]), so breakdowns can use the others.
 ///
 /// Explicit columns because auto-detection leaves out a field no sampled line had (a sidecar
 /// log never has `dataProcessed`) and the query would not bind; VARCHAR because API Gateway
 /// writes numbers as strings and `-` for empty, which the query's `TRY_CAST`s read.
 pub fn duckdb_json_source(glob: &str) -> String {
-    let cols: Vec<String> = LOG_COLUMNS
+    let cols: Vec<String> = KNOWN_FIELDS
         .iter()
         .map(|c| format!("{c}: 'VARCHAR'"))
         .collect();
@@ -165,27 +210,49 @@ pub fn duckdb_json_source(glob: &str) -> String {
     )
 }
 
+/// Every field of the schema ([`KNOWN_FIELDS`]) as a back-quoted string column, one per line:
+/// the column list of the Athena and Spark table definitions. Back quotes because Hive's DDL
+/// reserves `user`, one of AWS's REST fields.
+fn string_columns(string_type: &str) -> String {
+    KNOWN_FIELDS
+        .iter()
+        .map(|c| format!("  `{c}` {string_type}"))
+        .collect::<Vec<_>>()
+        .join(",\n")
+}
+
 /// Athena DDL for a table of schema-v1 JSON-lines logs under `s3_location`
 /// (`s3://bucket/prefix/`), ready for [`monthly_metering_sql`] with [`Dialect::Athena`].
 ///
 /// Every column is `string`: API Gateway writes numbers as strings and `-` for empty, which a
 /// `bigint` column would reject; the query `TRY_CAST`s them. The OpenX JSON SerDe matches
 /// field names case-insensitively (Athena lower-cases column names) and skips malformed lines
-/// instead of failing the query. `stage` and `routeKey` are there for breakdowns.
+/// instead of failing the query. Every schema field is declared, so `stage`, `routeKey` and
+/// the rest are there for breakdowns.
 pub fn athena_json_table_ddl(table: &str, s3_location: &str) -> String {
-    let mut cols: Vec<String> = LOG_COLUMNS
-        .iter()
-        .map(|c| format!("  {c} string"))
-        .collect();
-    cols.push("  stage string".to_owned());
-    cols.push("  routeKey string".to_owned());
     format!(
         "CREATE EXTERNAL TABLE IF NOT EXISTS {table} (\n{}\n)\n\
          ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n\
          WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')\n\
          LOCATION {}\n",
-        cols.join(",\n"),
+        string_columns("string"),
         sql_string(s3_location)
+    )
+}
+
+/// Spark SQL that makes `view` a temporary view over the JSON-lines logs at `path` (a file, a
+/// directory or a glob; `s3a://…` on a cluster; `.gz` is read as gzip), ready for
+/// [`monthly_metering_sql`] with [`Dialect::Spark`]: `spark-sql -f` runs it and the query as
+/// one script.
+///
+/// The schema is given, every field as STRING, because Spark's inference would leave out a
+/// field no line has (a sidecar log never has `dataProcessed`) and type the rest from a sample;
+/// lines Spark cannot parse become rows of NULLs, which the query skips as undated.
+pub fn spark_json_view_sql(view: &str, path: &str) -> String {
+    format!(
+        "CREATE OR REPLACE TEMPORARY VIEW {view} (\n{}\n)\nUSING json\nOPTIONS (path {})\n",
+        string_columns("STRING"),
+        sql_string(path)
     )
 }
 
@@ -268,9 +335,11 @@ pub fn monthly_metering_sql(
         q,
         "WITH raw AS (
   SELECT
-    eventType, requestTimeEpoch, requestId, connectionId, status, requestLength,
-    responseLength, dataProcessed, messageLength, connectedAt, errorResponseType,
-    TRIM(requestTime) AS clf
+    {EVENT_TYPE} AS event_type, {REQUEST_TIME_EPOCH} AS epoch_text, {REQUEST_ID} AS rid,
+    {CONNECTION_ID} AS cid, {STATUS} AS status_text, {REQUEST_LENGTH} AS request_len,
+    {RESPONSE_LENGTH} AS response_len, {DATA_PROCESSED} AS data_len,
+    {MESSAGE_LENGTH} AS message_len, {CONNECTED_AT} AS connected_ms,
+    {ERROR_RESPONSE_TYPE} AS error_text, TRIM({REQUEST_TIME}) AS clf
   FROM {table}
 ),
 -- API Gateway's requestTime, dd/MMM/yyyy:HH:mm:ss +hhmm, taken apart by position, for rows
@@ -300,21 +369,21 @@ clf2 AS (
 ),
 ev AS (
   SELECT
-    UPPER(COALESCE(NULLIF(NULLIF(TRIM(eventType), '-'), ''), 'REQUEST')) AS kind,
+    UPPER(COALESCE(NULLIF(NULLIF(TRIM(event_type), '-'), ''), 'REQUEST')) AS kind,
     COALESCE(
-      TRY_CAST(requestTimeEpoch AS BIGINT),
+      TRY_CAST(epoch_text AS BIGINT),
       ((cera * 146097 + cyoe * 365 + {cyoe4} - {cyoe100} + clf_doy - 719468) * 86400
         + clf_secs - clf_offset) * 1000
     ) AS t,
-    NULLIF(NULLIF(TRIM(requestId), '-'), '') AS request_id,
-    NULLIF(NULLIF(TRIM(connectionId), '-'), '') AS connection_id,
-    TRY_CAST(status AS BIGINT) AS status_code,
+    NULLIF(NULLIF(TRIM(rid), '-'), '') AS request_id,
+    NULLIF(NULLIF(TRIM(cid), '-'), '') AS connection_id,
+    TRY_CAST(status_text AS BIGINT) AS status_code,
     {request_bytes} AS request_bytes,
     {response_bytes} AS response_bytes,
     {data_processed} AS data_processed,
     {message_bytes} AS message_bytes,
-    TRY_CAST(connectedAt AS BIGINT) AS connected_at,
-    UPPER(TRIM(COALESCE(errorResponseType, ''))) AS error_type
+    TRY_CAST(connected_ms AS BIGINT) AS connected_at,
+    UPPER(TRIM(COALESCE(error_text, ''))) AS error_type
   FROM clf2
 ),
 -- The UTC civil month of t (ms since the epoch), in integers: days since 0000-03-01 ...
@@ -430,10 +499,10 @@ SELECT
 FROM costs
 ORDER BY month_key
 ",
-        request_bytes = non_negative("COALESCE(TRY_CAST(requestLength AS BIGINT), 0)"),
-        response_bytes = non_negative("COALESCE(TRY_CAST(responseLength AS BIGINT), 0)"),
-        data_processed = non_negative("TRY_CAST(dataProcessed AS BIGINT)"),
-        message_bytes = non_negative("TRY_CAST(messageLength AS BIGINT)"),
+        request_bytes = non_negative("COALESCE(TRY_CAST(request_len AS BIGINT), 0)"),
+        response_bytes = non_negative("COALESCE(TRY_CAST(response_len AS BIGINT), 0)"),
+        data_processed = non_negative("TRY_CAST(data_len AS BIGINT)"),
+        message_bytes = non_negative("TRY_CAST(message_len AS BIGINT)"),
         months = CLF_MONTHS
             .iter()
             .enumerate()
@@ -659,11 +728,22 @@ mod tests {
         let sql = monthly_metering_sql(Dialect::DuckDb, "t", &book(), false, MeteringBasis::Sum);
         let src = duckdb_json_source("logs/it's/*.jsonl");
         let ddl = athena_json_table_ddl("gw.access", "s3://b/logs/");
+        let spark = spark_json_view_sql("access_logs", "s3a://b/logs/");
         for c in LOG_COLUMNS {
-            assert!(sql.contains(c), "query does not read {c}");
-            assert!(src.contains(&format!("{c}: 'VARCHAR'")), "{src}");
-            assert!(ddl.contains(&format!("  {c} string")), "{ddl}");
+            let read = sql.contains(&format!(" {c} AS ")) || sql.contains(&format!("({c})"));
+            assert!(read, "query does not read {c}");
         }
+        for c in KNOWN_FIELDS {
+            assert!(src.contains(&format!("{c}: 'VARCHAR'")), "{src}");
+            assert!(ddl.contains(&format!("  `{c}` string")), "{ddl}");
+            assert!(spark.contains(&format!("  `{c}` STRING")), "{spark}");
+        }
+        assert!(ddl.contains("`stage` string") && ddl.contains("`user` string"));
+        assert!(spark.starts_with("CREATE OR REPLACE TEMPORARY VIEW access_logs ("));
+        assert!(
+            spark.contains("USING json\nOPTIONS (path 's3a://b/logs/')"),
+            "{spark}"
+        );
         assert!(src.starts_with("read_json('logs/it''s/*.jsonl'"), "{src}");
         assert!(ddl.contains("LOCATION 's3://b/logs/'"), "{ddl}");
     }

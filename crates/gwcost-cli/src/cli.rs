@@ -92,10 +92,11 @@ pub struct PricingArgs {
     /// A price book TOML file (overrides --region).
     #[arg(long, value_name = "FILE")]
     pub price_book: Option<PathBuf>,
-    /// The AWS region whose embedded price book prices the traffic (and the region of the AWS
-    /// clients gwcost starts).
-    #[arg(long, value_name = "CODE", default_value = "us-east-1")]
-    pub region: String,
+    /// The AWS region whose embedded price book prices the traffic (default us-east-1); also
+    /// the region of the s3:// and cloudwatch:// clients (default there: AWS_REGION, then the
+    /// profile's).
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
     /// Apply AWS's monthly free tier (first 12 months of older accounts; off by default).
     #[arg(long)]
     pub free_tier: bool,
@@ -136,9 +137,12 @@ pub struct AnalyzeArgs {
 /// What to read and how to meter it: the inputs and flags `analyze`, `compare` and `report` share.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or directories (read recursively); `-` reads stdin.
+    /// Log files or directories (read recursively); `-` reads stdin; `s3://BUCKET/PREFIX`
+    /// every object under a prefix; `cloudwatch://LOG_GROUP[?stream=PREFIX]` a log group.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
     #[command(flatten)]
     pub pricing: PricingArgs,
     /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
@@ -417,6 +421,12 @@ pub struct ConvertArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub formats: FormatArgs,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+    /// AWS region of the s3:// and cloudwatch:// clients (default: AWS_REGION, then the
+    /// profile's).
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -442,6 +452,10 @@ pub struct SqlArgs {
     /// before the query.
     #[arg(long, value_name = "S3_URI")]
     pub athena_ddl: Option<String>,
+    /// Spark only: print a CREATE TEMPORARY VIEW of the JSON-lines logs at PATH (file,
+    /// directory or glob; `s3a://…` on a cluster) before the query, so `spark-sql -f` runs both.
+    #[arg(long, value_name = "PATH")]
+    pub spark_json: Option<String>,
     #[command(flatten)]
     pub pricing: PricingArgs,
     /// Which payload HTTP API's 512 KB increments count (default: the price book's, `sum`).
@@ -539,4 +553,14 @@ pub struct FormatArgs {
     /// cloudwatch-export, firehose, log-events, insights-csv, insights-json.
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<String>,
+}
+
+/// How `s3://` and `cloudwatch://` inputs reach AWS (the region is `--region`); everything else
+/// comes from the AWS SDK's standard chain (environment, `~/.aws`, SSO, instance and container
+/// roles, `AWS_ENDPOINT_URL`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct CloudArgs {
+    /// AWS profile for s3:// and cloudwatch:// inputs (default: AWS_PROFILE, then `default`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }

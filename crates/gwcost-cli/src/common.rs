@@ -11,9 +11,13 @@ use gwcost_report::{AnyReport, ProjectionSpec};
 use crate::cli::{BasisArg, OutputFormat, ProjectionArgs};
 
 /// `--price-book FILE` when given, else the embedded book of `--region`.
-pub(crate) fn load_book(price_book: Option<&Path>, region: &str) -> Result<PriceBook> {
+/// The region whose embedded book prices traffic when `--region` is not given.
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
+
+/// `--price-book FILE`, or else the embedded book of `--region` (default us-east-1).
+pub(crate) fn load_book(price_book: Option<&Path>, region: Option<&str>) -> Result<PriceBook> {
     match price_book {
-        None => Ok(PriceBook::embedded(region)?),
+        None => Ok(PriceBook::embedded(region.unwrap_or(DEFAULT_REGION))?),
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading price book {}", p.display()))?;

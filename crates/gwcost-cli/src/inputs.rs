@@ -3,7 +3,7 @@
 //! on stderr (`FILE:LINE: reason` for the first few malformed lines, then a count).
 
 use anyhow::{Context, Result, bail};
-use gwcost_analytics::{Analysis, AnalyzeOptions, Breakdowns, Engine, Input};
+use gwcost_analytics::{Analysis, AnalyzeOptions, Breakdowns, Engine};
 use gwcost_pricing::PriceBook;
 
 use crate::cli::{EngineArg, InputArgs};
@@ -15,7 +15,8 @@ const MALFORMED_SHOWN: usize = 10;
 /// Reads and meters the inputs with the asked breakdowns; `--strict` turns any malformed line
 /// into an error.
 pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(PriceBook, Analysis)> {
-    let book = crate::common::load_book(a.pricing.price_book.as_deref(), &a.pricing.region)?;
+    let book =
+        crate::common::load_book(a.pricing.price_book.as_deref(), a.pricing.region.as_deref())?;
     let since_ms = a
         .since
         .as_deref()
@@ -48,10 +49,18 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
         log_format,
         input_format,
     };
-    let inputs: Vec<Input> = a.paths.iter().map(|p| Input::parse(p)).collect();
+    let resolved = crate::cloud::resolve(
+        &a.paths,
+        &a.cloud,
+        a.pricing.region.as_deref(),
+        (since_ms, until_ms),
+    )?;
     let bar = crate::scale::Bar::new(a.quiet);
     let analysis =
-        gwcost_analytics::analyze_with_progress(&inputs, &opts, &book, bar.as_progress())?;
+        gwcost_analytics::analyze_with_progress(&resolved.inputs, &opts, &book, bar.as_progress())?;
+    if !a.quiet {
+        resolved.say_what_was_read();
+    }
 
     let malformed = analysis.inputs.malformed_lines;
     if malformed > 0 && (!a.quiet || a.strict) {

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod cli;
+mod cloud;
 mod common;
 mod compare;
 mod cur;

@@ -13,7 +13,7 @@ pub(crate) fn prices(p: &PricesArgs) -> Result<()> {
     if let Some(PricesAction::Import(i)) = &p.action {
         return import(i);
     }
-    let book = crate::common::load_book(p.price_book.as_deref(), &p.region)?;
+    let book = crate::common::load_book(p.price_book.as_deref(), Some(&p.region))?;
     let text = match p.format {
         PricesFormat::Table => gwcost_report::render_prices_table(&book),
         PricesFormat::Toml => book.to_toml_string(),

@@ -8,8 +8,10 @@ use crate::common::basis;
 
 pub(crate) fn quote(q: &QuoteArgs) -> Result<()> {
     let common = q.api.common();
-    let book =
-        crate::common::load_book(common.pricing.price_book.as_deref(), &common.pricing.region)?;
+    let book = crate::common::load_book(
+        common.pricing.price_book.as_deref(),
+        common.pricing.region.as_deref(),
+    )?;
     let free_tier = common.pricing.free_tier;
     let quote = match &q.api {
         QuoteApi::Http(h) => gwcost_report::quote_http(

@@ -8,24 +8,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use gwcost_analytics::Progress;
 use gwcost_analytics::sql::{self, Dialect};
-use gwcost_analytics::{Input, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{ConvertArgs, ConvertTo, DialectArg, SqlArgs};
 
 /// Splits `convert A B OUT` into inputs and the output directory (the last path).
-fn convert_paths(a: &ConvertArgs) -> Result<(Vec<Input>, PathBuf)> {
+fn convert_paths(a: &ConvertArgs) -> Result<(crate::cloud::Resolved, PathBuf)> {
     let mut paths = a.paths.clone();
     let out = match paths.pop() {
         Some(o) if !paths.is_empty() => PathBuf::from(o),
         _ => bail!("convert needs at least one input and an output directory: PATH... OUT/"),
     };
-    Ok((paths.iter().map(|p| Input::parse(p)).collect(), out))
+    let resolved = crate::cloud::resolve(&paths, &a.cloud, a.region.as_deref(), (None, None))?;
+    Ok((resolved, out))
 }
 
 pub fn convert(a: &ConvertArgs) -> Result<()> {
-    let (inputs, out) = convert_paths(a)?;
+    let (resolved, out) = convert_paths(a)?;
+    let inputs = &resolved.inputs;
     match a.to {
         ConvertTo::Parquet => {}
     }
@@ -36,8 +38,9 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
         input_format,
     };
     let summary =
-        gwcost_analytics::convert_to_parquet_with(&inputs, &out, &opts, bar.as_progress())?;
+        gwcost_analytics::convert_to_parquet_with(inputs, &out, &opts, bar.as_progress())?;
     if !a.quiet {
+        resolved.say_what_was_read();
         for m in &summary.malformed {
             eprintln!("{m}");
         }
@@ -60,7 +63,8 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
 }
 
 pub fn sql(a: &SqlArgs) -> Result<()> {
-    let book = crate::common::load_book(a.pricing.price_book.as_deref(), &a.pricing.region)?;
+    let book =
+        crate::common::load_book(a.pricing.price_book.as_deref(), a.pricing.region.as_deref())?;
     let dialect = match a.dialect {
         DialectArg::Athena => Dialect::Athena,
         DialectArg::Trino => Dialect::Trino,
@@ -82,6 +86,13 @@ pub fn sql(a: &SqlArgs) -> Result<()> {
             bail!("--athena-ddl is for --dialect athena");
         }
         text.push_str(&sql::athena_json_table_ddl(&table, location));
+        text.push_str(";\n\n");
+    }
+    if let Some(path) = &a.spark_json {
+        if dialect != Dialect::Spark {
+            bail!("--spark-json is for --dialect spark");
+        }
+        text.push_str(&sql::spark_json_view_sql(&table, path));
         text.push_str(";\n\n");
     }
     text.push_str(&sql::monthly_metering_sql(
