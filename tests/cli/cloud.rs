@@ -525,7 +525,13 @@ fn profile_and_region_come_from_the_standard_chain() {
     assert_eq!(got["months"], want["months"]);
     run_env(
         &s,
-        &["analyze", "s3://prof/a/", "--region", "ap-southeast-2", "-q"],
+        &[
+            "analyze",
+            "s3://prof/a/",
+            "--region",
+            "ap-southeast-2",
+            "-q",
+        ],
         &env,
     )
     .status(2)
