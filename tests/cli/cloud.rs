@@ -599,7 +599,7 @@ fn recent_api_gateway_events() -> Vec<(String, Vec<(i64, String)>)> {
 /// `compare`), `?stream=` reads only the matching streams, and `--since` (pushed down to
 /// FilterLogEvents) gives what `--since` gives locally.
 #[test]
-fn cloudwatch_log_group_bills_like_the_same_lines_needs_issue9_readers() {
+fn cloudwatch_log_group_bills_like_the_same_lines() {
     let Some(moto) = Moto::start() else { return };
     let s = Scratch::new();
     let streams = recent_api_gateway_events();
@@ -682,7 +682,7 @@ fn cloudwatch_log_group_bills_like_the_same_lines_needs_issue9_readers() {
 /// multi-member gzip object of DATA_MESSAGE envelopes, and a CONTROL_MESSAGE). Each bills like
 /// the same messages as local lines.
 #[test]
-fn s3_export_and_firehose_objects_bill_like_the_lines_needs_issue9_readers() {
+fn s3_export_and_firehose_objects_bill_like_the_lines() {
     let Some(moto) = Moto::start() else { return };
     let s = Scratch::new();
     let streams = recent_api_gateway_events();

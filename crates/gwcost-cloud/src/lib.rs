@@ -397,7 +397,12 @@ impl Aws {
             let mut first_page = true;
             loop {
                 counters.inner.pages.fetch_add(1, Ordering::Relaxed);
-                let events = page.events();
+                let events: Vec<_> = page
+                    .events()
+                    .iter()
+                    .filter(|e| query.keeps(e))
+                    .cloned()
+                    .collect();
                 counters
                     .inner
                     .events
@@ -405,7 +410,7 @@ impl Aws {
                 // Empty pages (FilterLogEvents returns them while it searches) say nothing,
                 // except the first, so that a group without events is still a document.
                 if first_page || !events.is_empty() {
-                    let doc = page_document(events, page.next_token());
+                    let doc = page_document(&events, page.next_token());
                     if tx.send(doc.map(Bytes::from)).await.is_err() {
                         return;
                     }
@@ -482,6 +487,15 @@ struct LogQuery {
 }
 
 impl LogQuery {
+    /// Whether an event belongs to the asked streams. CloudWatch Logs already filters by
+    /// `logStreamNamePrefix`; checking again costs nothing and holds where an endpoint ignores
+    /// the prefix (moto's FilterLogEvents does), so `?stream=` never reads another stream.
+    fn keeps(&self, e: &aws_sdk_cloudwatchlogs::types::FilteredLogEvent) -> bool {
+        self.stream_prefix
+            .as_deref()
+            .is_none_or(|p| e.log_stream_name().is_some_and(|n| n.starts_with(p)))
+    }
+
     async fn page(
         &self,
         client: &aws_sdk_cloudwatchlogs::Client,
