@@ -3,9 +3,8 @@
 //! `gwcost` binary through the AWS SDK for Rust. What is read from the bucket or the log group
 //! must bill exactly like the same files or lines read locally.
 //!
-//! Tests whose names end in `_needs_issue9_readers` feed gwcost AWS's containers (a CloudWatch
-//! Logs export, a Firehose delivery, `filter-log-events` JSON); they pass once the readers for
-//! those containers (issue 9) are in, and fail before.
+//! The log group and the export/Firehose tests also feed gwcost AWS's containers (a CloudWatch
+//! Logs export, a Firehose delivery, `filter-log-events` JSON pages), read by content.
 //!
 //! Needs `python3` with `moto[server]` and `boto3`; without them each test says `SKIPPED` and
 //! passes, except under CI (`CI` set), where `.ci/run` installs them and their absence fails.
