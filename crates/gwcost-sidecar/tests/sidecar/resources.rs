@@ -440,3 +440,73 @@ async fn idle_http2_and_http11_connections_are_closed() {
         );
     }
 }
+
+/// HTTP/2 keep-alive: the sidecar pings an idle HTTP/2 connection every
+/// `h2_keepalive_interval_secs` and closes it when a ping goes unanswered for
+/// `h2_keepalive_timeout_secs`; a client that answers its pings keeps the connection. Raw frames
+/// over TCP, since a real client (hyper, curl) always answers pings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_keepalive_pings_close_a_peer_that_never_answers() {
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start(
+        &format!(
+            "upstream = \"{}\"\n[server]\nh2_keepalive_interval_secs = 1\nh2_keepalive_timeout_secs = 1\nidle_timeout_secs = 60\n",
+            upstream.url()
+        ),
+        &[],
+    );
+    // Frame header: 24-bit length, type, flags, 31-bit stream id.
+    fn frame(kind: u8, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut f = vec![len[1], len[2], len[3], kind, flags, 0, 0, 0, 0];
+        f.extend_from_slice(payload);
+        f
+    }
+    const SETTINGS: u8 = 4;
+    const PING: u8 = 6;
+    const ACK: u8 = 1;
+    // Reads frames for up to `within`, answering SETTINGS (and PINGs when `answer`); returns
+    // the pings seen and whether the sidecar closed the connection.
+    async fn run(addr: std::net::SocketAddr, answer: bool, within: Duration) -> (usize, bool) {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        hello.extend(frame(SETTINGS, 0, &[]));
+        s.write_all(&hello).await.unwrap();
+        let end = Instant::now() + within;
+        let mut pings = 0;
+        loop {
+            let mut head = [0u8; 9];
+            let left = end.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, s.read_exact(&mut head)).await {
+                Err(_) => return (pings, false),
+                Ok(Err(_)) => return (pings, true),
+                Ok(Ok(_)) => {}
+            }
+            let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+            let mut payload = vec![0u8; len];
+            if s.read_exact(&mut payload).await.is_err() {
+                return (pings, true);
+            }
+            match (head[3], head[4] & ACK) {
+                (SETTINGS, 0) => s.write_all(&frame(SETTINGS, ACK, &[])).await.unwrap(),
+                (PING, 0) => {
+                    pings += 1;
+                    if answer {
+                        s.write_all(&frame(PING, ACK, &payload)).await.unwrap();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let t0 = Instant::now();
+    let (pings, closed) = run(sc.addr, false, Duration::from_secs(8)).await;
+    assert!(pings >= 1, "the sidecar sent no keep-alive ping");
+    assert!(closed, "an unanswered ping did not close the connection");
+    // Interval (1 s) + timeout (1 s), with slack for a loaded machine.
+    assert!(t0.elapsed() < Duration::from_secs(7), "{:?}", t0.elapsed());
+    let (pings, closed) = run(sc.addr, true, Duration::from_secs(5)).await;
+    assert!(pings >= 2, "{pings} pings in 5 s at a 1 s interval");
+    assert!(!closed, "a peer that answers its pings was closed");
+    assert_eq!(upstream.hits(), 0);
+}
