@@ -151,6 +151,61 @@ fn a_positional_template_splits_custom_lines() {
     assert_eq!(v["inputs"]["malformed_lines"], 0);
 }
 
+/// An XML template, in the layout of AWS's documented XML example (`<request id="…"> <ip>…</ip>
+/// …</request>`, one line per request), bills like the same requests as JSON lines.
+#[test]
+fn an_xml_template_splits_xml_lines() {
+    let s = Scratch::new();
+    let http = std::fs::read_to_string(fixture(
+        "../../sample-logs/api-gateway/http-api-2026-10.json",
+    ))
+    .unwrap();
+    s.write("plain.json", http.as_bytes());
+    let mut xml = String::new();
+    for line in http.lines() {
+        let r: Map<String, Value> = serde_json::from_str(line).unwrap();
+        let f = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("-").to_owned();
+        xml.push_str(&format!(
+            "<request id=\"{}\"> <ip>{}</ip> <caller>-</caller> <user>-</user> \
+             <requestTime>{}</requestTime> <httpMethod>{}</httpMethod> <routeKey>{}</routeKey> \
+             <status>{}</status> <protocol>{}</protocol> <responseLength>{}</responseLength> \
+             </request>\n",
+            f("requestId"),
+            f("ip"),
+            f("requestTime"),
+            f("httpMethod"),
+            f("routeKey"),
+            f("status"),
+            f("protocol"),
+            f("responseLength"),
+        ));
+    }
+    s.write("access.xml.log", xml.as_bytes());
+    let tpl = "<request id=\"$context.requestId\"> <ip>$context.identity.sourceIp</ip> \
+               <caller>$context.identity.caller</caller> <user>$context.identity.user</user> \
+               <requestTime>$context.requestTime</requestTime> \
+               <httpMethod>$context.httpMethod</httpMethod> <routeKey>$context.routeKey</routeKey> \
+               <status>$context.status</status> <protocol>$context.protocol</protocol> \
+               <responseLength>$context.responseLength</responseLength> </request>";
+    s.write("format.xml", tpl.as_bytes());
+    let plain = bill(&s, "analyze", &["plain.json", "--by", "route"]);
+    let v = bill(
+        &s,
+        "analyze",
+        &[
+            "access.xml.log",
+            "--by",
+            "route",
+            "--log-format",
+            "@format.xml",
+        ],
+    );
+    assert_eq!(v["months"], plain["months"]);
+    assert_eq!(v["total"], plain["total"]);
+    assert_eq!(v["inputs"]["malformed_lines"], 0);
+    assert_eq!(plain["total"]["http_api"]["requests"], 400);
+}
+
 #[test]
 fn a_template_inside_a_container() {
     // Renamed keys inside a Firehose-style JSON page: the container and the template compose.

@@ -83,12 +83,10 @@ impl LogFormat {
         if t.is_empty() {
             return Err(bad("the template is empty"));
         }
+        // CLF, CSV and XML templates are all literal text between variables: API Gateway writes
+        // the literal parts as they stand, so an XML line is split like a CLF one.
         let kind = if t.starts_with('{') {
             Kind::Json(Self::json_keys(t)?)
-        } else if t.starts_with('<') {
-            return Err(bad(
-                "XML access-log templates are not supported yet; use a JSON, CLF or CSV template",
-            ));
         } else {
             Kind::Positional(Self::positional(t)?)
         };
@@ -388,6 +386,27 @@ mod tests {
         assert!(e.to_string().contains("nothing between"), "{e}");
         assert!(LogFormat::parse("").is_err());
         assert!(LogFormat::parse(r#"{"a":{"b":"$context.requestTime"}}"#).is_err());
-        assert!(LogFormat::parse("<r t=\"$context.requestTime\"/>").is_err());
+    }
+
+    #[test]
+    fn xml_templates_split_like_clf() {
+        let f = LogFormat::parse(
+            "<request id=\"$context.requestId\"> <requestTime>$context.requestTime</requestTime> \
+             <status>$context.status</status> </request>",
+        )
+        .unwrap();
+        let r = f
+            .record(
+                b"<request id=\"a1\"> <requestTime>01/Oct/2026:00:43:30 +0000</requestTime> \
+                  <status>404</status> </request>",
+            )
+            .unwrap();
+        assert_eq!(r.request_id.as_deref(), Some("a1"));
+        assert_eq!(r.status, Some(404));
+        assert!(r.request_time_epoch.is_some() || r.request_time.is_some());
+        assert!(
+            f.record(b"<request id=\"a1\"> <status>404</status> </request>")
+                .is_err()
+        );
     }
 }
