@@ -22,7 +22,7 @@ use gwcost_corpus::{CorpusSpec, generate};
 use gwcost_log::{EventType, LogRecord, epoch_ms_of_date, utc_date};
 use serde_json::Value;
 
-use crate::util::{Run, Scratch};
+use crate::util::{Run, Scratch, python, python_peer};
 
 /// A distinctive secret key: it must never show up in anything gwcost prints.
 const SECRET: &str = "gwcostTestSecretKeyNeverPrinted0123456789";
@@ -36,21 +36,10 @@ struct Moto {
 impl Moto {
     /// Starts moto, or says SKIPPED (fails under CI) when moto or boto3 is missing.
     fn start() -> Option<Self> {
-        let ok = Command::new("python3")
-            .args(["-c", "import moto.server, boto3"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but python3 cannot import moto.server and boto3 (.ci/run installs them)"
-            );
-            eprintln!(
-                "SKIPPED: moto[server] and boto3 are not installed \
-                 (python3 -m pip install 'moto[server]' boto3); S3 and CloudWatch were not tested"
-            );
+        if !python_peer(
+            "import moto.server, boto3",
+            "moto[server] and boto3 (python3 -m pip install 'moto[server]' boto3)",
+        ) {
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
@@ -96,28 +85,10 @@ impl Moto {
 
     /// Runs a boto3 script against moto with `request` (JSON) on stdin.
     fn boto3(&self, script: &str, request: &Value) {
-        let mut child = Command::new("python3")
-            .args(["-c", script])
-            .envs(self.env())
-            // boto3 reads its region from AWS_DEFAULT_REGION (the Rust SDK from AWS_REGION).
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(request.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "boto3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut env = self.env();
+        // boto3 reads its region from AWS_DEFAULT_REGION (the Rust SDK from AWS_REGION).
+        env.push(("AWS_DEFAULT_REGION", "us-east-1".to_owned()));
+        python(script, &request.to_string(), &env);
     }
 
     /// Creates `bucket` and puts each local file under its key.

@@ -2,14 +2,12 @@
 //! `gwcost convert --to parquet` output is billed exactly like the JSON lines it came from; the
 //! progress bar never reaches a stderr that is not a terminal.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use gwcost_corpus::{CorpusSpec, generate};
 use serde_json::Value;
 
-use crate::util::{Scratch, bill, dec, usd};
+use crate::util::{Scratch, bill, dec, python, python_peer, usd};
 
 fn sample_logs() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,40 +28,11 @@ cur = con.execute(sys.stdin.read())
 names = [d[0] for d in cur.description]
 print(json.dumps([{n: (None if v is None else str(v)) for n, v in zip(names, row)} for row in cur.fetchall()]))
 "#;
-    let has = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has {
-        // .ci/run installs DuckDB: under CI its absence is a failure, not a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but python3 cannot import duckdb (.ci/run installs it)"
-        );
-        eprintln!("SKIPPED: python3 with duckdb is not installed (python3 -m pip install duckdb)");
+    // .ci/run installs DuckDB: under CI its absence is a failure, not a skip.
+    if !python_peer("import duckdb", "duckdb (python3 -m pip install duckdb)") {
         return None;
     }
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(sql.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "duckdb failed: {}\n{sql}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Value = serde_json::from_str(&python(SCRIPT, sql, &[])).unwrap();
     Some(
         rows.as_array()
             .unwrap()

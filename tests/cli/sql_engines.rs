@@ -21,7 +21,7 @@ use gwcost_corpus::{CorpusSpec, generate};
 use gwcost_log::{EventType, LogRecord, epoch_ms_of_date};
 use serde_json::Value;
 
-use crate::util::{Scratch, dec, usd};
+use crate::util::{Scratch, dec, python, python_peer, usd};
 
 type Row = serde_json::Map<String, Value>;
 
@@ -32,27 +32,9 @@ fn sample_logs() -> PathBuf {
         .unwrap()
 }
 
-/// True when `python3 -c CHECK` succeeds; otherwise says SKIPPED (or fails under CI).
-fn peer(check: &str, what: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", check])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {what} is missing (.ci/run installs it)"
-        );
-        eprintln!("SKIPPED: {what} is not available");
-    }
-    ok
-}
-
 /// Where pip put pyspark's `spark-sql` launcher.
 fn spark_sql() -> Option<PathBuf> {
-    if !peer("import pyspark", "pyspark (python3 -m pip install pyspark)") {
+    if !python_peer("import pyspark", "pyspark (python3 -m pip install pyspark)") {
         return None;
     }
     let java = Command::new("java")
@@ -69,14 +51,14 @@ fn spark_sql() -> Option<PathBuf> {
         eprintln!("SKIPPED: java is not available; Spark was not run");
         return None;
     }
-    let out = Command::new("python3")
-        .args([
-            "-c",
+    let home = PathBuf::from(
+        python(
             "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
-        ])
-        .output()
-        .unwrap();
-    let home = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+            "",
+            &[],
+        )
+        .trim(),
+    );
     Some(home.join("bin/spark-sql"))
 }
 
@@ -307,30 +289,6 @@ fn spark_sql_runs_the_spark_dialect_and_equals_analyze() {
     );
 }
 
-/// Runs `script` with python3, SQL on stdin; returns stdout, or panics with stderr.
-fn python(script: &str, stdin: &str) -> String {
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "python failed:\n{}\n--- input ---\n{stdin}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The Trino and Athena text parses as Trino SQL (sqlglot's Trino and Athena dialects, errors
 /// raised, not skipped) — the Athena DDL as Athena's Hive DDL — and, translated by sqlglot from
 /// Trino to DuckDB and run over the same files, gives `gwcost analyze`'s bill month by month,
@@ -338,8 +296,8 @@ fn python(script: &str, stdin: &str) -> String {
 /// and DECIMAL literals must all mean what the query needs for that to hold.
 #[test]
 fn trino_and_athena_text_parses_as_trino_and_bills_like_analyze() {
-    if !peer("import sqlglot", "sqlglot (python3 -m pip install sqlglot)")
-        || !peer("import duckdb", "duckdb (python3 -m pip install duckdb)")
+    if !python_peer("import sqlglot", "sqlglot (python3 -m pip install sqlglot)")
+        || !python_peer("import duckdb", "duckdb (python3 -m pip install duckdb)")
     {
         return;
     }
@@ -407,7 +365,7 @@ print(json.dumps(out))
         "statements": {"athena": 2, "trino": 1},
         "run": run,
     });
-    let out = python(SCRIPT, &request.to_string());
+    let out = python(SCRIPT, &request.to_string(), &[]);
     let results: Vec<Vec<Row>> = serde_json::from_str(&out).unwrap();
     assert_eq!(results.len(), expected.len());
     for ((what, months), rows) in expected.iter().zip(&results) {

@@ -289,3 +289,48 @@ pub fn assert_contract_shape(v: &Value) {
 pub fn bill(v: &Value) -> Value {
     serde_json::json!({ "months": v["months"], "total": v["total"] })
 }
+
+/// True when `python3 -c IMPORT` succeeds. Otherwise says `SKIPPED: WHAT is not available`, or
+/// fails under CI (`CI` set), where `.ci/run` installs every Python peer the tests use.
+pub fn python_peer(import: &str, what: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", import])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {what} is missing (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: {what} is not available");
+    }
+    ok
+}
+
+/// Runs `python3 -c SCRIPT` with `stdin` and the extra environment; returns its stdout, or
+/// panics with its stderr and the input.
+pub fn python(script: &str, stdin: &str, envs: &[(&str, String)]) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python3 failed:\n{}\n--- input ---\n{stdin}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
