@@ -121,6 +121,10 @@ fn frame(rows: &[LogRecord]) -> PolarsResult<DataFrame> {
             int(rows, F::DisconnectStatusCode, |r| {
                 r.disconnect_status_code.map(i64::from)
             }),
+            text(rows, F::ClientConnectionId, |r| {
+                r.client_connection_id.as_deref()
+            }),
+            int(rows, F::ClientConnectedAt, |r| r.client_connected_at),
         ],
     )
 }

@@ -340,7 +340,11 @@ fn apply<'a>(
         | Field::Protocol
         | Field::Ip
         | Field::UserAgent
-        | Field::MessageId => {}
+        | Field::MessageId
+        | Field::ClientConnectionId => {}
+        Field::ClientConnectedAt => {
+            int(v)?;
+        }
         Field::Status => ev.status = int_in::<u16>(v)?,
         Field::RequestLength => ev.request_bytes = int_in::<u64>(v)?.unwrap_or(0),
         Field::ResponseLength => ev.response_bytes = int_in::<u64>(v)?.unwrap_or(0),

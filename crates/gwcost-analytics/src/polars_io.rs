@@ -215,7 +215,7 @@ fn text_at(a: Option<&StrArr>, i: usize) -> Result<Option<&str>, ()> {
 /// (`u16` statuses, `u64` lengths, `u32` schema); `None` for any `i64`.
 fn int_range(f: LogField) -> Option<Option<(i64, i64)>> {
     Some(match f {
-        LogField::RequestTimeEpoch | LogField::ConnectedAt => None,
+        LogField::RequestTimeEpoch | LogField::ConnectedAt | LogField::ClientConnectedAt => None,
         LogField::Schema => Some((0, i64::from(u32::MAX))),
         LogField::Status | LogField::IntegrationStatus | LogField::DisconnectStatusCode => {
             Some((0, i64::from(u16::MAX)))

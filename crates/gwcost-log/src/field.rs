@@ -74,6 +74,8 @@ schema_fields! {
     ConnectedAt = "connectedAt",
     MessageId = "messageId",
     DisconnectStatusCode = "disconnectStatusCode",
+    ClientConnectionId = "clientConnectionId",
+    ClientConnectedAt = "clientConnectedAt",
 }
 
 impl Field {

@@ -260,6 +260,23 @@ pub struct LogRecord {
         deserialize_with = "lenient::u16"
     )]
     pub disconnect_status_code: Option<u16>,
+    /// Which client TCP (or TLS) connection the request or upgrade came on: an id unique per
+    /// connection within one sidecar process. gwcost's own field (API Gateway has no such
+    /// variable); with `clientConnectedAt` it tells how many connections a front door like an
+    /// ALB would see (new per hour, active per minute).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub client_connection_id: Option<String>,
+    /// When that client connection was accepted, ms since the Unix epoch (gwcost's own field).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::i64"
+    )]
+    pub client_connected_at: Option<i64>,
 }
 
 impl LogRecord {
@@ -333,6 +350,8 @@ mod tests {
             connected_at: Some(1),
             message_id: Some("m".into()),
             disconnect_status_code: Some(1000),
+            client_connection_id: Some("k".into()),
+            client_connected_at: Some(1),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut written: Vec<&str> = value
