@@ -118,6 +118,44 @@ pub enum ProjectError {
     },
     #[error("--window {from}..{to} ends before it starts")]
     WindowReversed { from: String, to: String },
+    /// Events on days outside `--window`: stretching the window to the month would bill them on
+    /// top of the projection (a fully logged October × 3.1), so this is refused, never guessed.
+    #[error(
+        "--window {from}..{to} leaves out {events} requests and messages logged on {days} days ({first}..{last}); \
+         the window must hold every event it projects: widen --window, or leave those days out \
+         with --since/--until"
+    )]
+    EventsOutsideWindow {
+        from: String,
+        to: String,
+        events: u64,
+        days: usize,
+        first: String,
+        last: String,
+    },
+}
+
+/// Refuses a `--window` that misses days with events (see [`ProjectError::EventsOutsideWindow`]).
+fn check_window(analysis: &Analysis, (from, to): (Day, Day)) -> Result<(), ProjectError> {
+    let outside: Vec<(&Day, &gwcost_pricing::Usage)> = analysis
+        .days
+        .iter()
+        .filter(|(d, _)| **d < from || **d > to)
+        .collect();
+    let (Some((first, _)), Some((last, _))) = (outside.first(), outside.last()) else {
+        return Ok(());
+    };
+    Err(ProjectError::EventsOutsideWindow {
+        from: from.to_string(),
+        to: to.to_string(),
+        events: outside
+            .iter()
+            .map(|(_, u)| u.requests + u.ws_messages)
+            .sum(),
+        days: outside.len(),
+        first: first.to_string(),
+        last: last.to_string(),
+    })
 }
 
 /// The covered days of `month`: from `window` when given, else from the month's first to its
@@ -232,6 +270,12 @@ pub fn project(
         factors.insert(*month, factor);
         said.push(mp);
     }
+    // After the months: a month the window misses entirely is said as such above.
+    if let Some(window) = spec.window
+        && spec.project_month
+    {
+        check_window(analysis, window)?;
+    }
     for (day, u) in &mut out.days {
         if let Some(f) = factors.get(&day.month()) {
             *u = f.apply_usage(u)?;
@@ -296,6 +340,37 @@ mod tests {
             said[0].describe(),
             "2026-10: ×3.1 (31 days ÷ 10 covered, 2026-10-03..2026-10-12 from the events)"
         );
+    }
+
+    #[test]
+    fn a_window_must_hold_every_event() {
+        // Events on 3, 5 and 12 October; a window of 1–10 October would stretch 3 and 5 to the
+        // month (×3.1) and add the 12th on top.
+        let a = october(&[3, 5, 12]);
+        let spec = ProjectionSpec {
+            project_month: true,
+            window: Some((day(1), day(10))),
+            ..ProjectionSpec::default()
+        };
+        let e = project(&a, &spec).unwrap_err();
+        assert_eq!(
+            e,
+            ProjectError::EventsOutsideWindow {
+                from: "2026-10-01".into(),
+                to: "2026-10-10".into(),
+                events: 1,
+                days: 1,
+                first: "2026-10-12".into(),
+                last: "2026-10-12".into(),
+            }
+        );
+        // Without --project-month a window is not used (clap requires it anyway).
+        let spec = ProjectionSpec {
+            scale: Some(Decimal::TWO),
+            window: Some((day(1), day(10))),
+            ..ProjectionSpec::default()
+        };
+        assert!(project(&a, &spec).is_ok());
     }
 
     #[test]
