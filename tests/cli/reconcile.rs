@@ -360,3 +360,224 @@ fn a_file_that_is_not_a_cur_is_a_clear_error() {
         .status(2)
         .stderr_has("missing.csv");
 }
+
+/// Writes the CSV on stdin as a Parquet CUR with the column types AWS documents for CUR 2.0
+/// Data Exports (TIMESTAMP dates, DOUBLE amounts and costs, STRING rates, `product` a
+/// MAP<STRING,STRING>) through pyarrow, the Arrow writer AWS's own tooling and Athena read.
+/// argv: OUT.parquet, the timestamp unit (`ms`/`us`/`ns`), the zone (`-` for none).
+const PYARROW_CUR2: &str = r#"
+import csv, io, sys
+from datetime import datetime, timezone
+import pyarrow as pa, pyarrow.parquet as pq
+out, unit, tz = sys.argv[1], sys.argv[2], sys.argv[3]
+tz = None if tz == "-" else tz
+rows = list(csv.DictReader(io.StringIO(sys.stdin.read())))
+def ts(s):
+    d = datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return d if tz else d.replace(tzinfo=None)
+def dbl(s):
+    return float(s) if s else None
+T = pa.timestamp(unit, tz=tz)
+cols = {
+    "identity_line_item_id": (pa.string(), str),
+    "bill_billing_period_start_date": (T, ts),
+    "line_item_line_item_type": (pa.string(), str),
+    "line_item_product_code": (pa.string(), str),
+    "line_item_usage_type": (pa.string(), str),
+    "line_item_operation": (pa.string(), str),
+    "line_item_usage_start_date": (T, ts),
+    "line_item_usage_end_date": (T, ts),
+    "line_item_usage_amount": (pa.float64(), dbl),
+    "line_item_unblended_rate": (pa.string(), str),
+    "line_item_unblended_cost": (pa.float64(), dbl),
+    "product_region_code": (pa.string(), str),
+}
+arrays = {n: pa.array([f(r[n]) for r in rows], type=t) for n, (t, f) in cols.items()}
+arrays["product"] = pa.array(
+    [[("region", r["product_region_code"]), ("servicecode", r["line_item_product_code"])] for r in rows],
+    type=pa.map_(pa.string(), pa.string()),
+)
+arrays["resource_tags"] = pa.array([[] for _ in rows], type=pa.map_(pa.string(), pa.string()))
+table = pa.table(arrays)
+assert table.schema.field("product").type == pa.map_(pa.string(), pa.string())
+pq.write_table(table, out, compression="snappy")
+"#;
+
+/// The CUR 2.0 rows (without the header) split at `at`, each part with the header.
+fn cur2_parts(at: usize) -> (String, String) {
+    let mut lines = CUR2_CSV.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let part = |r: &[&str]| format!("{header}\n{}\n", r.join("\n"));
+    (part(&rows[..at]), part(&rows[at..]))
+}
+
+fn write_cur2_parquet(s: &Scratch, path: &str, csv: &str, unit: &str, tz: &str) {
+    let out = s.path(path);
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let script = format!(
+        "import sys; sys.argv = ['', {:?}, {unit:?}, {tz:?}]\n{PYARROW_CUR2}",
+        out.to_str().unwrap()
+    );
+    crate::util::python(&script, csv, &[]);
+}
+
+/// AWS's Parquet exports type `line_item_usage_start_date` as TIMESTAMP (Athena's
+/// `timestamp(3)`; Arrow writes microseconds; with or without a UTC zone) and carry MAP columns;
+/// reconcile reads each like the CSV of the same rows.
+#[test]
+fn cur2_parquet_with_aws_types_matches_the_csv() {
+    if !crate::util::python_peer("import pyarrow", "pyarrow (pip install pyarrow)") {
+        return;
+    }
+    let s = scratch();
+    for (unit, tz) in [("us", "-"), ("ms", "UTC"), ("ns", "UTC"), ("us", "+00:00")] {
+        let name = format!("cur2-{unit}-{}.parquet", tz.replace(['+', ':'], ""));
+        write_cur2_parquet(&s, &name, CUR2_CSV, unit, tz);
+        let v = reconcile(&s, &["--cur", &name, "logs/oct.jsonl"]);
+        assert_october_matches(&v);
+    }
+}
+
+/// `--cur DIR` on a CUR 2.0 export copied from S3 (`aws s3 sync`): the manifest under
+/// `metadata/BILLING_PERIOD=…/` names the data files under `data/BILLING_PERIOD=…/` by their S3
+/// URIs; two files are summed like one.
+#[test]
+fn cur2_export_folder_is_read_through_its_manifest() {
+    if !crate::util::python_peer("import pyarrow", "pyarrow (pip install pyarrow)") {
+        return;
+    }
+    let s = scratch();
+    let (a, b) = cur2_parts(4);
+    let data = "cur/gwcost-export/data/BILLING_PERIOD=2026-10";
+    write_cur2_parquet(
+        &s,
+        &format!("{data}/gwcost-export-00001.snappy.parquet"),
+        &a,
+        "us",
+        "UTC",
+    );
+    write_cur2_parquet(
+        &s,
+        &format!("{data}/gwcost-export-00002.snappy.parquet"),
+        &b,
+        "us",
+        "UTC",
+    );
+    let uri = |n: u32| {
+        format!(
+            "s3://billing-bucket/cur/gwcost-export/data/BILLING_PERIOD=2026-10/gwcost-export-0000{n}.snappy.parquet"
+        )
+    };
+    let manifest = serde_json::json!({
+        "version": "1.0",
+        "exportName": "gwcost-export",
+        "executionId": "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+        "billingPeriod": {"start": "2026-10-01T00:00:00.000Z", "end": "2026-11-01T00:00:00.000Z"},
+        "dataFiles": [uri(1), uri(2)],
+    });
+    s.write(
+        "cur/gwcost-export/metadata/BILLING_PERIOD=2026-10/gwcost-export-Manifest.json",
+        manifest.to_string().as_bytes(),
+    );
+    let v = reconcile(&s, &["--cur", "cur/gwcost-export", "logs/oct.jsonl"]);
+    assert_october_matches(&v);
+    // Also from the folder above the export (the synced prefix).
+    let v = reconcile(&s, &["--cur", "cur", "logs/oct.jsonl"]);
+    assert_october_matches(&v);
+
+    // A manifest naming a file that was not copied is an error naming both.
+    s.write(
+        "cur/gwcost-export/metadata/BILLING_PERIOD=2026-10/gwcost-export-Manifest.json",
+        serde_json::json!({"dataFiles": [uri(1), uri(3)]})
+            .to_string()
+            .as_bytes(),
+    );
+    s.run(&["reconcile", "--cur", "cur", "logs/oct.jsonl"])
+        .status(2)
+        .stderr_has("gwcost-export-00003.snappy.parquet")
+        .stderr_has("gwcost-export-Manifest.json");
+}
+
+/// A legacy CUR folder as AWS writes it: `REPORT/YYYYMMDD-YYYYMMDD/REPORT-Manifest.json` names
+/// the current assembly's gzipped CSV; an older assembly left beside it (with its own copy of its
+/// manifest) is not read, so October is AWS's 8 requests, not 8 + 5.
+#[test]
+fn legacy_cur_folder_reads_only_the_assembly_its_manifest_names() {
+    let s = scratch();
+    let period = "legacy/gwcost/20261001-20261101";
+    let october = |requests: u32| {
+        format!(
+            "identity/LineItemId,lineItem/LineItemType,lineItem/ProductCode,lineItem/UsageType,lineItem/UsageStartDate,lineItem/UsageAmount,lineItem/UnblendedCost\n\
+             l1,Usage,AmazonApiGateway,USE1-ApiGatewayHttpRequest,2026-10-01T00:00:00Z,{requests}.0000000000,0.00000{requests}0000\n"
+        )
+    };
+    let manifest = |assembly: &str| {
+        serde_json::json!({
+            "assemblyId": assembly,
+            "reportName": "gwcost",
+            "bucket": "billing-bucket",
+            "billingPeriod": {"start": "20261001T000000.000Z", "end": "20261101T000000.000Z"},
+            "compression": "GZIP",
+            "contentType": "text/csv",
+            "reportKeys": [format!("{period}/{assembly}/gwcost-1.csv.gz")],
+        })
+        .to_string()
+    };
+    let old = "5b7f2c1e-0000-4000-8000-000000000001";
+    let new = "9d3a8e4f-0000-4000-8000-000000000002";
+    s.write(
+        &format!("{period}/{old}/gwcost-1.csv.gz"),
+        &gzip(october(5).as_bytes()),
+    );
+    s.write(
+        &format!("{period}/{old}/gwcost-Manifest.json"),
+        manifest(old).as_bytes(),
+    );
+    s.write(
+        &format!("{period}/{new}/gwcost-1.csv.gz"),
+        &gzip(october(8).as_bytes()),
+    );
+    s.write(
+        &format!("{period}/{new}/gwcost-Manifest.json"),
+        manifest(new).as_bytes(),
+    );
+    s.write(
+        &format!("{period}/gwcost-Manifest.json"),
+        manifest(new).as_bytes(),
+    );
+    let v = reconcile(&s, &["--cur", "legacy", "logs/oct.jsonl"]);
+    assert_eq!(v["cur"]["layout"], "legacy CUR");
+    assert_eq!(v["cur"]["rows"], 1);
+    let oct = &v["months"][0];
+    assert_eq!(line(oct, "USE1-ApiGatewayHttpRequest")["aws_units"], "8");
+}
+
+/// `--cur -` reads the export from stdin (gzip CSV or Parquet), like any other input.
+#[test]
+fn cur_from_stdin_is_the_same_as_the_file() {
+    let s = scratch();
+    let out = s
+        .run_with_stdin(
+            &[
+                "reconcile",
+                "--format",
+                "json",
+                "--cur",
+                "-",
+                "logs/oct.jsonl",
+            ],
+            Some(&gzip(CUR2_CSV.as_bytes())),
+        )
+        .success();
+    assert_october_matches(&out.json());
+}
+
+#[test]
+fn a_folder_without_cur_files_is_a_clear_error() {
+    let s = scratch();
+    s.write("empty-export/README.txt", b"nothing here\n");
+    s.run(&["reconcile", "--cur", "empty-export", "logs/oct.jsonl"])
+        .status(2)
+        .stderr_has("empty-export: no CUR data files");
+}
