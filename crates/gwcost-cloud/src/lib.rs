@@ -32,8 +32,8 @@ use std::sync::{Arc, Mutex};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatchlogs::error::SdkError;
-use aws_sdk_cloudwatchlogs::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_smithy_http_client::tls;
 use bytes::Bytes;
 use gwcost_analytics::StreamSource;
@@ -522,19 +522,65 @@ fn listed_object_is_log(key: &str) -> bool {
     !key.ends_with('/') && key.rsplit('/').next() != Some("aws-logs-write-test")
 }
 
-/// What AWS said: its error code and message when it answered (`NoSuchBucket: The specified
-/// bucket does not exist`), else the whole error chain (no credentials found, connection
-/// refused, …). Neither ever contains a secret.
+/// What AWS said, in words: its error code and message when it answered (`NoSuchBucket: The
+/// specified bucket does not exist`), else why it could not be asked (no credentials, connection
+/// refused, timed out), each with what to check. The error's causes are joined by their
+/// `Display` only (the SDK's `DisplayErrorContext` appends a `Debug` dump). Never a secret.
 fn aws_message<E, R>(err: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(err).to_string(),
+    if let Some(code) = err.code() {
+        let said = match err.message() {
+            Some(message) => format!("{code}: {message}"),
+            None => code.to_owned(),
+        };
+        let check = match code {
+            "AccessDenied" | "AccessDeniedException" | "AllAccessDisabled" => {
+                "; check the credentials' IAM permissions (s3:ListBucket and s3:GetObject, or \
+                 logs:FilterLogEvents)"
+            }
+            "NoSuchBucket" | "ResourceNotFoundException" | "PermanentRedirect" => {
+                "; check the name and --region"
+            }
+            "InvalidAccessKeyId"
+            | "SignatureDoesNotMatch"
+            | "ExpiredToken"
+            | "UnrecognizedClientException"
+            | "InvalidClientTokenId" => {
+                "; check the credentials (--profile, AWS_PROFILE, AWS_ACCESS_KEY_ID)"
+            }
+            _ => "",
+        };
+        return format!("{said}{check}");
     }
+    let causes = error_causes(err);
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
+            "could not reach AWS ({causes}); check the network, --region and AWS_ENDPOINT_URL"
+        ),
+        SdkError::ConstructionFailure(_) => format!(
+            "could not make the request ({causes}); check the credentials (--profile, \
+             AWS_PROFILE) and --region"
+        ),
+        _ => causes,
+    }
+}
+
+/// An error and its sources, by `Display`, joined with `: ` (a cause already said by the one
+/// before it is not repeated).
+fn error_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 /// GETs for the objects under one prefix: opening object `i` starts (or takes the already
@@ -611,9 +657,7 @@ impl Fetcher {
                         }
                     }
                     Some(Err(e)) => {
-                        let _ = tx
-                            .send(Err(io::Error::other(DisplayErrorContext(e).to_string())))
-                            .await;
+                        let _ = tx.send(Err(io::Error::other(error_causes(&e)))).await;
                         return;
                     }
                     None => break,
