@@ -15,6 +15,7 @@ mod analyze_options;
 #[cfg(feature = "aws")]
 mod cloud;
 mod compare;
+mod contract;
 mod engines;
 mod log_format;
 mod prices;

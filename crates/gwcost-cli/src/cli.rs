@@ -35,6 +35,18 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Print the monthly bill as one SQL query (Athena, Trino, Spark, DuckDB) for logs in S3.
     Sql(SqlArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout: `gwcost man | man -l -`.
+    Man,
+}
+
+/// `gwcost completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// The one output format of every report (`gwcost_report::Format`).
@@ -107,7 +119,7 @@ pub struct PricingArgs {
 pub struct ProjectionArgs {
     /// Multiply every count, unit, connection minute and byte of each month by F (> 0) before
     /// tiers: 20 for 20 replicas or a 1-in-20 sample.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_hyphen_values = true, value_parser = parse_scale)]
     pub scale: Option<Decimal>,
     /// Scale each month's observed days to the whole calendar month (days in month ÷ days
     /// covered, from the month's first to its last event).
@@ -463,6 +475,25 @@ pub struct SqlArgs {
     pub metering_basis: Option<BasisArg>,
 }
 
+/// A `--scale` factor: a decimal greater than 0 (`-1` is read here, not as a flag, so it can be
+/// called negative).
+pub fn parse_scale(s: &str) -> Result<Decimal, String> {
+    let d: Decimal = s
+        .trim()
+        .parse()
+        .or_else(|_| Decimal::from_scientific(s.trim()))
+        .map_err(|_| format!("{s:?} is not a decimal factor (e.g. 20, 1.5)"))?;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(format!(
+            "{s} is negative; the factor must be greater than 0"
+        ));
+    }
+    if d.is_zero() {
+        return Err("0 would bill nothing; the factor must be greater than 0".to_owned());
+    }
+    Ok(d)
+}
+
 /// A count: digits with optional `_`/`,` separators, or a decimal with a `K`/`M`/`B`
 /// (thousand, million, billion) suffix that comes out whole (`1.5M`).
 pub fn parse_count(s: &str) -> Result<u64, String> {
@@ -526,6 +557,16 @@ mod tests {
         assert!(parse_count("1.5").is_err());
         assert!(parse_count("-3").is_err());
         assert!(parse_count("lots").is_err());
+    }
+
+    #[test]
+    fn scales() {
+        assert_eq!(parse_scale("20"), Ok(Decimal::from(20)));
+        assert_eq!(parse_scale("1.5"), Ok(Decimal::new(15, 1)));
+        assert!(parse_scale("-1").unwrap_err().contains("negative"));
+        assert!(parse_scale("0").unwrap_err().contains("greater than 0"));
+        assert!(parse_scale("-0").unwrap_err().contains("greater than 0"));
+        assert!(parse_scale("lots").is_err());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Helpers every command shares: the price book in force, the metering basis, the projection
 //! asked for, rendering a report in the asked format, and writing output.
 
-use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -73,17 +72,9 @@ pub(crate) fn render_and_emit(
     emit(output, &text)
 }
 
-/// Writes `text` to `-o FILE` or stdout.
+/// Writes `text` to `-o FILE` (`-`: stdout) or stdout, atomically (see `output.rs`).
 pub(crate) fn emit(output: Option<&Path>, text: &str) -> Result<()> {
-    match output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
-        None => {
-            let mut out = io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-            Ok(())
-        }
-    }
+    crate::output::write(output, text.as_bytes())
 }
 
 pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {

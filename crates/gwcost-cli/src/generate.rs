@@ -1,11 +1,11 @@
 //! `gwcost generate`: a deterministic synthetic access log of any size.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 
 use anyhow::{Context, Result};
 
 use crate::cli::GenerateArgs;
+use crate::output::Output;
 
 pub(crate) fn generate(g: &GenerateArgs) -> Result<()> {
     let start_ms = gwcost_analytics::parse_date(&g.start).context("--start")?;
@@ -18,38 +18,40 @@ pub(crate) fn generate(g: &GenerateArgs) -> Result<()> {
         malformed_per_million: g.malformed_per_million,
         ..gwcost_corpus::CorpusSpec::default()
     };
-    let shown = g.output.display().to_string();
-    let stats = if shown == "-" {
-        let mut out = io::stdout().lock();
-        let stats = gwcost_corpus::generate(&spec, &mut out)?;
-        out.flush()?;
-        stats
-    } else {
-        let file = File::create(&g.output).with_context(|| format!("creating {shown}"))?;
-        let gz = g
-            .output
+    // Written to a temporary file and renamed at the end: a refused option or a full disk leaves
+    // whatever was at `-o` untouched.
+    let mut out = Output::create(Some(&g.output))?;
+    let gz = !crate::output::is_stdout(&g.output)
+        && g.output
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-        if gz {
-            let mut enc =
-                flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
-            let stats = gwcost_corpus::generate(&spec, &mut enc)
-                .with_context(|| format!("writing {shown}"))?;
-            enc.finish()
-                .and_then(|mut w| w.flush())
-                .with_context(|| format!("writing {shown}"))?;
-            stats
-        } else {
-            let mut w = BufWriter::new(file);
-            let stats = gwcost_corpus::generate(&spec, &mut w)
-                .with_context(|| format!("writing {shown}"))?;
-            w.flush().with_context(|| format!("writing {shown}"))?;
-            stats
-        }
+    let stats = if gz {
+        let mut enc = flate2::write::GzEncoder::new(&mut out, flate2::Compression::default());
+        let stats = gwcost_corpus::generate(&spec, &mut enc).map_err(|e| error(e, &g.output))?;
+        enc.finish()
+            .and_then(|w| w.flush())
+            .map_err(|e| error(e, &g.output))?;
+        stats
+    } else {
+        gwcost_corpus::generate(&spec, &mut out).map_err(|e| error(e, &g.output))?
     };
+    let shown = out.target().to_owned();
+    out.commit()?;
     eprintln!(
         "gwcost: wrote {} events ({} lines, {} malformed, {} bytes) to {shown}",
         stats.events, stats.lines, stats.malformed_lines, stats.bytes
     );
     Ok(())
+}
+
+/// The generator's `InvalidInput` is a refused option (exit 2); anything else failed writing.
+fn error(e: std::io::Error, path: &std::path::Path) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::InvalidInput {
+        return anyhow::anyhow!("{e}");
+    }
+    crate::output::WriteFailed {
+        target: path.display().to_string(),
+        source: e,
+    }
+    .into()
 }

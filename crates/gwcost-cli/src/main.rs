@@ -1,7 +1,9 @@
 //! `gwcost`: the command-line front end. Thin by design: it parses arguments (`cli.rs`, every
 //! clap type), loads the price book, calls `gwcost-analytics` / `gwcost-report` /
-//! `gwcost-corpus`, and writes what they return (`common.rs`). One module per command. Usage and
-//! input errors print one line and exit with status 2.
+//! `gwcost-corpus`, and writes what they return (`output.rs`). One module per command. Every
+//! error is one line, `gwcost: error: …`, and the exit status follows `docs/exit-codes.md`:
+//! 2 for usage and input errors (clap's too), 1 for failures that are not the input's fault
+//! (writing the output, reaching AWS).
 
 mod analyze;
 mod cli;
@@ -12,6 +14,7 @@ mod cur;
 mod generate;
 mod input_formats;
 mod inputs;
+mod output;
 mod prices;
 mod quote;
 mod reconcile;
@@ -22,7 +25,7 @@ use std::io;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 
@@ -32,20 +35,96 @@ use crate::cli::{Cli, Command};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed pipe (`gwcost analyze … | head`) is not an error worth reporting.
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            {
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("gwcost: error: {e:#}");
-            ExitCode::from(2)
+            // One line: a cause spanning lines (a library's pretty error) keeps its first.
+            let text = format!("{e:#}");
+            let line = text.lines().next().unwrap_or("failed");
+            eprintln!("gwcost: error: {line}");
+            ExitCode::from(exit_status(&e))
         }
     }
+}
+
+/// `docs/exit-codes.md`: 1 when the output could not be written or AWS could not be asked
+/// (retrying may help), else 2 (the command, a value or the input is wrong).
+fn exit_status(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if cause.is::<output::WriteFailed>() {
+            return 1;
+        }
+        #[cfg(feature = "aws")]
+        if let Some(c) = cause.downcast_ref::<gwcost_cloud::CloudError>() {
+            use gwcost_cloud::CloudError;
+            return match c {
+                CloudError::S3 { .. } | CloudError::Logs { .. } | CloudError::Runtime(_) => 1,
+                CloudError::BadLocation { .. } | CloudError::NoRegion { .. } => 2,
+            };
+        }
+    }
+    2
+}
+
+/// clap's own outcome: `--help` and `--version` print and succeed; an error is one line with
+/// gwcost's prefix and the usual hint, exit 2.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `gwcost` alone: the help is the answer, on stderr, as a usage error.
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    eprintln!("gwcost: error: {}", clap_line(e));
+    ExitCode::from(2)
+}
+
+/// clap's message on one line: its first paragraph (the problem, and the missing arguments or
+/// possible values clap lists under it) without clap's `error: ` prefix, plus the subcommand's
+/// `--help` to read.
+fn clap_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let problem: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let joined = problem.join(" ");
+    let first = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let first = if first.is_empty() {
+        "invalid arguments"
+    } else {
+        first
+    };
+    // The usage line names the subcommand (`Usage: gwcost analyze [OPTIONS] …`).
+    let usage = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "gwcost".to_owned());
+    format!("{first} (see {usage} --help)")
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -59,5 +138,69 @@ fn run(cli: Cli) -> Result<()> {
         Command::Reconcile(r) => reconcile::reconcile(&r),
         Command::Convert(c) => scale::convert(&c),
         Command::Sql(s) => scale::sql(&s),
+        Command::Completions(c) => completions(c.shell),
+        Command::Man => man(),
     }
+}
+
+/// `gwcost completions SHELL`: the completion script, from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut cmd = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "gwcost", &mut script);
+    output::write(None, &script)
+}
+
+/// `gwcost man`: the man page (roff), with every subcommand, from the clap definitions.
+fn man() -> Result<()> {
+    let cmd = Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    // One page for the whole tool: each subcommand's synopsis and options follow the main ones,
+    // as `git help` pages do not but `rg --generate man` does.
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("gwcost {}", sub.get_name());
+        let sub = sub
+            .clone()
+            .display_name(name.clone())
+            .bin_name(name.clone());
+        page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+        let mut body = Vec::new();
+        let man = clap_mangen::Man::new(sub);
+        man.render_description_section(&mut body)?;
+        man.render_synopsis_section(&mut body)?;
+        man.render_options_section(&mut body)?;
+        page.extend_from_slice(&demote_sections(&body));
+    }
+    output::write(None, roff_ascii(&page).as_bytes())
+}
+
+/// Non-ASCII characters (×, ÷, —, ’ in the help text) as groff's `\[uXXXX]` escapes: groff
+/// reads its input as Latin-1 unless a preprocessor says otherwise, and `man -l` on a page
+/// piped from `gwcost man` may not run one.
+fn roff_ascii(page: &[u8]) -> String {
+    let text = String::from_utf8_lossy(page);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+        }
+    }
+    out
+}
+
+/// A subcommand's `.SH` headings become `.SS` under its own `.SH`.
+fn demote_sections(roff: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(roff);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        match line.strip_prefix(".SH ") {
+            Some(rest) => out.push_str(&format!(".SS {rest}")),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
 }

@@ -1,21 +1,20 @@
 //! `gwcost report`: the comparison as a self-contained HTML page, or Markdown with PNG charts
 //! written beside it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::compare::build_report;
 
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
-}
-
 pub(crate) fn report(a: &ReportArgs) -> Result<()> {
     let report = build_report(&a.input, &a.compare, &a.projection)?;
-    if let Some(dir) = a.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if crate::output::is_stdout(&a.output) {
+        anyhow::bail!(
+            "-o - : the report is a file (HTML, or Markdown with PNG charts beside it); \
+             `gwcost compare --format html` writes the page to stdout"
+        );
     }
     let by_extension = a
         .output
@@ -32,7 +31,7 @@ pub(crate) fn report(a: &ReportArgs) -> Result<()> {
                 gwcost_report::AnyReport::Compare(&report),
                 gwcost_report::Format::Html,
             )?;
-            write(&a.output, html.as_bytes())?;
+            crate::output::write(Some(&a.output), html.as_bytes())?;
             eprintln!("gwcost: wrote {}", a.output.display());
         }
         ReportFormat::Markdown => {
@@ -44,10 +43,13 @@ pub(crate) fn report(a: &ReportArgs) -> Result<()> {
                 .context("the Markdown report needs a file name with a UTF-8 stem (-o NAME.md)")?;
             let md = gwcost_report::render_markdown_report(&report, stem)?;
             let dir = a.output.parent().unwrap_or(Path::new(""));
-            for (name, png) in &md.images {
-                write(&dir.join(name), png)?;
-            }
-            write(&a.output, md.markdown.as_bytes())?;
+            let mut files: Vec<(PathBuf, &[u8])> = md
+                .images
+                .iter()
+                .map(|(name, png)| (dir.join(name), png.as_slice()))
+                .collect();
+            files.push((a.output.clone(), md.markdown.as_bytes()));
+            crate::output::write_all(&files)?;
             eprintln!(
                 "gwcost: wrote {} and {} PNG charts beside it",
                 a.output.display(),
