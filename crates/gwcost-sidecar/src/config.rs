@@ -1111,8 +1111,17 @@ fn metrics_price_book(m: &MetricsFile) -> Result<gwcost_pricing::PriceBook, Conf
             )
         });
     }
-    gwcost_pricing::PriceBook::embedded(m.region.as_deref().unwrap_or("us-east-1"))
-        .map_err(|e| ConfigError::new("metrics.region", e))
+    // The library's message names gwcost's --price-book flag; the sidecar's setting is a key.
+    gwcost_pricing::PriceBook::embedded(m.region.as_deref().unwrap_or("us-east-1")).map_err(|e| {
+        ConfigError::new(
+            "metrics.region",
+            format_args!(
+                "no embedded price book for {:?} (embedded: {}); build one with \
+                 `gwcost prices import` and set [metrics] price_book to its path",
+                e.region, e.embedded
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -117,7 +117,13 @@ pub async fn run(
         &cfg.log,
         LogIdentity::new(cfg.stage.clone(), cfg.api_id.clone()),
     )
-    .with_context(|| format!("cannot open the access log {}", cfg.log.path.display()))?;
+    // A log that cannot be opened is a setting to fix (exit 2), not a failure to retry.
+    .map_err(|e| {
+        crate::config::ConfigError::new(
+            "--access-log",
+            format_args!("cannot open {} for appending: {e}", cfg.log.path.display()),
+        )
+    })?;
 
     let threads = cfg.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)

@@ -75,7 +75,7 @@ fn bad_config_or_flag_exits_2_with_one_line_naming_the_key() {
         assert_eq!(out.status.code(), Some(2), "{key}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{key}: {err}");
         assert!(
-            err.starts_with(&format!("gwcost-sidecar: {key}")),
+            err.starts_with(&format!("gwcost-sidecar: error: {key}")),
             "{key}: {err}"
         );
     }

@@ -5,6 +5,7 @@
 mod util;
 
 mod attacks;
+mod contract;
 mod faults;
 mod gateway_rules;
 mod http_proxy;

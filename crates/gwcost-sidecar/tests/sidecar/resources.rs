@@ -282,7 +282,7 @@ fn out_of_range_settings_are_one_line_naming_the_key() {
         assert_eq!(out.status.code(), Some(2), "{toml}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
-            err.starts_with(&format!("gwcost-sidecar: {key}: ")),
+            err.starts_with(&format!("gwcost-sidecar: error: {key}: ")),
             "{toml}: {err}"
         );
     }
