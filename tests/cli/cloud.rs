@@ -410,7 +410,8 @@ fn aws_errors_name_the_bucket_or_log_group_and_exit_2() {
         .status(2)
         .stderr_has("no AWS region")
         .stderr_has("--region");
-    // A local endpoint that is not listening: the connection error, named.
+    // A local endpoint that is not listening: the connection error, named; exit 1 (AWS could
+    // not be reached: retrying may help, docs/exit-codes.md).
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -419,8 +420,9 @@ fn aws_errors_name_the_bucket_or_log_group_and_exit_2() {
     let mut dead = env.clone();
     dead[0].1 = format!("http://127.0.0.1:{port}");
     run_env(&s, &["analyze", "s3://gw/x/", "-q"], &dead)
-        .status(2)
-        .stderr_has("s3://gw/x/");
+        .status(1)
+        .stderr_has("s3://gw/x/")
+        .stderr_has("could not reach AWS");
 }
 
 /// Credentials and region from a `~/.aws` profile chosen with `--profile`, and `--region`

@@ -26,6 +26,25 @@ fn whole_october(s: &Scratch) {
     s.write("oct.jsonl", (lines.join("\n") + "\n").as_bytes());
 }
 
+/// True when `cmd` runs (`groff -v`). Otherwise says `SKIPPED: WHAT is not available`, or fails
+/// under CI (`CI` set), where `.ci/run` installs it.
+fn tool_peer(cmd: &str, what: &str) -> bool {
+    let ok = Command::new(cmd)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {what} is missing (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: {what} is not available");
+    }
+    ok
+}
+
 /// stderr is exactly one line, `gwcost: error: …`.
 fn one_error_line(stderr: &str) {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
@@ -321,15 +340,61 @@ fn the_man_page_renders_without_warnings() {
     ] {
         assert!(page.contains(needle), "{needle}");
     }
+    if !tool_peer("groff", "groff (apt-get install groff-base)") {
+        return;
+    }
     let mut groff = Command::new("groff")
         .args(["-man", "-Tutf8", "-ww", "-z"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("groff (apt-get install groff-base) renders man pages");
+        .unwrap();
     std::io::Write::write_all(groff.stdin.as_mut().unwrap(), page.as_bytes()).unwrap();
     let rendered = groff.wait_with_output().unwrap();
     assert!(rendered.status.success());
     assert_eq!(String::from_utf8_lossy(&rendered.stderr), "");
+}
+
+/// An S3 endpoint that refuses connections used to print the SDK's `Debug` dump
+/// (`DispatchFailure(DispatchFailure { source: ConnectorError { … } })`); now one line in words,
+/// naming the location and what to check, exit 1 (retrying may help, unlike a missing bucket).
+#[cfg(feature = "aws")]
+#[test]
+fn an_unreachable_s3_endpoint_is_one_line_in_words_and_exit_1() {
+    let s = Scratch::new();
+    // A port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gwcost"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .args(["analyze", "s3://gwcost-logs/api/"])
+        .current_dir(s.path(""))
+        .env("HOME", s.path(""))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    one_error_line(&err);
+    assert!(err.contains("s3://gwcost-logs/api/"), "{err}");
+    assert!(err.contains("could not reach AWS"), "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(err.contains("AWS_ENDPOINT_URL"), "{err}");
+    for debug in ["DispatchFailure", "ConnectorError", "source:", "{"] {
+        assert!(!err.contains(debug), "Debug output ({debug}): {err}");
+    }
 }

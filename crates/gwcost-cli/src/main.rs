@@ -58,8 +58,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// `docs/exit-codes.md`: 1 when the output could not be written or AWS could not be asked
-/// (retrying may help), else 2 (the command, a value or the input is wrong).
+/// `docs/exit-codes.md`: 1 when the output could not be written or AWS could not be reached
+/// (retrying may help), else 2 (the command, a value or the input is wrong — a missing bucket or
+/// denied access included: retrying fails the same way).
 fn exit_status(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if cause.is::<output::WriteFailed>() {
@@ -67,11 +68,7 @@ fn exit_status(e: &anyhow::Error) -> u8 {
         }
         #[cfg(feature = "aws")]
         if let Some(c) = cause.downcast_ref::<gwcost_cloud::CloudError>() {
-            use gwcost_cloud::CloudError;
-            return match c {
-                CloudError::S3 { .. } | CloudError::Logs { .. } | CloudError::Runtime(_) => 1,
-                CloudError::BadLocation { .. } | CloudError::NoRegion { .. } => 2,
-            };
+            return if c.is_unreachable() { 1 } else { 2 };
         }
     }
     2

@@ -81,6 +81,23 @@ pub enum CloudError {
     Runtime(#[from] io::Error),
 }
 
+/// How [`aws_message`] begins when AWS could not be asked at all (network, endpoint, timeout).
+const UNREACHABLE: &str = "could not reach AWS";
+
+impl CloudError {
+    /// AWS could not be asked (no connection, a timeout, the client's runtime): a failure that
+    /// retrying may fix (exit 1), where the others are the command's or the account's (exit 2).
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            CloudError::S3 { message, .. } | CloudError::Logs { message, .. } => {
+                message.starts_with(UNREACHABLE)
+            }
+            CloudError::Runtime(_) => true,
+            CloudError::BadLocation { .. } | CloudError::NoRegion { .. } => false,
+        }
+    }
+}
+
 /// Where logs live, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -557,9 +574,9 @@ where
     }
     let causes = error_causes(err);
     match err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
-            "could not reach AWS ({causes}); check the network, --region and AWS_ENDPOINT_URL"
-        ),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            format!("{UNREACHABLE} ({causes}); check the network, --region and AWS_ENDPOINT_URL")
+        }
         SdkError::ConstructionFailure(_) => format!(
             "could not make the request ({causes}); check the credentials (--profile, \
              AWS_PROFILE) and --region"
