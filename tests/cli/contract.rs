@@ -398,3 +398,53 @@ fn an_unreachable_s3_endpoint_is_one_line_in_words_and_exit_1() {
         assert!(!err.contains(debug), "Debug output ({debug}): {err}");
     }
 }
+
+/// A failed `convert` used to leave its output folder behind (created before the inputs were
+/// even opened); now the Parquet is written under a temporary name and renamed when whole.
+#[test]
+fn a_failed_convert_leaves_no_folder() {
+    let s = Scratch::new();
+    whole_october(&s);
+    s.run(&["convert", "missing.jsonl", "--to", "parquet", "out/parquet"])
+        .status(2)
+        .stderr_has("missing.jsonl");
+    assert!(!s.path("out").exists());
+    // The first input converts, the second is refused: nothing of the first is left either.
+    s.write(
+        "table.csv",
+        b"requestId,requestTimeEpoch\nr1,1790856000000\n",
+    );
+    let r = s
+        .run(&[
+            "convert",
+            "oct.jsonl",
+            "table.csv",
+            "--to",
+            "parquet",
+            "out/parquet",
+        ])
+        .status(2);
+    one_error_line(&r.stderr);
+    assert!(!s.path("out").exists(), "{}", r.stderr);
+
+    // A good run: the partition is in place, nothing temporary beside it, and it bills the same.
+    std::fs::create_dir(s.path("empty")).unwrap();
+    s.run(&["convert", "oct.jsonl", "--to", "parquet", "empty"])
+        .success();
+    assert!(s.path("empty/month=2026-10/part-00000.parquet").is_file());
+    let left: Vec<String> = std::fs::read_dir(s.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".gwcost-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let v = s
+        .run(&["analyze", "empty", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(v["total"]["http_api"]["requests"], 31);
+    // Into a folder that is not empty: refused before anything is read.
+    s.run(&["convert", "oct.jsonl", "--to", "parquet", "empty"])
+        .status(2)
+        .stderr_has("not empty");
+}

@@ -489,7 +489,7 @@ pub fn parse_scale(s: &str) -> Result<Decimal, String> {
         ));
     }
     if d.is_zero() {
-        return Err("0 would bill nothing; the factor must be greater than 0".to_owned());
+        return Err("0 would bill nothing: --scale must be a decimal greater than 0".to_owned());
     }
     Ok(d)
 }

@@ -223,6 +223,98 @@ impl Drop for Output {
     }
 }
 
+/// A folder written under a temporary name beside its target and renamed into place by
+/// [`StagedDir::commit`] (`gwcost convert`'s partitioned Parquet): dropped without it, the
+/// temporary folder and any parents made for it are removed, so a failed run leaves nothing.
+pub(crate) struct StagedDir {
+    tmp: Option<tempfile::TempDir>,
+    target: PathBuf,
+    created: Vec<PathBuf>,
+}
+
+impl StagedDir {
+    /// Stages `target`, which must not exist or be an empty folder (anything in it could be
+    /// read twice beside the new files).
+    pub(crate) fn create(target: &Path) -> Result<Self> {
+        let shown = target.display().to_string();
+        if target.exists() {
+            let mut entries =
+                fs::read_dir(target).with_context(|| format!("{shown}: not a folder"))?;
+            if entries.next().is_some() {
+                anyhow::bail!(
+                    "{shown}: output directory is not empty (converting into it could bill rows \
+                     twice)"
+                );
+            }
+        }
+        let parent = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let created =
+            create_dirs(&parent).with_context(|| format!("creating {}", parent.display()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".gwcost-")
+            .suffix(".tmp")
+            .tempdir_in(&parent);
+        match tmp {
+            Ok(tmp) => Ok(Self {
+                tmp: Some(tmp),
+                target: target.to_path_buf(),
+                created,
+            }),
+            Err(source) => {
+                remove_dirs(&created);
+                Err(WriteFailed {
+                    target: shown,
+                    source,
+                }
+                .into())
+            }
+        }
+    }
+
+    /// Where to write meanwhile.
+    pub(crate) fn path(&self) -> &Path {
+        self.tmp.as_ref().map_or(&self.target, |t| t.path())
+    }
+
+    /// Renames the staged folder onto the target (an empty folder there is replaced).
+    pub(crate) fn commit(mut self) -> Result<()> {
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(());
+        };
+        let fail = |source: io::Error| WriteFailed {
+            target: self.target.display().to_string(),
+            source,
+        };
+        if self.target.is_dir() {
+            fs::remove_dir(&self.target).map_err(fail)?;
+        }
+        let staged = tmp.keep();
+        if let Err(e) = fs::rename(&staged, &self.target) {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(fail(e).into());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // tempfile makes it 0700; a folder the user creates is 0755 under the usual umask.
+            let _ = fs::set_permissions(&self.target, fs::Permissions::from_mode(0o755));
+        }
+        self.created.clear();
+        Ok(())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        // Not committed: the temporary folder removes itself first, then the parents go.
+        drop(self.tmp.take());
+        remove_dirs(&self.created);
+    }
+}
+
 /// Creates `dir` and its missing ancestors; returns the ones it created, deepest first.
 fn create_dirs(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut missing = Vec::new();

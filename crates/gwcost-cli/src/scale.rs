@@ -37,8 +37,12 @@ pub fn convert(a: &ConvertArgs) -> Result<()> {
         log_format,
         input_format,
     };
+    // Written under a temporary name and renamed when whole: a failed run leaves no folder and
+    // no half of a conversion that a later `analyze OUT/` would bill.
+    let staged = crate::output::StagedDir::create(&out)?;
     let summary =
-        gwcost_analytics::convert_to_parquet_with(inputs, &out, &opts, bar.as_progress())?;
+        gwcost_analytics::convert_to_parquet_with(inputs, staged.path(), &opts, bar.as_progress())?;
+    staged.commit()?;
     if !a.quiet {
         resolved.say_what_was_read();
         for m in &summary.malformed {
