@@ -448,3 +448,18 @@ fn a_failed_convert_leaves_no_folder() {
         .status(2)
         .stderr_has("not empty");
 }
+
+/// An error listing several things (each input nothing was understood in) is still one line.
+#[test]
+fn a_multi_line_error_is_said_on_one_line() {
+    let s = Scratch::new();
+    let events = r#"{"events":[{"logStreamName":"s","timestamp":1790856000000,"message":"hello world","ingestionTime":1,"eventId":"1"}]}"#;
+    s.write("a/events.json", events.as_bytes());
+    s.write("b/events.json", events.as_bytes());
+    let r = s
+        .run(&["analyze", "a", "b"])
+        .status(2)
+        .stderr_has("access log: a/events.json: looks like")
+        .stderr_has("; b/events.json: looks like");
+    one_error_line(&r.stderr);
+}

@@ -400,8 +400,10 @@ pub struct ReportArgs {
 /// `gwcost reconcile`.
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
-    /// The Cost and Usage Report export: CUR 2.0 or legacy, CSV (gzip is fine) or Parquet.
-    #[arg(long, value_name = "FILE")]
+    /// The Cost and Usage Report export (CUR 2.0 or legacy; CSV, gzipped CSV or Parquet): a
+    /// file, `-` for stdin, or the export's folder as synced from S3 (read through its
+    /// manifests).
+    #[arg(long, value_name = "FILE|DIR")]
     pub cur: PathBuf,
     #[command(flatten)]
     pub input: InputArgs,

@@ -49,13 +49,26 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            // One line: a cause spanning lines (a library's pretty error) keeps its first.
-            let text = format!("{e:#}");
-            let line = text.lines().next().unwrap_or("failed");
-            eprintln!("gwcost: error: {line}");
+            eprintln!("gwcost: error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(exit_status(&e))
         }
     }
+}
+
+/// An error spanning lines (a list of files and what each looked like) on one line: a line
+/// ending in `:` runs into the next, the others are separated by `; `.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    if out.is_empty() {
+        out.push_str("failed");
+    }
+    out
 }
 
 /// `docs/exit-codes.md`: 1 when the output could not be written or AWS could not be reached
@@ -152,9 +165,15 @@ fn completions(shell: clap_complete::Shell) -> Result<()> {
 fn man() -> Result<()> {
     let cmd = Cli::command();
     let mut page = Vec::new();
-    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
-    // One page for the whole tool: each subcommand's synopsis and options follow the main ones,
-    // as `git help` pages do not but `rg --generate man` does.
+    // One page for the whole tool: each subcommand's description, synopsis and options follow
+    // the main ones under its own heading (clap_mangen's SUBCOMMANDS section would point at
+    // separate `gwcost-analyze(1)` pages, which are not installed).
+    let main = clap_mangen::Man::new(cmd.clone());
+    main.render_title(&mut page)?;
+    main.render_name_section(&mut page)?;
+    main.render_synopsis_section(&mut page)?;
+    main.render_description_section(&mut page)?;
+    main.render_options_section(&mut page)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("gwcost {}", sub.get_name());
         let sub = sub
