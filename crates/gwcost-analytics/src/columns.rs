@@ -27,14 +27,34 @@ pub(crate) const AWS_REST_CSV_COLUMNS: &[&str] = &[
 ];
 
 /// Builds a record from (column, value) pairs; the error is why the row is malformed.
+pub(crate) fn record_from_object(map: Map<String, Value>) -> Result<LogRecord, String> {
+    LogRecord::deserialize(Value::Object(map)).map_err(|e| format!("bad field: {e}"))
+}
+
+/// [`record_from_object`], as the event it bills.
 pub(crate) fn event_from_object(map: Map<String, Value>) -> Result<Event, String> {
-    let record =
-        LogRecord::deserialize(Value::Object(map)).map_err(|e| format!("bad field: {e}"))?;
-    Event::from_record(record)
+    Event::from_record(record_from_object(map)?)
 }
 
 /// Reads CSV: a header row naming schema columns, or headerless AWS REST CSV.
 pub(crate) fn read_csv(name: &str, data: impl std::io::Read, tally: &mut Tally<'_>) {
+    let lines = csv_rows(
+        data,
+        &mut |line, row| match row.and_then(event_from_object) {
+            Ok(ev) => tally.push(ev),
+            Err(reason) => tally.malformed(name, line, reason),
+        },
+    );
+    tally.add_lines(lines);
+}
+
+/// Each data row of a CSV (a header row naming schema columns, or headerless AWS REST CSV) as a
+/// JSON object keyed by column name, or why the row is malformed, with its line number; returns
+/// the data lines seen. `analyze` bills the objects, `convert` writes them.
+pub(crate) fn csv_rows(
+    data: impl std::io::Read,
+    row: &mut dyn FnMut(u64, Result<Map<String, Value>, String>),
+) -> u64 {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -50,7 +70,7 @@ pub(crate) fn read_csv(name: &str, data: impl std::io::Read, tally: &mut Tally<'
             Err(e) => {
                 lines += 1;
                 let line = e.position().map_or(line_no, csv::Position::line);
-                tally.malformed(name, line, format!("bad CSV: {e}"));
+                row(line, Err(format!("bad CSV: {e}")));
                 // A broken UTF-8 field does not stop the reader; other errors might.
                 if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     continue;
@@ -78,10 +98,13 @@ pub(crate) fn read_csv(name: &str, data: impl std::io::Read, tally: &mut Tally<'
         let columns: &[String] = header.as_deref().unwrap_or_default();
         lines += 1;
         if record.len() > columns.len() {
-            tally.malformed(
-                name,
+            row(
                 line_no,
-                format!("{} fields, the header has {}", record.len(), columns.len()),
+                Err(format!(
+                    "{} fields, the header has {}",
+                    record.len(),
+                    columns.len()
+                )),
             );
             continue;
         }
@@ -90,10 +113,7 @@ pub(crate) fn read_csv(name: &str, data: impl std::io::Read, tally: &mut Tally<'
             .zip(record.iter())
             .map(|(c, v)| (c.clone(), Value::String(v.to_owned())))
             .collect();
-        match event_from_object(map) {
-            Ok(ev) => tally.push(ev),
-            Err(reason) => tally.malformed(name, line_no, reason),
-        }
+        row(line_no, Ok(map));
     }
-    tally.add_lines(lines);
+    lines
 }

@@ -1,8 +1,9 @@
-//! `gwcost convert --to parquet`: JSON-lines (and CLF) access logs to schema-v1 Parquet,
+//! `gwcost convert --to parquet`: access logs in every format `analyze` reads (JSON lines, CLF,
+//! templates, CSV, Parquet, AWS's containers) to schema-v1 Parquet,
 //! partitioned by UTC month (`OUT/month=2026-09/part-00000.parquet`, Hive style, so Athena,
 //! Spark, DuckDB and `gwcost analyze` all read the directory as one table).
 //!
-//! Every line is read by the reference parser (serde_json into `LogRecord`), so a converted file
+//! Every line or row is read by the reference parser (serde_json into `LogRecord`), so a converted file
 //! holds exactly the records `gwcost analyze` would bill; numbers are stored as integers and `-`
 //! as null. Lines `analyze` would call malformed are left out and counted. Rows are buffered per
 //! month and written every [`ROWS_PER_PART`] rows, so memory stays bounded.
@@ -22,7 +23,7 @@ use crate::formats::{InputFormat, Messages, cloudwatch_export, insights_csv, jso
 use crate::input::{self, Format, Input};
 use crate::message::MessageParser;
 use crate::template::LogFormat;
-use crate::{Event, Progress, jsonl};
+use crate::{Event, Progress, columns, jsonl, polars_io};
 
 /// Rows buffered per month before a part file is written.
 pub const ROWS_PER_PART: usize = 200_000;
@@ -196,7 +197,7 @@ impl Writer<'_> {
     }
 }
 
-/// Converts JSON-lines (and CLF, gzipped or not) inputs to month-partitioned Parquet under
+/// Converts access-log inputs (any format `analyze` reads, gzipped or not) to month-partitioned Parquet under
 /// `out`, which must not exist yet or be empty (a stale part would be billed twice).
 pub fn convert_to_parquet(
     inputs: &[Input],
@@ -354,15 +355,33 @@ fn convert_file(
             }
             sink.error.map_or(Ok(()), Err)
         }
-        InputFormat::Csv | InputFormat::Parquet => Err(AnalyticsError::Io {
-            path: file.name.clone(),
-            source: io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "convert reads access-log lines and CloudWatch Logs containers, not {}",
-                    format.describe()
-                ),
-            ),
-        }),
+        // Column-oriented inputs: each row as the object of its columns, read like `analyze`
+        // reads it (columns::record_from_object), then checked and written like a line.
+        InputFormat::Csv | InputFormat::Parquet => {
+            let mut error = None;
+            let mut take = |w: &mut Writer<'_>, line: u64, row: Result<_, String>| {
+                if error.is_some() {
+                    return;
+                }
+                match row.and_then(columns::record_from_object) {
+                    Ok(record) => match w.accept(record) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(reason)) => w.malformed(&file.name, line, reason),
+                        Err(e) => error = Some(e),
+                    },
+                    Err(reason) => w.malformed(&file.name, line, reason),
+                }
+            };
+            if format == InputFormat::Csv {
+                columns::csv_rows(&mut reader, &mut |line, row| take(w, line, row));
+            } else {
+                let mut data = Vec::new();
+                reader.read_to_end(&mut data).map_err(io_err)?;
+                polars_io::parquet_objects(&file.name, data, &mut |line, row| {
+                    take(w, line, Ok(row));
+                })?;
+            }
+            error.map_or(Ok(()), Err)
+        }
     }
 }

@@ -58,15 +58,38 @@ impl Col {
     }
 }
 
-/// The reference reading of one row: a JSON object of its known columns through `LogRecord`.
-fn row_event(cols: &[(String, Col)], row: usize) -> Result<crate::Event, String> {
+/// One row as a JSON object of its known columns (nulls left out).
+fn row_object(cols: &[(String, Col)], row: usize) -> Map<String, Value> {
     let mut map = Map::new();
     for (col_name, col) in cols {
         if let Some(v) = col.get(row) {
             map.insert(col_name.clone(), v);
         }
     }
-    event_from_object(map)
+    map
+}
+
+/// The reference reading of one row: a JSON object of its known columns through `LogRecord`.
+fn row_event(cols: &[(String, Col)], row: usize) -> Result<crate::Event, String> {
+    event_from_object(row_object(cols, row))
+}
+
+/// Every row of a Parquet file with schema-v1 column names as the JSON object of its known
+/// columns, numbered from 1 (what `convert` writes; `analyze` bills the same rows through
+/// [`read_parquet`]).
+pub(crate) fn parquet_objects(
+    name: &str,
+    data: Vec<u8>,
+    row: &mut dyn FnMut(u64, Map<String, Value>),
+) -> Result<(), AnalyticsError> {
+    let df = ParquetReader::new(Cursor::new(data))
+        .finish()
+        .map_err(|e| polars_err(name, &e))?;
+    let cols = generic_columns(name, &df)?;
+    for r in 0..df.height() {
+        row(r as u64 + 1, row_object(&cols, r));
+    }
+    Ok(())
 }
 
 fn generic_columns(name: &str, df: &DataFrame) -> Result<Vec<(String, Col)>, AnalyticsError> {

@@ -31,7 +31,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Put an AWS Cost and Usage Report beside what the logs of the same months meter.
     Reconcile(ReconcileArgs),
-    /// Convert JSON-lines logs to schema-v1 Parquet, partitioned by month.
+    /// Convert access logs (any format analyze reads) to schema-v1 Parquet, partitioned by month.
     Convert(ConvertArgs),
     /// Print the monthly bill as one SQL query (Athena, Trino, Spark, DuckDB) for logs in S3.
     Sql(SqlArgs),
@@ -423,8 +423,9 @@ pub enum ConvertTo {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// JSON-lines or CLF access logs (files, directories, `-` for stdin; gzip is fine), then
-    /// the output directory (new or empty): `OUT/month=YYYY-MM/part-NNNNN.parquet`.
+    /// Access logs in any format `analyze` reads (files, directories, `-` for stdin, s3://,
+    /// cloudwatch://; gzip is fine), then the output directory (new or empty):
+    /// `OUT/month=YYYY-MM/part-NNNNN.parquet`.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
     /// The format to write.
