@@ -83,6 +83,26 @@ fn a_negative_scale_is_called_negative() {
     }
     let r = s.run(&["analyze", "oct.jsonl", "--scale=-0.5"]).status(2);
     assert!(r.stderr.contains("-0.5 is negative"), "{}", r.stderr);
+    // Every other numeric flag names the value it refuses instead of calling `-1` a flag.
+    for args in [
+        vec!["compare", "oct.jsonl", "--top-routes", "-1"],
+        vec!["generate", "--months", "-1", "-o", "x.jsonl"],
+        vec!["quote", "http", "--requests", "-5"],
+    ] {
+        let r = s.run(&args).status(2);
+        one_error_line(&r.stderr);
+        assert!(
+            r.stderr.contains("invalid value '-"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("unexpected argument"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("(see gwcost {} ", args[0])),
+            "{}",
+            r.stderr
+        );
+    }
 }
 
 /// A fully logged October with `--window 2026-10-01..2026-10-10` was billed ×3.1 (31 requests

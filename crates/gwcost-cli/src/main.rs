@@ -25,7 +25,7 @@ use std::io;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 
@@ -35,7 +35,10 @@ use crate::cli::{Cli, Command};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
@@ -87,6 +90,15 @@ fn exit_status(e: &anyhow::Error) -> u8 {
     2
 }
 
+/// The clap command, with `-1` read as a value of any flag that takes one (so `--top-routes -1`
+/// is refused as a value, not as an unknown flag `-1`), in every subcommand.
+fn command() -> clap::Command {
+    fn negatives(c: clap::Command) -> clap::Command {
+        c.allow_negative_numbers(true).mut_subcommands(negatives)
+    }
+    negatives(Cli::command())
+}
+
 /// clap's own outcome: `--help` and `--version` print and succeed; an error is one line with
 /// gwcost's prefix and the usual hint, exit 2.
 fn clap_exit(e: &clap::Error) -> ExitCode {
@@ -133,6 +145,13 @@ fn clap_line(e: &clap::Error) -> String {
                 .join(" ")
         })
         .filter(|u| !u.is_empty())
+        .or_else(|| {
+            // Not every clap error shows the usage: the subcommand typed, if it is one.
+            let sub = std::env::args().nth(1)?;
+            Cli::command()
+                .find_subcommand(&sub)
+                .map(|_| format!("gwcost {sub}"))
+        })
         .unwrap_or_else(|| "gwcost".to_owned());
     format!("{first} (see {usage} --help)")
 }
