@@ -41,6 +41,9 @@ pub struct RequestEvent {
     pub error_type: Option<&'static str>,
     pub ip: IpAddr,
     pub user_agent: Option<HeaderValue>,
+    /// The client connection's number in this process and when it was accepted (ms).
+    pub client_connection: u64,
+    pub client_connected_at: i64,
 }
 
 /// One step of a WebSocket connection.
@@ -77,6 +80,8 @@ impl WsEvent {
                 ip: request.ip,
                 user_agent: request.user_agent,
                 error_type: request.error_type,
+                client_connection: request.client_connection,
+                client_connected_at: request.client_connected_at,
             })),
         }
     }
@@ -89,8 +94,13 @@ pub struct ConnectInfo {
     pub ip: IpAddr,
     pub user_agent: Option<HeaderValue>,
     pub error_type: Option<&'static str>,
+    pub client_connection: u64,
+    pub client_connected_at: i64,
 }
 
+/// Unboxed although `Request` is the large variant: it is nearly every event, and a box would
+/// cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum LogEvent {
     Request(RequestEvent),
@@ -447,6 +457,7 @@ impl Writer {
                 r.message_length = None;
                 r.connected_at = None;
                 r.disconnect_status_code = None;
+                self.set_client_connection(e.client_connection, e.client_connected_at);
             }
             LogEvent::Ws(e) => {
                 r.request_time_epoch = Some(e.time_ms);
@@ -484,6 +495,7 @@ impl Writer {
                             c.user_agent.as_ref().and_then(|v| v.to_str().ok()),
                         );
                         set_or_clear(&mut r.error_response_type, c.error_type);
+                        self.set_client_connection(c.client_connection, c.client_connected_at);
                     }
                     None => {
                         r.http_method = None;
@@ -492,11 +504,23 @@ impl Writer {
                         r.ip = None;
                         r.user_agent = None;
                         r.error_response_type = None;
+                        r.client_connection_id = None;
+                        r.client_connected_at = None;
                     }
                 }
             }
             LogEvent::Reopen | LogEvent::Shutdown(_) => {}
         }
+    }
+
+    /// `clientConnectionId` (`k`, the process prefix, the number in hex: unique across restarts
+    /// like the request ids) and `clientConnectedAt`.
+    fn set_client_connection(&mut self, number: u64, connected_at: i64) {
+        set_fmt(
+            &mut self.record.client_connection_id,
+            format_args!("k{}{:x}", self.identity.id_prefix, number),
+        );
+        self.record.client_connected_at = Some(connected_at);
     }
 
     fn flush(&mut self, sync: bool) {
@@ -599,6 +623,8 @@ mod tests {
             error_type: None,
             ip: "127.0.0.1".parse().unwrap(),
             user_agent: Some(HeaderValue::from_static("t/1")),
+            client_connection: 7,
+            client_connected_at: 1_764_547_200_000,
         })
     }
 
@@ -637,6 +663,10 @@ mod tests {
         assert_eq!(r.protocol.as_deref(), Some("HTTP/2.0"));
         assert_eq!(r.stage.as_deref(), Some("prod"));
         assert_eq!(r.event_type, Some(EventType::Request));
+        // `k`, the process's id prefix, the connection's number in hex.
+        let conn = r.client_connection_id.as_deref().unwrap();
+        assert!(conn.starts_with('k') && conn.ends_with("7") && conn.len() == 14, "{conn}");
+        assert_eq!(r.client_connected_at, Some(1_764_547_200_000));
         assert_eq!(h.counters().written.load(Ordering::Relaxed), 10);
     }
 

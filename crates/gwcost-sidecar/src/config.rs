@@ -1111,8 +1111,18 @@ fn metrics_price_book(m: &MetricsFile) -> Result<gwcost_pricing::PriceBook, Conf
             )
         });
     }
-    gwcost_pricing::PriceBook::embedded(m.region.as_deref().unwrap_or("us-east-1"))
-        .map_err(|e| ConfigError::new("metrics.region", e))
+    // The pricing crate's own message names the CLI's `--price-book` flag; the sidecar's
+    // equivalent is the `[metrics] price_book` key.
+    gwcost_pricing::PriceBook::embedded(m.region.as_deref().unwrap_or("us-east-1")).map_err(|e| {
+        ConfigError::new(
+            "metrics.region",
+            format_args!(
+                "no embedded price book for region {:?} (embedded: {}); build one from AWS's \
+                 Price List with `gwcost prices import` and set [metrics] price_book = \"FILE\"",
+                e.region, e.embedded
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

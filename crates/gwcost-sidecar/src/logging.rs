@@ -4,7 +4,6 @@
 //! upstream's answer when its body ends or is cut off, a refused WebSocket upgrade (CONNECT), or
 //! a client that left before any answer (499, see [`Unanswered`]).
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
@@ -12,6 +11,7 @@ use std::time::Instant;
 use http::{Request, header};
 
 use crate::access_log::{LogEvent, RequestEvent, WsEvent};
+use crate::conn::ConnInfo;
 use crate::state::{State, millis, now_ms};
 
 /// The status logged for a request the client abandoned before any answer (as nginx logs it).
@@ -38,7 +38,7 @@ pub struct PendingLog {
 }
 
 /// Starts the line of a request that just arrived (no route yet: `-`, the unmatched slot).
-pub fn begin<B>(req: &Request<B>, ip: IpAddr, state: &State) -> PendingLog {
+pub fn begin<B>(req: &Request<B>, conn: &ConnInfo, state: &State) -> PendingLog {
     PendingLog {
         start: Instant::now(),
         slot: state.metrics.unmatched_slot(),
@@ -57,8 +57,10 @@ pub fn begin<B>(req: &Request<B>, ip: IpAddr, state: &State) -> PendingLog {
             response_latency: 0,
             integration_status: None,
             error_type: None,
-            ip,
+            ip: conn.peer.ip(),
             user_agent: req.headers().get(header::USER_AGENT).cloned(),
+            client_connection: conn.id,
+            client_connected_at: conn.connected_at,
         },
     }
 }

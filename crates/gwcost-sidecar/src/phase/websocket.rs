@@ -516,6 +516,7 @@ mod fuzz {
             draining: AtomicBool::new(false),
             shutdown: rx,
             next_connection: AtomicU64::new(1),
+            next_client_connection: AtomicU64::new(1),
         });
         Harness {
             state,
