@@ -20,8 +20,8 @@
 # The sidecar runs with its stage throttle raised (API Gateway's account default, 10,000 req/s,
 # would answer most of the load 429).
 #
-# Environment: SIZES ("1k 100k 1m"), DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (default: the sidecar's own
-# default, one per core), NGINX_WORKERS (1), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
+# Environment: SIZES ("1k 100k 1m"), DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (1, like nginx's one
+# worker and HAProxy's one thread; empty: the sidecar's own default, one per core), NGINX_WORKERS (1), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
 # request, nginx's default), RATES ("1000 10000"), KEEP=1 keeps the work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -144,7 +144,8 @@ HA_PID=$!
 PIDS+=($HA_PID)
 SC_ARGS=(--listen "127.0.0.1:$SIDECAR_PORT" --admin "127.0.0.1:$ADMIN_PORT"
   --upstream "http://127.0.0.1:$UP_PORT" --access-log "$WORK/sidecar.log" --config "$WORK/sidecar.toml")
-if [ -n "${SIDECAR_WORKERS:-}" ]; then SC_ARGS+=(--workers "$SIDECAR_WORKERS"); fi
+SIDECAR_WORKERS="${SIDECAR_WORKERS-1}"
+if [ -n "$SIDECAR_WORKERS" ]; then SC_ARGS+=(--workers "$SIDECAR_WORKERS"); fi
 GWCOST_LOG=warn "$SIDECAR" "${SC_ARGS[@]}" 2>"$WORK/sidecar.err" &
 SC_PID=$!
 PIDS+=($SC_PID)
@@ -212,7 +213,7 @@ PROCS[haproxy]="$HA_PID"
 PROCS[sidecar]="$SC_PID"
 ticks_of() { local t=0 p; for p in $1; do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
 
-echo "== wrk -t1 -c$CONNS -d$DURATION --latency, best of $RUNS, runs interleaved ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo "== wrk -t1 -c$CONNS -d$DURATION --latency, best of $RUNS, runs interleaved; sidecar --workers ${SIDECAR_WORKERS:-one per core} ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for size in $SIZES; do
 URL[direct]="http://127.0.0.1:$UP_PORT/$size.txt"
