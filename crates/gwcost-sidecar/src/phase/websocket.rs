@@ -87,7 +87,7 @@ pub async fn proxy_upgrade(
     conn: &Arc<ConnInfo>,
     state: &Arc<State>,
     entry: &RouteEntry,
-    pending: PendingLog,
+    pending: Box<PendingLog>,
 ) -> Response<MeteredBody> {
     let client_upgrade = hyper::upgrade::on(&mut req);
     let (mut parts, body) = req.into_parts();
