@@ -13,6 +13,13 @@ use http::{HeaderValue, Version};
 
 use crate::access_log::{LogEvent, LogIdentity, RequestEvent, WsEvent};
 
+/// `,"name":` for a field after the first.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
+
 /// Appends the line of `ev` (with its newline) to `out`; `seq` numbers the line's `requestId`.
 /// `Reopen` and `Shutdown` write nothing.
 pub fn write(out: &mut Vec<u8>, ev: &LogEvent, id: &LogIdentity, seq: u64) {
@@ -25,17 +32,20 @@ pub fn write(out: &mut Vec<u8>, ev: &LogEvent, id: &LogIdentity, seq: u64) {
 
 fn request(out: &mut Vec<u8>, e: &RequestEvent, id: &LogIdentity, seq: u64) {
     let mut l = Line::start(out, id, seq, e.time_ms, EventType::Request);
-    l.str("routeKey", e.route_key);
-    l.str("httpMethod", e.method.as_str());
-    l.str("path", e.uri.path());
-    l.str("protocol", protocol_str(e.version));
-    l.uint("status", u64::from(e.status));
-    l.uint("requestLength", e.request_length);
-    l.uint("responseLength", e.response_length);
-    l.opt_uint("integrationLatency", e.integration_latency);
-    l.uint("responseLatency", e.response_latency);
-    l.opt_uint("integrationStatus", e.integration_status.map(u64::from));
-    l.opt_str("errorResponseType", e.error_type);
+    l.str(key!("routeKey"), e.route_key);
+    l.str(key!("httpMethod"), e.method.as_str());
+    l.str(key!("path"), e.uri.path());
+    l.str(key!("protocol"), protocol_str(e.version));
+    l.uint(key!("status"), u64::from(e.status));
+    l.uint(key!("requestLength"), e.request_length);
+    l.uint(key!("responseLength"), e.response_length);
+    l.opt_uint(key!("integrationLatency"), e.integration_latency);
+    l.uint(key!("responseLatency"), e.response_latency);
+    l.opt_uint(
+        key!("integrationStatus"),
+        e.integration_status.map(u64::from),
+    );
+    l.opt_str(key!("errorResponseType"), e.error_type);
     l.ip(e.ip);
     l.user_agent(e.user_agent.as_ref());
     l.client_connection(id, e.client_connection, e.client_connected_at);
@@ -45,7 +55,7 @@ fn request(out: &mut Vec<u8>, e: &RequestEvent, id: &LogIdentity, seq: u64) {
 fn ws(out: &mut Vec<u8>, e: &WsEvent, id: &LogIdentity, seq: u64) {
     let mut l = Line::start(out, id, seq, e.time_ms, e.kind);
     l.str(
-        "routeKey",
+        key!("routeKey"),
         match e.kind {
             EventType::Connect => "$connect",
             EventType::Disconnect => "$disconnect",
@@ -53,34 +63,34 @@ fn ws(out: &mut Vec<u8>, e: &WsEvent, id: &LogIdentity, seq: u64) {
         },
     );
     if let Some(c) = &e.connect {
-        l.str("httpMethod", c.method.as_str());
-        l.str("path", c.uri.path());
-        l.str("protocol", "HTTP/1.1");
+        l.str(key!("httpMethod"), c.method.as_str());
+        l.str(key!("path"), c.uri.path());
+        l.str(key!("protocol"), "HTTP/1.1");
     }
-    l.opt_uint("status", e.status.map(u64::from));
+    l.opt_uint(key!("status"), e.status.map(u64::from));
     if let Some(c) = &e.connect {
-        l.opt_str("errorResponseType", c.error_type);
+        l.opt_str(key!("errorResponseType"), c.error_type);
         l.ip(c.ip);
         l.user_agent(c.user_agent.as_ref());
     }
-    l.key("connectionId");
+    l.key(key!("connectionId"));
     l.out.extend_from_slice(b"\"c");
     l.out.extend_from_slice(id.id_prefix.as_bytes());
     hex(l.out, e.connection_id, 1);
     l.out.push(b'"');
     if let Some(d) = e.direction {
         l.str(
-            "direction",
+            key!("direction"),
             match d {
                 gwcost_log::Direction::In => "in",
                 gwcost_log::Direction::Out => "out",
             },
         );
     }
-    l.opt_uint("messageLength", e.message_length);
-    l.int("connectedAt", e.connected_at);
+    l.opt_uint(key!("messageLength"), e.message_length);
+    l.int(key!("connectedAt"), e.connected_at);
     l.opt_uint(
-        "disconnectStatusCode",
+        key!("disconnectStatusCode"),
         e.disconnect_status_code.map(u64::from),
     );
     if let Some(c) = &e.connect {
@@ -118,10 +128,10 @@ impl<'a> Line<'a> {
         hex(out, seq, 8);
         out.push(b'"');
         let mut l = Self { out };
-        l.int("requestTimeEpoch", time_ms);
-        l.str("eventType", kind.as_str());
-        l.opt_str("apiId", id.api_id.as_deref());
-        l.str("stage", &id.stage);
+        l.int(key!("requestTimeEpoch"), time_ms);
+        l.str(key!("eventType"), kind.as_str());
+        l.opt_str(key!("apiId"), id.api_id.as_deref());
+        l.str(key!("stage"), &id.stage);
         l
     }
 
@@ -129,37 +139,36 @@ impl<'a> Line<'a> {
         self.out.extend_from_slice(b"}\n");
     }
 
-    /// `,"name":` (never the first field: `requestId` is).
-    fn key(&mut self, name: &str) {
-        self.out.extend_from_slice(b",\"");
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+    /// `,"name":` as one piece made at compile time by [`key!`] (never the first field:
+    /// `requestId` is).
+    fn key(&mut self, key: &'static str) {
+        self.out.extend_from_slice(key.as_bytes());
     }
 
-    fn str(&mut self, name: &str, v: &str) {
-        self.key(name);
+    fn str(&mut self, key: &'static str, v: &str) {
+        self.key(key);
         escaped(self.out, v);
     }
 
-    fn opt_str(&mut self, name: &str, v: Option<&str>) {
+    fn opt_str(&mut self, key: &'static str, v: Option<&str>) {
         if let Some(v) = v {
-            self.str(name, v);
+            self.str(key, v);
         }
     }
 
-    fn uint(&mut self, name: &str, v: u64) {
-        self.key(name);
+    fn uint(&mut self, key: &'static str, v: u64) {
+        self.key(key);
         decimal(self.out, v);
     }
 
-    fn opt_uint(&mut self, name: &str, v: Option<u64>) {
+    fn opt_uint(&mut self, key: &'static str, v: Option<u64>) {
         if let Some(v) = v {
-            self.uint(name, v);
+            self.uint(key, v);
         }
     }
 
-    fn int(&mut self, name: &str, v: i64) {
-        self.key(name);
+    fn int(&mut self, key: &'static str, v: i64) {
+        self.key(key);
         if v < 0 {
             self.out.push(b'-');
         }
@@ -168,7 +177,7 @@ impl<'a> Line<'a> {
 
     /// `"ip"`: IPv4 written by hand (the common case), IPv6 by std's formatter.
     fn ip(&mut self, ip: IpAddr) {
-        self.key("ip");
+        self.key(key!("ip"));
         self.out.push(b'"');
         match ip {
             IpAddr::V4(v4) => {
@@ -189,17 +198,17 @@ impl<'a> Line<'a> {
 
     /// `"userAgent"` when the header is visible ASCII (as `HeaderValue::to_str` decides).
     fn user_agent(&mut self, v: Option<&HeaderValue>) {
-        self.opt_str("userAgent", v.and_then(|v| v.to_str().ok()));
+        self.opt_str(key!("userAgent"), v.and_then(|v| v.to_str().ok()));
     }
 
     /// `"clientConnectionId":"k{prefix}{number:x}","clientConnectedAt":ms`.
     fn client_connection(&mut self, id: &LogIdentity, number: u64, connected_at: i64) {
-        self.key("clientConnectionId");
+        self.key(key!("clientConnectionId"));
         self.out.extend_from_slice(b"\"k");
         self.out.extend_from_slice(id.id_prefix.as_bytes());
         hex(self.out, number, 1);
         self.out.push(b'"');
-        self.int("clientConnectedAt", connected_at);
+        self.int(key!("clientConnectedAt"), connected_at);
     }
 }
 
