@@ -144,9 +144,9 @@ for n in sidecar $PEERS; do
   wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PX_PORT/1k.txt" >/dev/null # warm-up
   sleep 1.5
   before=$(count "$n")
-  callgrind_control -i on "$pid" >/dev/null
+  callgrind_control -i on "$pid" >/dev/null 2>&1
   wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PX_PORT/1k.txt" >"$WORK/wrk.$n"
-  callgrind_control -i off "$pid" >/dev/null
+  callgrind_control -i off "$pid" >/dev/null 2>&1
   sleep 1.5
   after=$(count "$n")
   kill -TERM "$pid"

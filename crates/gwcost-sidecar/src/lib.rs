@@ -39,10 +39,3 @@ pub mod state;
 pub mod throttle;
 pub mod tls;
 pub mod upstream_pool;
-
-/// mimalloc instead of glibc's malloc for the sidecar binary (and its tests): each request
-/// allocates and frees a few dozen small blocks (headers, bodies' `Bytes`, futures), and glibc's
-/// `malloc`/`free` took about 6 % of the instructions per proxied request under callgrind.
-/// Declared here rather than in `main.rs` so the binary stays flags and exit codes.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
