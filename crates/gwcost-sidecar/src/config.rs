@@ -1206,19 +1206,19 @@ impl MetricsFile {
             })?;
             return Ok((free_tier, book));
         }
-        // The pricing crate's own message names the CLI's `--price-book` flag; the sidecar's
-        // equivalent is the `[metrics] price_book` key.
-        let book = gwcost_pricing::PriceBook::embedded(self.region.as_deref().unwrap_or("us-east-1"))
-            .map_err(|e| {
-                ConfigError::new(
-                    "metrics.region",
-                    format_args!(
-                        "no embedded price book for region {:?} (embedded: {}); build one from AWS's \
-                         Price List with `gwcost prices import` and set [metrics] price_book = \"FILE\"",
-                        e.region, e.embedded
-                    ),
-                )
-            })?;
+        // The library's message names gwcost's --price-book flag; the sidecar's setting is a key
+        // (the same words as main's fix for issue 18).
+        let region = self.region.as_deref().unwrap_or("us-east-1");
+        let book = gwcost_pricing::PriceBook::embedded(region).map_err(|e| {
+            ConfigError::new(
+                "metrics.region",
+                format_args!(
+                    "no embedded price book for {:?} (embedded: {}); build one with \
+                     `gwcost prices import` and set [metrics] price_book to its path",
+                    e.region, e.embedded
+                ),
+            )
+        })?;
         Ok((free_tier, book))
     }
 }
