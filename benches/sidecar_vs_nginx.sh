@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gwcost-sidecar vs nginx as a metering reverse proxy, in one run on loopback.
+# gwcost-sidecar vs nginx and HAProxy as metering reverse proxies, in one run on loopback.
 #
 #   benches/sidecar_vs_nginx.sh            # from the repository root
 #
@@ -7,17 +7,21 @@
 # three ways with `wrk -t1 -c32 -d5s --latency`, best of 3 by req/s:
 #   direct      the upstream itself
 #   nginx       nginx (1 worker) as a reverse proxy: JSON access log, keep-alive upstream pool
+#   haproxy     HAProxy (Debian's 2.6, `nbthread 1`): JSON access log to stdout, connection reuse
+#               (benches/haproxy_conf.sh)
 #   sidecar     gwcost-sidecar (release build), schema-v1 JSON access log
 # Then added latency at fixed offered loads (1k and 10k req/s) with `oha -q RATE`
 # (latency-corrected), the way linkerd measures a sidecar: p50/p99 through each proxy minus
 # direct. Prints req/s, p50/p99/max, the proxies' RSS (idle and after load) and CPU seconds, the
-# ratios sidecar/nginx, and checks that the sidecar wrote one log line per request served.
+# ratios sidecar/nginx and sidecar/HAProxy, checks that the sidecar wrote one log line per
+# request served, and ends with user-space instructions per request of all three under callgrind
+# (benches/sidecar_instructions.sh; INSTRUCTIONS=0 skips it).
 #
 # The sidecar runs with its stage throttle raised (API Gateway's account default, 10,000 req/s,
 # would answer most of the load 429).
 #
-# Environment: SIZES ("1k 100k 1m"), DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (default: the sidecar's own
-# default, one per core), NGINX_WORKERS (1), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
+# Environment: SIZES ("1k 100k 1m"), DURATION (5s), RUNS (3), CONNS (32), SIDECAR_WORKERS (1, like nginx's one
+# worker and HAProxy's one thread; empty: the sidecar's own default, one per core), NGINX_WORKERS (1), NGINX_LOG_BUFFER (on: `buffer=64k flush=1s`; off: one write per
 # request, nginx's default), RATES ("1000 10000"), KEEP=1 keeps the work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,16 +37,20 @@ UP_PORT=18181
 NGINX_PORT=18182
 SIDECAR_PORT=18183
 ADMIN_PORT=18184
+HAPROXY_PORT=18185
 
 need_apt=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
+if [ "${INSTRUCTIONS:-1}" = 1 ]; then command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind); fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "== installing ${need_apt[*]} from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 OHA="$(command -v oha || true)"
 if [ -z "$OHA" ] && [ -x "$HOME/.cargo/bin/oha" ]; then OHA="$HOME/.cargo/bin/oha"; fi
 if [ -z "$OHA" ] && [ -z "$RATES" ]; then :; elif [ -z "$OHA" ]; then
@@ -130,9 +138,14 @@ PIDS+=($!)
 "$NGINX" -c "$WORK/px/nginx.conf" -p "$WORK/px" &
 PX_MASTER=$!
 PIDS+=($PX_MASTER)
+benches/haproxy_conf.sh "$HAPROXY_PORT" "$UP_PORT" >"$WORK/haproxy.cfg"
+"$HAPROXY" -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>"$WORK/haproxy.err" &
+HA_PID=$!
+PIDS+=($HA_PID)
 SC_ARGS=(--listen "127.0.0.1:$SIDECAR_PORT" --admin "127.0.0.1:$ADMIN_PORT"
   --upstream "http://127.0.0.1:$UP_PORT" --access-log "$WORK/sidecar.log" --config "$WORK/sidecar.toml")
-if [ -n "${SIDECAR_WORKERS:-}" ]; then SC_ARGS+=(--workers "$SIDECAR_WORKERS"); fi
+SIDECAR_WORKERS="${SIDECAR_WORKERS-1}"
+if [ -n "$SIDECAR_WORKERS" ]; then SC_ARGS+=(--workers "$SIDECAR_WORKERS"); fi
 GWCOST_LOG=warn "$SIDECAR" "${SC_ARGS[@]}" 2>"$WORK/sidecar.err" &
 SC_PID=$!
 PIDS+=($SC_PID)
@@ -147,6 +160,7 @@ wait_port() {
 }
 wait_port $UP_PORT
 wait_port $NGINX_PORT
+wait_port $HAPROXY_PORT
 wait_port $SIDECAR_PORT
 # The nginx proxy's worker (the process that does the work).
 PX_WORKER="$(pgrep -P "$PX_MASTER" | xargs)"
@@ -158,6 +172,7 @@ TICKS="$(getconf CLK_TCK)"
 IDLE_NGINX_RSS=0
 for p in $PX_MASTER $PX_WORKER; do IDLE_NGINX_RSS=$((IDLE_NGINX_RSS + $(rss_kb "$p"))); done
 IDLE_SC_RSS=$(rss_kb "$SC_PID")
+IDLE_HA_RSS=$(rss_kb "$HA_PID")
 
 # One wrk run: prints "rps p50_ms p99_ms max_ms requests".
 wrk_once() {
@@ -189,30 +204,33 @@ PY
 }
 
 declare -A RPS P50 P99 MAX CPU RSS URL PROCS REQS TICKS_USED
+CONTESTANTS="direct nginx haproxy sidecar"
 TOTAL_SC_REQS=0
 SUMMARY=""
 PROCS[direct]=""
 PROCS[nginx]="$PX_MASTER $PX_WORKER"
+PROCS[haproxy]="$HA_PID"
 PROCS[sidecar]="$SC_PID"
 ticks_of() { local t=0 p; for p in $1; do t=$((t + $(cpu_ticks "$p"))); done; echo $t; }
 
-echo "== wrk -t1 -c$CONNS -d$DURATION --latency, best of $RUNS, runs interleaved ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo "== wrk -t1 -c$CONNS -d$DURATION --latency, best of $RUNS, runs interleaved; sidecar --workers ${SIDECAR_WORKERS:-one per core} ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for size in $SIZES; do
 URL[direct]="http://127.0.0.1:$UP_PORT/$size.txt"
 URL[nginx]="http://127.0.0.1:$NGINX_PORT/$size.txt"
+URL[haproxy]="http://127.0.0.1:$HAPROXY_PORT/$size.txt"
 URL[sidecar]="http://127.0.0.1:$SIDECAR_PORT/$size.txt"
 unset RPS P50 P99 MAX CPU RSS
 declare -A RPS P50 P99 MAX CPU RSS
 echo "-- $size"
-for n in direct nginx sidecar; do
+for n in $CONTESTANTS; do
   wrk -t1 -c"$CONNS" -d1s "${URL[$n]}" >/dev/null # warm-up (connections, pools)
   REQS[$n]=0
   TICKS_USED[$n]=0
 done
 # Round-robin so that a noisy neighbour hurts every contestant alike.
 for run in $(seq 1 "$RUNS"); do
-  for n in direct nginx sidecar; do
+  for n in $CONTESTANTS; do
     t0=$(ticks_of "${PROCS[$n]}")
     r="$(wrk_once "${URL[$n]}")"
     t1=$(ticks_of "${PROCS[$n]}")
@@ -225,7 +243,7 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 TOTAL_SC_REQS=$((TOTAL_SC_REQS + ${REQS[sidecar]}))
-for n in nginx sidecar; do
+for n in nginx haproxy sidecar; do
   # CPU microseconds per request over all measured runs.
   CPU[$n]=$(python3 -c "print(f'{${TICKS_USED[$n]}/$TICKS/${REQS[$n]}*1e6:.1f}')")
   rss=0
@@ -234,15 +252,21 @@ for n in nginx sidecar; do
 done
 
 printf '\n%-8s %10s %9s %9s %9s %12s %11s\n' "$size" "req/s" "p50 ms" "p99 ms" "max ms" "RSS kB" "CPU us/req"
-for n in direct nginx sidecar; do
+for n in $CONTESTANTS; do
   printf '%-8s %10s %9s %9s %9s %12s %11s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" "${MAX[$n]}" \
     "${RSS[$n]:--}" "${CPU[$n]:--}"
 done
-line="$(python3 - "$size" "${RPS[sidecar]}" "${RPS[nginx]}" "${P99[sidecar]}" "${P99[nginx]}" "${P50[sidecar]}" "${P50[nginx]}" "${CPU[sidecar]}" "${CPU[nginx]}" <<'PY'
+line="$(python3 - "$size" "${RPS[sidecar]}" "${P50[sidecar]}" "${P99[sidecar]}" "${CPU[sidecar]}" \
+  nginx "${RPS[nginx]}" "${P50[nginx]}" "${P99[nginx]}" "${CPU[nginx]}" \
+  haproxy "${RPS[haproxy]}" "${P50[haproxy]}" "${P99[haproxy]}" "${CPU[haproxy]}" <<'PY'
 import sys
-size = sys.argv[1]
-rs, rn, p99s, p99n, p50s, p50n, cs, cn = map(float, sys.argv[2:])
-print(f"{size:>5} sidecar/nginx: req/s {rs/rn:.2f}x, p50 {p50s/p50n:.2f}x, p99 {p99s/p99n:.2f}x, CPU/req {cs:.1f} vs {cn:.1f} us")
+a = sys.argv[1:]
+size, (rs, p50s, p99s, cs) = a[0], map(float, a[1:5])
+out = []
+for i in (5, 10):
+    name, (r, p50, p99, c) = a[i], map(float, a[i + 1:i + 5])
+    out.append(f"{size:>5} sidecar/{name}: req/s {rs/r:.2f}x, p50 {p50s/p50:.2f}x, p99 {p99s/p99:.2f}x, CPU/req {cs:.1f} vs {c:.1f} us")
+print("\n".join(out))
 PY
 )"
 echo "$line"
@@ -250,7 +274,7 @@ SUMMARY="$SUMMARY$line
 "
 echo
 done
-printf 'idle RSS: nginx %s kB (master+workers), sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_SC_RSS"
+printf 'idle RSS: nginx %s kB (master+workers), HAProxy %s kB, sidecar %s kB\n' "$IDLE_NGINX_RSS" "$IDLE_HA_RSS" "$IDLE_SC_RSS"
 echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== summary (one run)"
 printf '%s' "$SUMMARY"
@@ -260,8 +284,8 @@ if [ -n "$OHA" ]; then
   echo "== added latency at fixed offered loads (oha -q RATE, latency-corrected, $CONNS connections, 5 s)"
   printf '%-8s %8s %9s %9s %9s\n' "" "rate" "p50 ms" "p99 ms" "req/s"
   for rate in $RATES; do
-    for n in direct nginx sidecar; do
-      case $n in direct) port=$UP_PORT ;; nginx) port=$NGINX_PORT ;; sidecar) port=$SIDECAR_PORT ;; esac
+    for n in $CONTESTANTS; do
+      case $n in direct) port=$UP_PORT ;; nginx) port=$NGINX_PORT ;; haproxy) port=$HAPROXY_PORT ;; sidecar) port=$SIDECAR_PORT ;; esac
       out="$("$OHA" --no-tui --output-format json --latency-correction -z 5s -c "$CONNS" -q "$rate" \
         "http://127.0.0.1:$port/1k.txt" 2>/dev/null || "$OHA" --no-tui -j --latency-correction -z 5s \
         -c "$CONNS" -q "$rate" "http://127.0.0.1:$port/1k.txt")"
@@ -296,3 +320,8 @@ if [ "$LINES" != "$SERVED" ] || [ "$DROPPED" != 0 ] || [ "$LINES" -lt "$TOTAL_SC
   exit 1
 fi
 echo "every request has its line"
+
+if [ "${INSTRUCTIONS:-1}" = 1 ]; then
+  echo
+  SIDECAR="$SIDECAR" benches/sidecar_instructions.sh
+fi

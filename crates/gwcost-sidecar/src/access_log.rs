@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use gwcost_log::{Direction, EventType, LogRecord};
+#[cfg(test)]
+use gwcost_log::LogRecord;
+use gwcost_log::{Direction, EventType};
 use http::{HeaderValue, Method, Version};
 use tokio::sync::mpsc;
 
@@ -41,6 +43,9 @@ pub struct RequestEvent {
     pub error_type: Option<&'static str>,
     pub ip: IpAddr,
     pub user_agent: Option<HeaderValue>,
+    /// The client connection's number in this process and when it was accepted (ms).
+    pub client_connection: u64,
+    pub client_connected_at: i64,
 }
 
 /// One step of a WebSocket connection.
@@ -77,6 +82,8 @@ impl WsEvent {
                 ip: request.ip,
                 user_agent: request.user_agent,
                 error_type: request.error_type,
+                client_connection: request.client_connection,
+                client_connected_at: request.client_connected_at,
             })),
         }
     }
@@ -89,8 +96,13 @@ pub struct ConnectInfo {
     pub ip: IpAddr,
     pub user_agent: Option<HeaderValue>,
     pub error_type: Option<&'static str>,
+    pub client_connection: u64,
+    pub client_connected_at: i64,
 }
 
+/// Unboxed although `Request` is the large variant: it is nearly every event, and a box would
+/// cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum LogEvent {
     Request(RequestEvent),
@@ -197,7 +209,6 @@ pub fn start(
         last_reopen_try: Instant::now(),
         counters: counters.clone(),
         identity,
-        record: LogRecord::default(),
         line: Vec::with_capacity(1024),
         seq: 0,
     };
@@ -293,45 +304,8 @@ struct Writer {
     counters: Arc<LogCounters>,
     identity: LogIdentity,
     /// Reused for every line so steady-state formatting does not allocate.
-    record: LogRecord,
     line: Vec<u8>,
     seq: u64,
-}
-
-/// Replaces the contents of an optional string, reusing its allocation.
-fn set(slot: &mut Option<String>, v: &str) {
-    match slot {
-        Some(s) => {
-            s.clear();
-            s.push_str(v);
-        }
-        None => *slot = Some(v.to_owned()),
-    }
-}
-
-/// Like [`set`], or clears the slot when there is no value.
-fn set_or_clear(slot: &mut Option<String>, v: Option<&str>) {
-    match v {
-        Some(v) => set(slot, v),
-        None => *slot = None,
-    }
-}
-
-fn set_fmt(slot: &mut Option<String>, args: std::fmt::Arguments<'_>) {
-    use std::fmt::Write as _;
-    let s = slot.get_or_insert_with(String::new);
-    s.clear();
-    let _ = s.write_fmt(args);
-}
-
-fn protocol_str(v: Version) -> &'static str {
-    match v {
-        Version::HTTP_2 => "HTTP/2.0",
-        Version::HTTP_10 => "HTTP/1.0",
-        Version::HTTP_09 => "HTTP/0.9",
-        Version::HTTP_3 => "HTTP/3.0",
-        _ => "HTTP/1.1",
-    }
 }
 
 impl Writer {
@@ -393,12 +367,9 @@ impl Writer {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        self.fill(ev);
+        self.seq += 1;
         self.line.clear();
-        if self.record.write_json_line(&mut self.line).is_err() {
-            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
+        crate::log_line::write(&mut self.line, ev, &self.identity, self.seq);
         let ok = match self.out.as_mut() {
             Some(out) => out.write_all(&self.line).is_ok(),
             None => false,
@@ -409,93 +380,6 @@ impl Writer {
         } else {
             self.fail();
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Fills the reused record from an event.
-    fn fill(&mut self, ev: &LogEvent) {
-        self.seq += 1;
-        let r = &mut self.record;
-        set_fmt(
-            &mut r.request_id,
-            format_args!("{}{:08x}", self.identity.id_prefix, self.seq),
-        );
-        set(&mut r.stage, &self.identity.stage);
-        set_or_clear(&mut r.api_id, self.identity.api_id.as_deref());
-        match ev {
-            LogEvent::Request(e) => {
-                r.request_time_epoch = Some(e.time_ms);
-                r.event_type = Some(EventType::Request);
-                set(&mut r.route_key, e.route_key);
-                set(&mut r.http_method, e.method.as_str());
-                set(&mut r.path, e.uri.path());
-                set(&mut r.protocol, protocol_str(e.version));
-                r.status = Some(e.status);
-                r.request_length = Some(e.request_length);
-                r.response_length = Some(e.response_length);
-                r.integration_latency = e.integration_latency;
-                r.response_latency = Some(e.response_latency);
-                r.integration_status = e.integration_status;
-                set_or_clear(&mut r.error_response_type, e.error_type);
-                set_fmt(&mut r.ip, format_args!("{}", e.ip));
-                set_or_clear(
-                    &mut r.user_agent,
-                    e.user_agent.as_ref().and_then(|v| v.to_str().ok()),
-                );
-                r.connection_id = None;
-                r.direction = None;
-                r.message_length = None;
-                r.connected_at = None;
-                r.disconnect_status_code = None;
-            }
-            LogEvent::Ws(e) => {
-                r.request_time_epoch = Some(e.time_ms);
-                r.event_type = Some(e.kind);
-                set(
-                    &mut r.route_key,
-                    match e.kind {
-                        EventType::Connect => "$connect",
-                        EventType::Disconnect => "$disconnect",
-                        _ => "$default",
-                    },
-                );
-                set_fmt(
-                    &mut r.connection_id,
-                    format_args!("c{}{:x}", self.identity.id_prefix, e.connection_id),
-                );
-                r.connected_at = Some(e.connected_at);
-                r.direction = e.direction;
-                r.message_length = e.message_length;
-                r.status = e.status;
-                r.disconnect_status_code = e.disconnect_status_code;
-                r.request_length = None;
-                r.response_length = None;
-                r.integration_latency = None;
-                r.response_latency = None;
-                r.integration_status = None;
-                match &e.connect {
-                    Some(c) => {
-                        set(&mut r.http_method, c.method.as_str());
-                        set(&mut r.path, c.uri.path());
-                        set(&mut r.protocol, "HTTP/1.1");
-                        set_fmt(&mut r.ip, format_args!("{}", c.ip));
-                        set_or_clear(
-                            &mut r.user_agent,
-                            c.user_agent.as_ref().and_then(|v| v.to_str().ok()),
-                        );
-                        set_or_clear(&mut r.error_response_type, c.error_type);
-                    }
-                    None => {
-                        r.http_method = None;
-                        r.path = None;
-                        r.protocol = None;
-                        r.ip = None;
-                        r.user_agent = None;
-                        r.error_response_type = None;
-                    }
-                }
-            }
-            LogEvent::Reopen | LogEvent::Shutdown(_) => {}
         }
     }
 
@@ -599,6 +483,8 @@ mod tests {
             error_type: None,
             ip: "127.0.0.1".parse().unwrap(),
             user_agent: Some(HeaderValue::from_static("t/1")),
+            client_connection: 7,
+            client_connected_at: 1_764_547_200_000,
         })
     }
 
@@ -637,6 +523,13 @@ mod tests {
         assert_eq!(r.protocol.as_deref(), Some("HTTP/2.0"));
         assert_eq!(r.stage.as_deref(), Some("prod"));
         assert_eq!(r.event_type, Some(EventType::Request));
+        // `k`, the process's id prefix, the connection's number in hex.
+        let conn = r.client_connection_id.as_deref().unwrap();
+        assert!(
+            conn.starts_with('k') && conn.ends_with("7") && conn.len() == 14,
+            "{conn}"
+        );
+        assert_eq!(r.client_connected_at, Some(1_764_547_200_000));
         assert_eq!(h.counters().written.load(Ordering::Relaxed), 10);
     }
 

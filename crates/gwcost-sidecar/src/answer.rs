@@ -89,7 +89,11 @@ impl Refusal {
 }
 
 /// The gateway's own answer; its body's end writes the log line.
-pub fn respond(state: &Arc<State>, mut pending: PendingLog, why: Refusal) -> Response<MeteredBody> {
+pub fn respond(
+    state: &Arc<State>,
+    mut pending: Box<PendingLog>,
+    why: Refusal,
+) -> Response<MeteredBody> {
     let (status, body, error_type) = why.parts();
     pending.event.status = status.as_u16();
     pending.event.error_type = Some(error_type);

@@ -191,12 +191,12 @@ impl Body for ProxyBody {
 pub struct MeteredBody {
     inner: ProxyBody,
     sent: u64,
-    pending: Option<PendingLog>,
+    pending: Option<Box<PendingLog>>,
     state: Arc<State>,
 }
 
 impl MeteredBody {
-    pub fn new(inner: ProxyBody, pending: PendingLog, state: Arc<State>) -> Self {
+    pub fn new(inner: ProxyBody, pending: Box<PendingLog>, state: Arc<State>) -> Self {
         Self {
             inner,
             sent: 0,

@@ -657,6 +657,9 @@ fn named_authorizer(
     }
 }
 
+/// Resolves flags over the file, one section at a time: each section's settings are read,
+/// defaulted, bounded and checked by that section's own `resolve` below, so a new setting
+/// touches its section and the `Config` field it fills.
 fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
     let (listen_s, listen_key) = match (&cli.listen, &file.listen) {
         (Some(s), _) => (s.as_str(), "--listen"),
@@ -684,336 +687,6 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
     if stage.is_empty() {
         return Err(ConfigError::new("stage", "must not be empty"));
     }
-
-    let tls_file = file.tls.unwrap_or_default();
-    let cert = cli.tls_cert.or(tls_file.cert);
-    let key = cli.tls_key.or(tls_file.key);
-    let tls = match (cert, key) {
-        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
-        (None, None) => None,
-        (Some(_), None) => {
-            return Err(ConfigError::new("--tls-key", "is required with --tls-cert"));
-        }
-        (None, Some(_)) => {
-            return Err(ConfigError::new("--tls-cert", "is required with --tls-key"));
-        }
-    };
-    let upstream_ca_file = cli
-        .upstream_ca
-        .or(file.upstream_tls.and_then(|t| t.ca_file));
-
-    let mut authorizers = BTreeMap::new();
-    for (name, a) in file.authorizers {
-        let key = |k: &str| format!("authorizers.{name}.{k}");
-        if name.eq_ignore_ascii_case("none") {
-            return Err(ConfigError::new(
-                format!("authorizers.{name}"),
-                "\"none\" is reserved (it turns authorization off for a route)",
-            ));
-        }
-        let jwks = match (a.jwks_file, a.jwks_url) {
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::new(
-                    key("jwks_url"),
-                    "give jwks_file or jwks_url, not both",
-                ));
-            }
-            (Some(p), None) => JwksSource::File(p),
-            (None, Some(u)) => {
-                let uri: Uri = u.parse().map_err(|e| {
-                    ConfigError::new(key("jwks_url"), format_args!("{u:?} is not a URL: {e}"))
-                })?;
-                let Some(host) = uri.host() else {
-                    return Err(ConfigError::new(
-                        key("jwks_url"),
-                        format_args!("{u:?} has no host"),
-                    ));
-                };
-                match uri.scheme_str() {
-                    Some("https") => {}
-                    // Keys fetched in clear text could be swapped on the way: http:// only
-                    // where nothing is on the way.
-                    Some("http") if is_loopback_host(host) => {}
-                    _ => {
-                        return Err(ConfigError::new(
-                            key("jwks_url"),
-                            format_args!(
-                                "{u:?} must be an https:// URL (http:// only on loopback)"
-                            ),
-                        ));
-                    }
-                }
-                JwksSource::Url(uri)
-            }
-            (None, None) => JwksSource::None,
-        };
-        if jwks == JwksSource::None && a.hs256_secret.is_none() {
-            return Err(ConfigError::new(
-                key("jwks_url"),
-                "an authorizer needs jwks_file, jwks_url or hs256_secret",
-            ));
-        }
-        if a.hs256_secret.as_deref().is_some_and(str::is_empty) {
-            return Err(ConfigError::new(key("hs256_secret"), "must not be empty"));
-        }
-        let jwks_refresh = bounded(
-            a.jwks_refresh_secs,
-            600,
-            1,
-            7 * 86_400,
-            &key("jwks_refresh_secs"),
-        )?;
-        let jwks_min_refetch = bounded(
-            a.jwks_min_refetch_secs,
-            30,
-            MIN_JWKS_REFETCH_SECS,
-            86_400,
-            &key("jwks_min_refetch_secs"),
-        )?;
-        let leeway = bounded(a.leeway_secs, 60, 0, 3_600, &key("leeway_secs"))?;
-        // API Gateway's JWT authorizer requires both: without them any token signed by the key
-        // (another app, another environment of the same identity provider) would pass.
-        let issuer = match a.issuer {
-            Some(i) if !i.trim().is_empty() => i,
-            _ => {
-                return Err(ConfigError::new(
-                    key("issuer"),
-                    "is required (the token's iss must match it)",
-                ));
-            }
-        };
-        if a.audiences.is_empty() || a.audiences.iter().any(|x| x.trim().is_empty()) {
-            return Err(ConfigError::new(
-                key("audiences"),
-                "needs at least one non-empty audience (the token's aud, or client_id without aud, must match one)",
-            ));
-        }
-        authorizers.insert(
-            name.clone(),
-            AuthorizerConfig {
-                name: name.clone(),
-                issuer,
-                audiences: a.audiences,
-                jwks,
-                hs256_secret: a.hs256_secret,
-                leeway: Duration::from_secs(leeway),
-                jwks_refresh: Duration::from_secs(jwks_refresh),
-                jwks_min_refetch: Duration::from_secs(jwks_min_refetch),
-            },
-        );
-    }
-    let global_authorizer = match file.authorizer {
-        Some(n) => named_authorizer(n, &authorizers, "authorizer")?,
-        None => None,
-    };
-
-    let mut routes = Vec::new();
-    if file.routes.is_empty() {
-        let upstream = default_upstream.clone().ok_or_else(|| {
-            ConfigError::new(
-                "--upstream",
-                "is required (or upstream / [[routes]] in the config)",
-            )
-        })?;
-        routes.push(RouteConfig {
-            key: "$default".to_owned(),
-            pattern: RoutePattern::Default,
-            upstream,
-            authorizer: global_authorizer.clone(),
-            scopes: Vec::new(),
-            throttle: None,
-        });
-    }
-    for (i, r) in file.routes.into_iter().enumerate() {
-        let pattern = RoutePattern::parse(&r.key)
-            .map_err(|m| ConfigError::new(format!("routes[{i}].key"), m))?;
-        if let Some(j) = routes
-            .iter()
-            .position(|o: &RouteConfig| o.pattern == pattern)
-        {
-            return Err(ConfigError::new(
-                format!("routes[{i}].key"),
-                format_args!("{:?} repeats routes[{j}]", r.key),
-            ));
-        }
-        let upstream = match (&r.upstream, &default_upstream) {
-            (Some(u), _) => Upstream::parse(u, &format!("routes[{i}].upstream"))?,
-            (None, Some(d)) => d.clone(),
-            (None, None) => {
-                return Err(ConfigError::new(
-                    format!("routes[{i}].upstream"),
-                    "is required when there is no top-level upstream",
-                ));
-            }
-        };
-        let authorizer = match r.authorizer {
-            Some(n) => named_authorizer(n, &authorizers, format!("routes[{i}].authorizer"))?,
-            None => global_authorizer.clone(),
-        };
-        if !r.scopes.is_empty() && authorizer.is_none() {
-            return Err(ConfigError::new(
-                format!("routes[{i}].scopes"),
-                "scopes need an authorizer on the route",
-            ));
-        }
-        let throttle = match (r.rate_limit, r.burst) {
-            (None, None) => None,
-            (rl, b) => Some(Throttle {
-                rate_limit: rate(
-                    rl,
-                    crate::throttle::DEFAULT_RATE_LIMIT,
-                    &format!("routes[{i}].rate_limit"),
-                )?,
-                burst: bounded(
-                    b,
-                    crate::throttle::DEFAULT_BURST,
-                    0,
-                    1_000_000_000,
-                    &format!("routes[{i}].burst"),
-                )?,
-            }),
-        };
-        routes.push(RouteConfig {
-            key: pattern.to_string(),
-            pattern,
-            upstream,
-            authorizer,
-            scopes: r.scopes,
-            throttle,
-        });
-    }
-
-    let l = file.limits;
-    let (timeout_value, timeout_key) = match cli.integration_timeout_ms {
-        Some(v) => (Some(v), "--integration-timeout-ms"),
-        None => (l.integration_timeout_ms, "limits.integration_timeout_ms"),
-    };
-    let limits = Limits {
-        max_body_bytes: bounded(
-            l.max_body_bytes,
-            DEFAULT_MAX_BODY_BYTES,
-            1,
-            1 << 40,
-            "limits.max_body_bytes",
-        )?,
-        integration_timeout: Duration::from_millis(bounded(
-            timeout_value,
-            DEFAULT_INTEGRATION_TIMEOUT_MS,
-            1,
-            3_600_000,
-            timeout_key,
-        )?),
-        ws_max_message_bytes: bounded(
-            l.ws_max_message_bytes,
-            DEFAULT_WS_MAX_MESSAGE_BYTES,
-            1,
-            64 << 20,
-            "limits.ws_max_message_bytes",
-        )?,
-        ws_idle_timeout: Duration::from_secs(bounded(
-            l.ws_idle_timeout_secs,
-            DEFAULT_WS_IDLE_SECS,
-            1,
-            7 * 86_400,
-            "limits.ws_idle_timeout_secs",
-        )?),
-        ws_max_connection: Duration::from_secs(bounded(
-            l.ws_max_connection_secs,
-            DEFAULT_WS_MAX_CONNECTION_SECS,
-            1,
-            30 * 86_400,
-            "limits.ws_max_connection_secs",
-        )?),
-        ws_write_timeout: Duration::from_millis(bounded(
-            l.ws_write_timeout_ms,
-            DEFAULT_WS_WRITE_TIMEOUT_MS,
-            1,
-            3_600_000,
-            "limits.ws_write_timeout_ms",
-        )?),
-        response_idle_timeout: Duration::from_millis(bounded(
-            l.response_idle_timeout_ms,
-            DEFAULT_RESPONSE_IDLE_TIMEOUT_MS,
-            1,
-            3_600_000,
-            "limits.response_idle_timeout_ms",
-        )?),
-    };
-    let queue_capacity = bounded(
-        file.log.queue_capacity.map(|n| n as u64),
-        65_536,
-        1,
-        16 << 20,
-        "log.queue_capacity",
-    )? as usize;
-    let rotate_bytes = match file.log.rotate_bytes {
-        Some(0) | None => None,
-        Some(n) => Some(n),
-    };
-    let retain = file.log.retain.unwrap_or(5);
-    if rotate_bytes.is_some() && retain == 0 {
-        return Err(ConfigError::new(
-            "log.retain",
-            "must be at least 1 with rotate_bytes",
-        ));
-    }
-    let srv = &file.server;
-    let header_read_timeout = Duration::from_millis(bounded(
-        srv.header_read_timeout_ms,
-        DEFAULT_HEADER_READ_TIMEOUT_MS,
-        1,
-        600_000,
-        "server.header_read_timeout_ms",
-    )?);
-    // hyper's HTTP/1 read buffer cannot be smaller than 8 KiB.
-    let max_header_bytes = bounded(
-        srv.max_header_bytes,
-        DEFAULT_MAX_HEADER_BYTES,
-        8192,
-        1 << 20,
-        "server.max_header_bytes",
-    )?;
-    let max_header_bytes = usize::try_from(max_header_bytes).unwrap_or(usize::MAX);
-    let max_connections = bounded(
-        srv.max_connections,
-        65_536,
-        1,
-        10_000_000,
-        "server.max_connections",
-    )? as usize;
-    let h2_keepalive_interval = Duration::from_secs(bounded(
-        srv.h2_keepalive_interval_secs,
-        30,
-        1,
-        86_400,
-        "server.h2_keepalive_interval_secs",
-    )?);
-    let h2_keepalive_timeout = Duration::from_secs(bounded(
-        srv.h2_keepalive_timeout_secs,
-        20,
-        1,
-        86_400,
-        "server.h2_keepalive_timeout_secs",
-    )?);
-    let idle_timeout = Duration::from_secs(bounded(
-        srv.idle_timeout_secs,
-        75,
-        1,
-        86_400,
-        "server.idle_timeout_secs",
-    )?);
-    let drain_grace_key = if cli.drain_grace_secs.is_some() {
-        "--drain-grace-secs"
-    } else {
-        "server.drain_grace_secs"
-    };
-    let drain_grace = Duration::from_secs(bounded(
-        cli.drain_grace_secs.or(srv.drain_grace_secs),
-        30,
-        0,
-        3_600,
-        drain_grace_key,
-    )?);
     let workers_key = if cli.workers.is_some() {
         "--workers"
     } else {
@@ -1023,46 +696,37 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         Some(n) => Some(bounded(Some(n as u64), 1, 1, 1024, workers_key)? as usize),
         None => None,
     };
-    let stage_throttle = Throttle {
-        rate_limit: rate(
-            file.throttle.rate_limit,
-            crate::throttle::DEFAULT_RATE_LIMIT,
-            "throttle.rate_limit",
-        )?,
-        burst: bounded(
-            file.throttle.burst,
-            crate::throttle::DEFAULT_BURST,
-            0,
-            1_000_000_000,
-            "throttle.burst",
-        )?,
-    };
+
+    let tls = file
+        .tls
+        .unwrap_or_default()
+        .resolve(cli.tls_cert, cli.tls_key)?;
+    let upstream_ca_file = cli
+        .upstream_ca
+        .or(file.upstream_tls.and_then(|t| t.ca_file));
+    let authorizers = resolve_authorizers(file.authorizers)?;
+    let routes = resolve_routes(
+        file.routes,
+        default_upstream.as_ref(),
+        &authorizers,
+        file.authorizer,
+    )?;
+    let limits = file.limits.resolve(cli.integration_timeout_ms)?;
+    let server = file.server.resolve(cli.drain_grace_secs)?;
+    let stage_throttle = file.throttle.resolve()?;
+    let upstream_pool = file.upstream_pool.resolve()?;
+    let log = file.log.resolve(log_path)?;
+    let (metrics_free_tier, metrics_book) = file.metrics.resolve()?;
     let trusted_proxies = TrustedProxies::parse(&file.trusted_proxies, "trusted_proxies")?;
-    let p = &file.upstream_pool;
-    let upstream_pool = PoolConfig {
-        max_connections: bounded(
-            p.max_connections,
-            256,
-            1,
-            100_000,
-            "upstream_pool.max_connections",
-        )? as usize,
-        max_waiting: bounded(
-            p.max_waiting,
-            1024,
-            0,
-            1_000_000,
-            "upstream_pool.max_waiting",
-        )? as usize,
-        idle_timeout: Duration::from_millis(bounded(
-            p.idle_timeout_ms,
-            DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
-            1,
-            3_600_000,
-            "upstream_pool.idle_timeout_ms",
-        )?),
-    };
-    let metrics_book = metrics_price_book(&file.metrics)?;
+    let ServerSettings {
+        drain_grace,
+        header_read_timeout,
+        max_header_bytes,
+        max_connections,
+        h2_keepalive_interval,
+        h2_keepalive_timeout,
+        idle_timeout,
+    } = server;
     Ok(Config {
         listen,
         admin,
@@ -1073,16 +737,11 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
         routes,
         authorizers,
         limits,
-        log: LogConfig {
-            path: log_path,
-            queue_capacity,
-            rotate_bytes,
-            retain,
-        },
+        log,
         drain_grace,
         header_read_timeout,
         max_header_bytes,
-        metrics_free_tier: file.metrics.free_tier.unwrap_or(false),
+        metrics_free_tier,
         metrics_book,
         workers,
         max_connections,
@@ -1095,33 +754,473 @@ fn resolve(cli: Cli, file: FileConfig) -> Result<Config, ConfigError> {
     })
 }
 
-/// `[metrics] price_book` (a TOML file) or else `[metrics] region` (an embedded book).
-fn metrics_price_book(m: &MetricsFile) -> Result<gwcost_pricing::PriceBook, ConfigError> {
-    if let Some(path) = &m.price_book {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+impl TlsFile {
+    /// `[tls]` with `--tls-cert` / `--tls-key` over it: both files or neither.
+    fn resolve(
+        self,
+        cli_cert: Option<PathBuf>,
+        cli_key: Option<PathBuf>,
+    ) -> Result<Option<TlsFiles>, ConfigError> {
+        match (cli_cert.or(self.cert), cli_key.or(self.key)) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError::new("--tls-key", "is required with --tls-cert")),
+            (None, Some(_)) => Err(ConfigError::new("--tls-cert", "is required with --tls-key")),
+        }
+    }
+}
+
+/// `[authorizers.NAME]`, each resolved by [`AuthorizerFile::resolve`].
+fn resolve_authorizers(
+    file: BTreeMap<String, AuthorizerFile>,
+) -> Result<BTreeMap<String, AuthorizerConfig>, ConfigError> {
+    let mut authorizers = BTreeMap::new();
+    for (name, a) in file {
+        let resolved = a.resolve(&name)?;
+        authorizers.insert(name, resolved);
+    }
+    Ok(authorizers)
+}
+
+impl AuthorizerFile {
+    /// One `[authorizers.NAME]`: API Gateway's JWT authorizer settings.
+    fn resolve(self, name: &str) -> Result<AuthorizerConfig, ConfigError> {
+        let key = |k: &str| format!("authorizers.{name}.{k}");
+        if name.eq_ignore_ascii_case("none") {
+            return Err(ConfigError::new(
+                format!("authorizers.{name}"),
+                "\"none\" is reserved (it turns authorization off for a route)",
+            ));
+        }
+        let jwks = match (self.jwks_file, self.jwks_url) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    key("jwks_url"),
+                    "give jwks_file or jwks_url, not both",
+                ));
+            }
+            (Some(p), None) => JwksSource::File(p),
+            (None, Some(u)) => JwksSource::Url(jwks_url(&u, &key("jwks_url"))?),
+            (None, None) => JwksSource::None,
+        };
+        if jwks == JwksSource::None && self.hs256_secret.is_none() {
+            return Err(ConfigError::new(
+                key("jwks_url"),
+                "an authorizer needs jwks_file, jwks_url or hs256_secret",
+            ));
+        }
+        if self.hs256_secret.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::new(key("hs256_secret"), "must not be empty"));
+        }
+        let jwks_refresh = bounded(
+            self.jwks_refresh_secs,
+            600,
+            1,
+            7 * 86_400,
+            &key("jwks_refresh_secs"),
+        )?;
+        let jwks_min_refetch = bounded(
+            self.jwks_min_refetch_secs,
+            30,
+            MIN_JWKS_REFETCH_SECS,
+            86_400,
+            &key("jwks_min_refetch_secs"),
+        )?;
+        let leeway = bounded(self.leeway_secs, 60, 0, 3_600, &key("leeway_secs"))?;
+        // API Gateway's JWT authorizer requires both: without them any token signed by the key
+        // (another app, another environment of the same identity provider) would pass.
+        let issuer = match self.issuer {
+            Some(i) if !i.trim().is_empty() => i,
+            _ => {
+                return Err(ConfigError::new(
+                    key("issuer"),
+                    "is required (the token's iss must match it)",
+                ));
+            }
+        };
+        if self.audiences.is_empty() || self.audiences.iter().any(|x| x.trim().is_empty()) {
+            return Err(ConfigError::new(
+                key("audiences"),
+                "needs at least one non-empty audience (the token's aud, or client_id without aud, must match one)",
+            ));
+        }
+        Ok(AuthorizerConfig {
+            name: name.to_owned(),
+            issuer,
+            audiences: self.audiences,
+            jwks,
+            hs256_secret: self.hs256_secret,
+            leeway: Duration::from_secs(leeway),
+            jwks_refresh: Duration::from_secs(jwks_refresh),
+            jwks_min_refetch: Duration::from_secs(jwks_min_refetch),
+        })
+    }
+}
+
+/// A `jwks_url`: https, or http only where nothing is on the way (loopback).
+fn jwks_url(u: &str, key: &str) -> Result<Uri, ConfigError> {
+    let uri: Uri = u
+        .parse()
+        .map_err(|e| ConfigError::new(key, format_args!("{u:?} is not a URL: {e}")))?;
+    let Some(host) = uri.host() else {
+        return Err(ConfigError::new(key, format_args!("{u:?} has no host")));
+    };
+    match uri.scheme_str() {
+        Some("https") => {}
+        // Keys fetched in clear text could be swapped on the way: http:// only where nothing
+        // is on the way.
+        Some("http") if is_loopback_host(host) => {}
+        _ => {
+            return Err(ConfigError::new(
+                key,
+                format_args!("{u:?} must be an https:// URL (http:// only on loopback)"),
+            ));
+        }
+    }
+    Ok(uri)
+}
+
+/// `[[routes]]` (or the one `$default` route of `--upstream`), each resolved by
+/// [`RouteFile::resolve`]; the global `authorizer` applies to routes that name none.
+fn resolve_routes(
+    file: Vec<RouteFile>,
+    default_upstream: Option<&Upstream>,
+    authorizers: &BTreeMap<String, AuthorizerConfig>,
+    global_authorizer: Option<String>,
+) -> Result<Vec<RouteConfig>, ConfigError> {
+    let global_authorizer = match global_authorizer {
+        Some(n) => named_authorizer(n, authorizers, "authorizer")?,
+        None => None,
+    };
+    if file.is_empty() {
+        let upstream = default_upstream.cloned().ok_or_else(|| {
             ConfigError::new(
-                "metrics.price_book",
-                format_args!("cannot read {}: {e}", path.display()),
+                "--upstream",
+                "is required (or upstream / [[routes]] in the config)",
             )
         })?;
-        return gwcost_pricing::PriceBook::from_toml_str(&text).map_err(|e| {
-            ConfigError::new(
-                "metrics.price_book",
-                format_args!("{}: {e}", path.display()),
-            )
-        });
+        return Ok(vec![RouteConfig {
+            key: "$default".to_owned(),
+            pattern: RoutePattern::Default,
+            upstream,
+            authorizer: global_authorizer,
+            scopes: Vec::new(),
+            throttle: None,
+        }]);
     }
-    // The library's message names gwcost's --price-book flag; the sidecar's setting is a key.
-    gwcost_pricing::PriceBook::embedded(m.region.as_deref().unwrap_or("us-east-1")).map_err(|e| {
-        ConfigError::new(
-            "metrics.region",
-            format_args!(
-                "no embedded price book for {:?} (embedded: {}); build one with \
-                 `gwcost prices import` and set [metrics] price_book to its path",
-                e.region, e.embedded
-            ),
+    let mut routes: Vec<RouteConfig> = Vec::with_capacity(file.len());
+    for (i, r) in file.into_iter().enumerate() {
+        let written = r.key.clone();
+        let route = r.resolve(i, default_upstream, authorizers, &global_authorizer)?;
+        if let Some(j) = routes.iter().position(|o| o.pattern == route.pattern) {
+            return Err(ConfigError::new(
+                format!("routes[{i}].key"),
+                format_args!("{written:?} repeats routes[{j}]"),
+            ));
+        }
+        routes.push(route);
+    }
+    Ok(routes)
+}
+
+impl RouteFile {
+    /// `routes[i]`: its key, upstream (or the top-level one), authorizer, scopes and throttle.
+    fn resolve(
+        self,
+        i: usize,
+        default_upstream: Option<&Upstream>,
+        authorizers: &BTreeMap<String, AuthorizerConfig>,
+        global_authorizer: &Option<String>,
+    ) -> Result<RouteConfig, ConfigError> {
+        let key = |k: &str| format!("routes[{i}].{k}");
+        let pattern =
+            RoutePattern::parse(&self.key).map_err(|m| ConfigError::new(key("key"), m))?;
+        let upstream = match (&self.upstream, default_upstream) {
+            (Some(u), _) => Upstream::parse(u, &key("upstream"))?,
+            (None, Some(d)) => d.clone(),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    key("upstream"),
+                    "is required when there is no top-level upstream",
+                ));
+            }
+        };
+        let authorizer = match self.authorizer {
+            Some(n) => named_authorizer(n, authorizers, key("authorizer"))?,
+            None => global_authorizer.clone(),
+        };
+        if !self.scopes.is_empty() && authorizer.is_none() {
+            return Err(ConfigError::new(
+                key("scopes"),
+                "scopes need an authorizer on the route",
+            ));
+        }
+        let throttle = match (self.rate_limit, self.burst) {
+            (None, None) => None,
+            (rl, b) => Some(Throttle::resolve(rl, b, &key("rate_limit"), &key("burst"))?),
+        };
+        Ok(RouteConfig {
+            key: pattern.to_string(),
+            pattern,
+            upstream,
+            authorizer,
+            scopes: self.scopes,
+            throttle,
+        })
+    }
+}
+
+impl Throttle {
+    /// A token bucket's `rate_limit` and `burst` (API Gateway's account defaults when absent).
+    fn resolve(
+        rate_limit: Option<f64>,
+        burst: Option<u64>,
+        rate_key: &str,
+        burst_key: &str,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            rate_limit: rate(rate_limit, crate::throttle::DEFAULT_RATE_LIMIT, rate_key)?,
+            burst: bounded(
+                burst,
+                crate::throttle::DEFAULT_BURST,
+                0,
+                1_000_000_000,
+                burst_key,
+            )?,
+        })
+    }
+}
+
+impl ThrottleFile {
+    /// `[throttle]`: the stage's bucket.
+    fn resolve(&self) -> Result<Throttle, ConfigError> {
+        Throttle::resolve(
+            self.rate_limit,
+            self.burst,
+            "throttle.rate_limit",
+            "throttle.burst",
         )
-    })
+    }
+}
+
+impl LimitsFile {
+    /// `[limits]`, `--integration-timeout-ms` over `integration_timeout_ms`.
+    fn resolve(self, cli_integration_timeout_ms: Option<u64>) -> Result<Limits, ConfigError> {
+        let (timeout_value, timeout_key) = match cli_integration_timeout_ms {
+            Some(v) => (Some(v), "--integration-timeout-ms"),
+            None => (self.integration_timeout_ms, "limits.integration_timeout_ms"),
+        };
+        let ms = |v, default, key| {
+            Ok::<_, ConfigError>(Duration::from_millis(bounded(
+                v, default, 1, 3_600_000, key,
+            )?))
+        };
+        Ok(Limits {
+            max_body_bytes: bounded(
+                self.max_body_bytes,
+                DEFAULT_MAX_BODY_BYTES,
+                1,
+                1 << 40,
+                "limits.max_body_bytes",
+            )?,
+            integration_timeout: ms(timeout_value, DEFAULT_INTEGRATION_TIMEOUT_MS, timeout_key)?,
+            ws_max_message_bytes: bounded(
+                self.ws_max_message_bytes,
+                DEFAULT_WS_MAX_MESSAGE_BYTES,
+                1,
+                64 << 20,
+                "limits.ws_max_message_bytes",
+            )?,
+            ws_idle_timeout: Duration::from_secs(bounded(
+                self.ws_idle_timeout_secs,
+                DEFAULT_WS_IDLE_SECS,
+                1,
+                7 * 86_400,
+                "limits.ws_idle_timeout_secs",
+            )?),
+            ws_max_connection: Duration::from_secs(bounded(
+                self.ws_max_connection_secs,
+                DEFAULT_WS_MAX_CONNECTION_SECS,
+                1,
+                30 * 86_400,
+                "limits.ws_max_connection_secs",
+            )?),
+            ws_write_timeout: ms(
+                self.ws_write_timeout_ms,
+                DEFAULT_WS_WRITE_TIMEOUT_MS,
+                "limits.ws_write_timeout_ms",
+            )?,
+            response_idle_timeout: ms(
+                self.response_idle_timeout_ms,
+                DEFAULT_RESPONSE_IDLE_TIMEOUT_MS,
+                "limits.response_idle_timeout_ms",
+            )?,
+        })
+    }
+}
+
+impl LogFile {
+    /// `[log]` and the access log's path.
+    fn resolve(self, path: PathBuf) -> Result<LogConfig, ConfigError> {
+        let queue_capacity = bounded(
+            self.queue_capacity.map(|n| n as u64),
+            65_536,
+            1,
+            16 << 20,
+            "log.queue_capacity",
+        )? as usize;
+        let rotate_bytes = match self.rotate_bytes {
+            Some(0) | None => None,
+            Some(n) => Some(n),
+        };
+        let retain = self.retain.unwrap_or(5);
+        if rotate_bytes.is_some() && retain == 0 {
+            return Err(ConfigError::new(
+                "log.retain",
+                "must be at least 1 with rotate_bytes",
+            ));
+        }
+        Ok(LogConfig {
+            path,
+            queue_capacity,
+            rotate_bytes,
+            retain,
+        })
+    }
+}
+
+/// `[server]` resolved (these stay flat fields of [`Config`]).
+struct ServerSettings {
+    drain_grace: Duration,
+    header_read_timeout: Duration,
+    max_header_bytes: usize,
+    max_connections: usize,
+    h2_keepalive_interval: Duration,
+    h2_keepalive_timeout: Duration,
+    idle_timeout: Duration,
+}
+
+impl ServerFile {
+    /// `[server]`, `--drain-grace-secs` over `drain_grace_secs`.
+    fn resolve(&self, cli_drain_grace_secs: Option<u64>) -> Result<ServerSettings, ConfigError> {
+        let secs = |v, default, key| {
+            Ok::<_, ConfigError>(Duration::from_secs(bounded(v, default, 1, 86_400, key)?))
+        };
+        let drain_grace_key = if cli_drain_grace_secs.is_some() {
+            "--drain-grace-secs"
+        } else {
+            "server.drain_grace_secs"
+        };
+        // hyper's HTTP/1 read buffer cannot be smaller than 8 KiB.
+        let max_header_bytes = bounded(
+            self.max_header_bytes,
+            DEFAULT_MAX_HEADER_BYTES,
+            8192,
+            1 << 20,
+            "server.max_header_bytes",
+        )?;
+        Ok(ServerSettings {
+            drain_grace: Duration::from_secs(bounded(
+                cli_drain_grace_secs.or(self.drain_grace_secs),
+                30,
+                0,
+                3_600,
+                drain_grace_key,
+            )?),
+            header_read_timeout: Duration::from_millis(bounded(
+                self.header_read_timeout_ms,
+                DEFAULT_HEADER_READ_TIMEOUT_MS,
+                1,
+                600_000,
+                "server.header_read_timeout_ms",
+            )?),
+            max_header_bytes: usize::try_from(max_header_bytes).unwrap_or(usize::MAX),
+            max_connections: bounded(
+                self.max_connections,
+                65_536,
+                1,
+                10_000_000,
+                "server.max_connections",
+            )? as usize,
+            h2_keepalive_interval: secs(
+                self.h2_keepalive_interval_secs,
+                30,
+                "server.h2_keepalive_interval_secs",
+            )?,
+            h2_keepalive_timeout: secs(
+                self.h2_keepalive_timeout_secs,
+                20,
+                "server.h2_keepalive_timeout_secs",
+            )?,
+            idle_timeout: secs(self.idle_timeout_secs, 75, "server.idle_timeout_secs")?,
+        })
+    }
+}
+
+impl UpstreamPoolFile {
+    /// `[upstream_pool]`: per data thread and plain-http upstream.
+    fn resolve(&self) -> Result<PoolConfig, ConfigError> {
+        Ok(PoolConfig {
+            max_connections: bounded(
+                self.max_connections,
+                256,
+                1,
+                100_000,
+                "upstream_pool.max_connections",
+            )? as usize,
+            max_waiting: bounded(
+                self.max_waiting,
+                1024,
+                0,
+                1_000_000,
+                "upstream_pool.max_waiting",
+            )? as usize,
+            idle_timeout: Duration::from_millis(bounded(
+                self.idle_timeout_ms,
+                DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+                1,
+                3_600_000,
+                "upstream_pool.idle_timeout_ms",
+            )?),
+        })
+    }
+}
+
+impl MetricsFile {
+    /// `[metrics]`: the free tier, and the book behind the month cost — `price_book` (a TOML
+    /// file) or else `region` (an embedded book).
+    fn resolve(&self) -> Result<(bool, gwcost_pricing::PriceBook), ConfigError> {
+        let free_tier = self.free_tier.unwrap_or(false);
+        if let Some(path) = &self.price_book {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new(
+                    "metrics.price_book",
+                    format_args!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            let book = gwcost_pricing::PriceBook::from_toml_str(&text).map_err(|e| {
+                ConfigError::new(
+                    "metrics.price_book",
+                    format_args!("{}: {e}", path.display()),
+                )
+            })?;
+            return Ok((free_tier, book));
+        }
+        // The library's message names gwcost's --price-book flag; the sidecar's setting is a key
+        // (the same words as main's fix for issue 18).
+        let region = self.region.as_deref().unwrap_or("us-east-1");
+        let book = gwcost_pricing::PriceBook::embedded(region).map_err(|e| {
+            ConfigError::new(
+                "metrics.region",
+                format_args!(
+                    "no embedded price book for {:?} (embedded: {}); build one with \
+                     `gwcost prices import` and set [metrics] price_book to its path",
+                    e.region, e.embedded
+                ),
+            )
+        })?;
+        Ok((free_tier, book))
+    }
 }
 
 #[cfg(test)]
@@ -1158,6 +1257,64 @@ mod tests {
         assert_eq!(c.routes[0].key, "$default");
         assert_eq!(c.routes[0].upstream.to_string(), "http://127.0.0.1:2");
         assert_eq!(c.limits, Limits::default());
+    }
+
+    /// Each section checks its own settings and names the key of the first bad one.
+    #[test]
+    fn every_section_names_its_bad_key() {
+        let base = "access_log = \"a\"\nupstream = \"http://127.0.0.1:2\"\n";
+        let cases = [
+            (
+                "[server]\nmax_header_bytes = 100\n",
+                "server.max_header_bytes",
+            ),
+            (
+                "[server]\nidle_timeout_secs = 0\n",
+                "server.idle_timeout_secs",
+            ),
+            ("[tls]\ncert = \"c.pem\"\n", "--tls-key"),
+            (
+                "[limits]\nws_write_timeout_ms = 0\n",
+                "limits.ws_write_timeout_ms",
+            ),
+            ("[throttle]\nrate_limit = 0.0\n", "throttle.rate_limit"),
+            (
+                "[upstream_pool]\nmax_connections = 0\n",
+                "upstream_pool.max_connections",
+            ),
+            ("[log]\nrotate_bytes = 10\nretain = 0\n", "log.retain"),
+            ("[metrics]\nregion = \"xx-nowhere-9\"\n", "metrics.region"),
+            (
+                "[authorizers.a]\naudiences = [\"x\"]\njwks_file = \"j\"\n",
+                "authorizers.a.issuer",
+            ),
+            (
+                "[authorizers.a]\nissuer = \"i\"\naudiences = [\"x\"]\njwks_url = \"http://example.com/j\"\n",
+                "authorizers.a.jwks_url",
+            ),
+            (
+                "[[routes]]\nkey = \"GET /a\"\nburst = 5\nrate_limit = -1.0\n",
+                "routes[0].rate_limit",
+            ),
+            (
+                "[[routes]]\nkey = \"GET /a\"\nauthorizer = \"b\"\n",
+                "routes[0].authorizer",
+            ),
+            (
+                "[[routes]]\nkey = \"GET /a\"\n[[routes]]\nkey = \"GET  /a\"\n",
+                "routes[1].key",
+            ),
+        ];
+        for (section, key) in cases {
+            let e = load_with(&format!("{base}{section}"), &[]).unwrap_err();
+            assert_eq!(e.key, key, "{section}: {e}");
+        }
+        let e = load_with(
+            &format!("{base}[[routes]]\nkey = \"GET /a\"\n[[routes]]\nkey = \"GET /a\"\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "routes[1].key: \"GET /a\" repeats routes[0]");
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub struct ConnInfo {
     /// The peer address as a header value, made once per connection.
     pub peer_header: HeaderValue,
     pub tls: bool,
+    /// This connection's number in the process (`clientConnectionId` on its lines).
+    pub id: u64,
+    /// When it was accepted, ms since the Unix epoch (`clientConnectedAt`).
+    pub connected_at: i64,
     /// The legacy client of the thread serving this connection (see `server`): its pooled
     /// connections live on that thread's runtime, so each data thread has its own.
     pub client: UpstreamClient,
@@ -32,6 +36,7 @@ impl ConnInfo {
     pub fn new(
         peer: SocketAddr,
         tls: bool,
+        id: u64,
         client: UpstreamClient,
         permit: OwnedSemaphorePermit,
     ) -> Self {
@@ -41,6 +46,8 @@ impl ConnInfo {
             peer,
             peer_header,
             tls,
+            id,
+            connected_at: crate::state::now_ms(),
             client,
             _permit: permit,
         }

@@ -13,7 +13,7 @@
 //!
 //! - [`config`] (flags + TOML), [`routes`] (route keys and matching), [`path`] (canonical
 //!   paths), [`throttle`] (token buckets), [`auth`] (JWT), [`tls`], [`access_log`] (queue +
-//!   writer thread), [`metrics`];
+//!   writer thread), [`log_line`] (one JSON line), [`metrics`];
 //! - [`state`] (what all requests share), [`logging`] (one line per request, whichever phase
 //!   answered), [`body`] (byte counting), [`conn`] (the client connection), [`answer`] (the
 //!   gateway's own answers), [`upstream_pool`] (per-thread http/1.1 upstream connections);
@@ -28,6 +28,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod conn;
+pub mod log_line;
 pub mod logging;
 pub mod metrics;
 pub mod path;

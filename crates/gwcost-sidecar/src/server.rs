@@ -157,6 +157,7 @@ pub async fn run(
         draining: AtomicBool::new(false),
         shutdown: shutdown_rx,
         next_connection: AtomicU64::new(1),
+        next_client_connection: AtomicU64::new(1),
     });
     for a in authorizers.values() {
         a.spawn_refresh();
@@ -394,7 +395,10 @@ async fn data_loop(
                 };
                 let _ = stream.set_nodelay(true);
                 let tls = ctx.tls.as_ref().and_then(|t| t.read().ok().map(|a| a.clone()));
-                let info = ConnInfo::new(peer, tls.is_some(), ctx.client.clone(), permit);
+                // A counter and a clock read per connection: what the log's
+                // `clientConnectionId` / `clientConnectedAt` need, nothing per request.
+                let id = ctx.state.next_client_connection.fetch_add(1, Ordering::Relaxed);
+                let info = ConnInfo::new(peer, tls.is_some(), id, ctx.client.clone(), permit);
                 tokio::spawn(serve_connection(
                     stream,
                     info,

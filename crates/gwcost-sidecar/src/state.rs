@@ -48,7 +48,10 @@ pub struct State {
     pub draining: AtomicBool,
     /// Turns `true` at shutdown: open WebSocket connections close with 1001.
     pub shutdown: watch::Receiver<bool>,
+    /// The next WebSocket connection's number.
     pub next_connection: AtomicU64,
+    /// The next client TCP/TLS connection's number (see [`crate::conn::ConnInfo`]).
+    pub next_client_connection: AtomicU64,
 }
 
 /// Milliseconds since the Unix epoch (0 before it, saturating far after it).

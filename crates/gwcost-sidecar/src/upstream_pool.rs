@@ -91,7 +91,10 @@ impl Drop for OpenGuard {
 
 fn with_upstream<R>(authority: &Authority, f: impl FnOnce(&mut Upstream) -> R) -> R {
     POOL.with_borrow_mut(|pool| {
-        let i = match pool.iter().position(|u| &u.authority == authority) {
+        let i = match pool
+            .iter()
+            .position(|u| same_authority(&u.authority, authority))
+        {
             Some(i) => i,
             None => {
                 pool.push(Upstream {
@@ -106,6 +109,13 @@ fn with_upstream<R>(authority: &Authority, f: impl FnOnce(&mut Upstream) -> R) -
         };
         f(&mut pool[i])
     })
+}
+
+/// The pool's copy of an authority shares the route's bytes (cloned from it): the pointers
+/// answer at once where `==` compares case-insensitively byte by byte on every checkout and
+/// checkin.
+fn same_authority(a: &Authority, b: &Authority) -> bool {
+    std::ptr::eq(a.as_str(), b.as_str()) || a == b
 }
 
 /// What checkout found.

@@ -34,7 +34,7 @@ pub async fn send(
     entry: &RouteEntry,
     conn: &ConnInfo,
     state: &Arc<State>,
-    pending: PendingLog,
+    pending: Box<PendingLog>,
 ) -> Response<MeteredBody> {
     let stats = pending.request_body.clone();
     let sent = Instant::now();

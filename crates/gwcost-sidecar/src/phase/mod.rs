@@ -40,7 +40,7 @@ pub async fn handle(
     conn: &Arc<ConnInfo>,
     state: &Arc<State>,
 ) -> Result<Response<MeteredBody>, Infallible> {
-    let mut pending = logging::begin(&req, conn.peer.ip(), state);
+    let mut pending = logging::begin(&req, conn, state);
     let entry = match request_filter(&mut req, state, &mut pending).await {
         Ok(e) => e,
         Err(why) => return Ok(answer::respond(state, pending, why)),

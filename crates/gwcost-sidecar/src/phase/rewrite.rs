@@ -19,13 +19,15 @@ use crate::conn::ConnInfo;
 use crate::logging::{PendingLog, RequestBodyStats};
 use crate::state::{RouteEntry, State};
 
-static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
-static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
-static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
-static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+/// Forwarding fields a client could forge: removed, never passed on.
+static CLIENT_FORWARDING: [HeaderName; 4] = [
+    header::FORWARDED,
+    HeaderName::from_static("x-real-ip"),
+    HeaderName::from_static("x-forwarded-host"),
+    HeaderName::from_static("x-forwarded-port"),
+];
 
 /// The upstream request of an ordinary (not upgrade) request; its body is counted and cut at
 /// the size limit as it streams.
@@ -65,7 +67,17 @@ pub fn upstream_request(
 /// Removes the hop-by-hop fields of RFC 9110 §7.6.1: `Connection` and every field it lists,
 /// `Proxy-Connection`, `Keep-Alive`, `TE`, `Transfer-Encoding` and `Upgrade`.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    if headers.contains_key(header::CONNECTION) {
+    // One pass over the names (comparisons, no hashing) finds which are there: a message has
+    // one at most as a rule (`Connection`), and each of the map's removes hashes its name.
+    let (mut connection, mut others) = (false, [false; 5]);
+    for name in headers.keys() {
+        if *name == header::CONNECTION {
+            connection = true;
+        } else if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
+            others[i] = true;
+        }
+    }
+    if connection {
         // The usual tokens (keep-alive, close, upgrade) are removed below anyway; only other
         // listed names need a lookup, so this allocates only for unusual requests.
         let mut listed: Vec<HeaderName> = Vec::new();
@@ -90,22 +102,41 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
         }
         headers.remove(header::CONNECTION);
     }
-    headers.remove(&KEEP_ALIVE);
-    headers.remove(&PROXY_CONNECTION);
-    headers.remove(header::TE);
-    headers.remove(header::TRANSFER_ENCODING);
-    headers.remove(header::UPGRADE);
+    for (name, present) in HOP_BY_HOP.iter().zip(others) {
+        if present {
+            headers.remove(name);
+        }
+    }
 }
+
+/// The hop-by-hop fields besides `Connection` (and those it lists).
+static HOP_BY_HOP: [HeaderName; 5] = [
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
 
 /// The forwarding headers the upstream can trust (see the module doc).
 pub fn set_forwarded(headers: &mut HeaderMap, conn: &ConnInfo, state: &State) {
-    headers.remove(header::FORWARDED);
-    headers.remove(&X_REAL_IP);
-    headers.remove(&X_FORWARDED_HOST);
-    headers.remove(&X_FORWARDED_PORT);
-    let trusted = state.trusted_proxies.contains(conn.peer.ip());
-    let mut prior = headers.get_all(&X_FORWARDED_FOR).iter().peekable();
-    if trusted && prior.peek().is_some() {
+    // As in `remove_hop_by_hop`: look the names over once, hash only for those present.
+    let (mut prior_xff, mut spoofable) = (false, [false; 4]);
+    for name in headers.keys() {
+        if *name == X_FORWARDED_FOR {
+            prior_xff = true;
+        } else if let Some(i) = CLIENT_FORWARDING.iter().position(|h| h == name) {
+            spoofable[i] = true;
+        }
+    }
+    for (name, present) in CLIENT_FORWARDING.iter().zip(spoofable) {
+        if present {
+            headers.remove(name);
+        }
+    }
+    let trusted = prior_xff && state.trusted_proxies.contains(conn.peer.ip());
+    if trusted {
+        let prior = headers.get_all(&X_FORWARDED_FOR).iter();
         let mut joined = Vec::with_capacity(64);
         for v in prior {
             joined.extend_from_slice(v.as_bytes());

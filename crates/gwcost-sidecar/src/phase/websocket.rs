@@ -87,7 +87,7 @@ pub async fn proxy_upgrade(
     conn: &Arc<ConnInfo>,
     state: &Arc<State>,
     entry: &RouteEntry,
-    pending: PendingLog,
+    pending: Box<PendingLog>,
 ) -> Response<MeteredBody> {
     let client_upgrade = hyper::upgrade::on(&mut req);
     let (mut parts, body) = req.into_parts();
@@ -516,6 +516,7 @@ mod fuzz {
             draining: AtomicBool::new(false),
             shutdown: rx,
             next_connection: AtomicU64::new(1),
+            next_client_connection: AtomicU64::new(1),
         });
         Harness {
             state,

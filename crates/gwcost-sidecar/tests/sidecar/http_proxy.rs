@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use futures_util::SinkExt;
 use gwcost_log::EventType;
 use http::{StatusCode, Version};
 
@@ -289,5 +290,103 @@ async fn curl_http1_chunked_and_h2c_prior_knowledge() {
     }
     if n == 2 {
         assert_eq!(recs[1].protocol.as_deref(), Some("HTTP/2.0"));
+    }
+}
+
+/// Runs curl with `urls` on one keep-alive connection; returns curl's own count of new
+/// connections per transfer (`%{num_connects}`: 1 for the first, 0 for each reuse).
+fn curl_keep_alive(urls: &[String]) -> Vec<u32> {
+    let mut args: Vec<String> = vec!["-sS".into(), "--max-time".into(), "10".into()];
+    for u in urls {
+        args.extend([
+            "-o".into(),
+            "/dev/null".into(),
+            "-w".into(),
+            "%{num_connects}\\n".into(),
+            u.clone(),
+        ]);
+    }
+    let out = std::process::Command::new("curl")
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "curl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect()
+}
+
+/// `clientConnectionId` / `clientConnectedAt` (what an ALB's new and active connections are
+/// counted from): real keep-alive clients — one curl with three URLs on one connection, a
+/// second curl with two — give requests on one connection one id and one time, and different
+/// connections different ids; a WebSocket CONNECT carries its connection's too, its MESSAGE and
+/// DISCONNECT lines do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_connection_fields_from_keep_alive_clients() {
+    if curl_features().is_none() {
+        println!("curl not found: skipped");
+        return;
+    }
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start("", &["--upstream", &upstream.url()]);
+    let before = now_ms();
+    let a: Vec<String> = (1..=3).map(|i| sc.url(&format!("/fixed/{i}?a"))).collect();
+    assert_eq!(curl_keep_alive(&a), [1, 0, 0], "curl reused its connection");
+    // Another connection, accepted at least a few milliseconds later.
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let b: Vec<String> = (1..=2).map(|i| sc.url(&format!("/fixed/{i}?b"))).collect();
+    assert_eq!(curl_keep_alive(&b), [1, 0]);
+    let mut ws = crate::websocket::connect(&sc, "/ws").await;
+    ws.send(tokio_tungstenite::tungstenite::Message::text("hi"))
+        .await
+        .unwrap();
+    let _ = crate::websocket::next(&mut ws).await;
+    ws.close(None).await.unwrap();
+    drop(ws);
+    // 5 requests, CONNECT, 2 messages, DISCONNECT.
+    let recs = sc.wait_log(9).await;
+    let after = now_ms();
+    let requests: Vec<_> = recs
+        .iter()
+        .filter(|r| r.event() == EventType::Request)
+        .collect();
+    assert_eq!(requests.len(), 5);
+    let conn_of = |r: &gwcost_log::LogRecord| {
+        (
+            r.client_connection_id.clone().expect("clientConnectionId"),
+            r.client_connected_at.expect("clientConnectedAt"),
+        )
+    };
+    // Lines are queued in the order requests finished: curl A's three, then curl B's two.
+    let (first, second) = requests.split_at(3);
+    let ca = conn_of(first[0]);
+    let cb = conn_of(second[0]);
+    assert!(first.iter().all(|r| conn_of(r) == ca), "{first:?}");
+    assert!(second.iter().all(|r| conn_of(r) == cb), "{second:?}");
+    assert_ne!(ca.0, cb.0);
+    assert!(cb.1 >= ca.1 + 30, "{ca:?} then {cb:?}");
+    for (id, at) in [&ca, &cb] {
+        assert!(before <= *at && *at <= after, "{at} in {before}..{after}");
+        assert!(id.len() > 1);
+    }
+    // A connection is accepted before its first request arrives.
+    assert!(ca.1 <= first[0].request_time_epoch.unwrap());
+    let connect = recs
+        .iter()
+        .find(|r| r.event() == EventType::Connect)
+        .expect("CONNECT line");
+    let cw = conn_of(connect);
+    assert!(cw.0 != ca.0 && cw.0 != cb.0 && cw.1 >= cb.1);
+    for r in recs
+        .iter()
+        .filter(|r| matches!(r.event(), EventType::Message | EventType::Disconnect))
+    {
+        assert_eq!(r.client_connection_id, None);
+        assert_eq!(r.client_connected_at, None);
     }
 }

@@ -12,6 +12,7 @@ mod http_proxy;
 mod jwt;
 mod lifecycle;
 mod limits;
+mod prometheus;
 mod resources;
 mod tls;
 mod websocket;
