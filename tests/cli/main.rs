@@ -8,6 +8,7 @@
 
 mod util;
 
+mod analyze_accounting;
 mod analyze_aws;
 mod analyze_bad_input;
 mod analyze_formats;

@@ -260,6 +260,16 @@ impl<'a> Tally<'a> {
     /// Meters one borrowed event (the fast readers' entry: nothing is allocated unless a
     /// breakdown, a new WebSocket connection or `--dedupe` needs it).
     pub fn push_ref(&mut self, ev: &EventRef<'_>) {
+        let resolved;
+        let ev = if ev.kind == EventType::Refused {
+            resolved = EventRef {
+                kind: ev.resolved_kind(),
+                ..*ev
+            };
+            &resolved
+        } else {
+            ev
+        };
         if self.cfg.since_ms.is_some_and(|s| ev.time_ms < s)
             || self.cfg.until_ms.is_some_and(|u| ev.time_ms >= u)
         {
