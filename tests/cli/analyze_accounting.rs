@@ -93,22 +93,29 @@ fn shared_template_on_http_rest_and_websocket_stages() {
     }
 }
 
-/// The fixtures gwcost ships, each read as `analyze` reads it (directories recursively).
+/// The fixtures gwcost ships, each read as `analyze` reads it: every file of
+/// `tests/fixtures`, every entry of `tests/fixtures/aws` (its containers are directories) and of
+/// `sample-logs/*`.
 fn shipped() -> Vec<std::path::PathBuf> {
     let root = fixture("");
     let mut out = Vec::new();
-    for dir in [root.clone(), root.join("../../sample-logs")] {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            // Price books and the CUR invoices are not access logs.
-            if name.starts_with("aws-price-list") || name.starts_with('.') || name == "README.md" {
-                continue;
-            }
+    let entries = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    for p in entries(&root) {
+        if p.is_file() {
             out.push(p);
         }
     }
-    out.sort();
+    out.extend(entries(&root.join("aws")));
+    for d in entries(&root.join("../../sample-logs")) {
+        out.extend(entries(&d));
+    }
     out
 }
 
@@ -149,9 +156,27 @@ fn every_line_of_every_shipped_fixture_is_accounted_for() {
         }
         let v = r.json();
         assert_adds_up(&shown, &v["inputs"]);
+        // With every reason a flag adds (a window, duplicates) and the row-by-row engine.
+        let both = s
+            .run(&[
+                "analyze",
+                "--format",
+                "json",
+                "--quiet",
+                "--dedupe",
+                "--since",
+                "2026-10-05",
+                "--engine",
+                "polars",
+                &shown,
+                &shown,
+            ])
+            .success()
+            .json();
+        assert_adds_up(&format!("{shown} twice"), &both["inputs"]);
         checked += 1;
     }
-    assert!(checked >= 10, "only {checked} fixtures read");
+    assert!(checked >= 15, "only {checked} fixtures read");
 }
 
 #[test]

@@ -101,6 +101,12 @@ pub struct Tally<'a> {
     /// (Logs Insights lists the newest first) or a repeated DISCONNECT bills nothing again.
     closed: HashSet<u64>,
     seen_ids: HashSet<String>,
+    /// Events that bill something (`inputs.billed_lines`).
+    billed_lines: u64,
+    /// Events read but not billed, by reason (`inputs.not_billed`).
+    not_billed: BTreeMap<String, u64>,
+    /// Malformed lines by the kind of their reason (`inputs.malformed`).
+    malformed_by: BTreeMap<String, u64>,
     /// Inputs in which nothing was understood, with the shape that was seen.
     not_understood: Vec<String>,
     /// The day (days since the epoch) events are being added to, and its usage so far.
@@ -133,6 +139,25 @@ fn closed_key(id: &str, connected_at: i64) -> u64 {
     id.hash(&mut h);
     connected_at.hash(&mut h);
     h.finish()
+}
+
+/// Adds one to `map[key]`, allocating the key only the first time.
+fn bump_count(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+/// The kind of a malformed line's reason, for counting by reason: its first clause, before any
+/// `:` or `(` that brings the particulars (a column, a value), so `not JSON: expected value at
+/// column 5` and `not JSON: EOF at column 9` are one kind.
+pub(crate) fn reason_kind(reason: &str) -> &str {
+    let end = reason.find([':', '(']).unwrap_or(reason.len());
+    let kind = reason[..end].trim();
+    if kind.is_empty() { "malformed" } else { kind }
 }
 
 fn status_key(status: Option<u16>) -> String {
@@ -215,6 +240,9 @@ impl<'a> Tally<'a> {
             unclosed: 0,
             closed: HashSet::new(),
             seen_ids: HashSet::new(),
+            billed_lines: 0,
+            not_billed: BTreeMap::new(),
+            malformed_by: BTreeMap::new(),
             not_understood: Vec::new(),
             current_day: None,
         }
@@ -243,6 +271,7 @@ impl<'a> Tally<'a> {
     /// Records a line that could not be read.
     pub fn malformed(&mut self, file: &str, line: u64, reason: String) {
         self.malformed_count += 1;
+        bump_count(&mut self.malformed_by, reason_kind(&reason));
         if self.malformed.len() < MAX_MALFORMED_KEPT {
             self.malformed.push(Malformed {
                 file: file.to_owned(),
@@ -274,6 +303,7 @@ impl<'a> Tally<'a> {
             || self.cfg.until_ms.is_some_and(|u| ev.time_ms >= u)
         {
             self.filtered_out += 1;
+            self.not_billed("outside_window");
             return;
         }
         if self.cfg.dedupe
@@ -281,10 +311,12 @@ impl<'a> Tally<'a> {
             && !self.seen_ids.insert(id.to_owned())
         {
             self.duplicates_dropped += 1;
+            self.not_billed("duplicate");
             return;
         }
         if ev.kind == EventType::Refused {
             // An upgrade refused before route selection: neither a request nor a connection.
+            self.not_billed("refused_upgrade");
             return;
         }
         self.first_ms = Some(self.first_ms.map_or(ev.time_ms, |f| f.min(ev.time_ms)));
@@ -301,15 +333,19 @@ impl<'a> Tally<'a> {
                 });
                 self.http_sizes.add(metered);
                 if self.book.is_billable(ev.error_response_type) {
+                    self.billed_lines += 1;
                     let units = increments(metered, self.cfg.http_increment);
                     delta.billable_requests = 1;
                     delta.http_units = units;
                     delta.oversize_requests = u64::from(units > 1);
                     delta.rest_units =
                         rest_units(ev.response_bytes, self.cfg.rest_streaming_increment);
+                } else {
+                    self.not_billed(ev.error_response_type.map_or("-", str::trim));
                 }
             }
             EventType::Message => {
+                self.billed_lines += 1;
                 delta.ws_messages = 1;
                 delta.ws_message_units = ws_message_units(ev.message_bytes, self.cfg.ws_increment);
                 match ev.message_bytes {
@@ -322,6 +358,20 @@ impl<'a> Tally<'a> {
                 if self.cfg.count_connect_disconnect {
                     delta.ws_message_units = 1;
                 }
+                // A refused CONNECT opens no connection and bills nothing unless CONNECTs
+                // count as messages.
+                let refused = ev.kind == EventType::Connect
+                    && (ev.status.is_some_and(|s| s >= 400)
+                        || !self.book.is_billable(ev.error_response_type));
+                if refused && !self.cfg.count_connect_disconnect {
+                    let reason = match ev.error_response_type.map(str::trim) {
+                        Some(t) if !self.book.is_billable(Some(t)) => t,
+                        _ => "refused_connect",
+                    };
+                    self.not_billed(reason);
+                } else {
+                    self.billed_lines += 1;
+                }
                 self.track_connection(ev);
             }
             EventType::Refused => return,
@@ -333,6 +383,11 @@ impl<'a> Tally<'a> {
         } else {
             self.add_usage(ev.time_ms, "", "", None, delta);
         }
+    }
+
+    /// Counts one event read but not billed, under `reason`.
+    fn not_billed(&mut self, reason: &str) {
+        bump_count(&mut self.not_billed, reason);
     }
 
     fn track_connection(&mut self, ev: &EventRef<'_>) {
@@ -544,6 +599,15 @@ impl<'a> Tally<'a> {
         self.unclosed += o.unclosed;
         self.closed.extend(o.closed);
         self.seen_ids.extend(o.seen_ids);
+        self.billed_lines += o.billed_lines;
+        for (mine, theirs) in [
+            (&mut self.not_billed, o.not_billed),
+            (&mut self.malformed_by, o.malformed_by),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
         self.not_understood.extend(o.not_understood);
     }
 
@@ -578,6 +642,11 @@ impl<'a> Tally<'a> {
                 files,
                 lines: self.lines,
                 malformed_lines: self.malformed_count,
+                billed_lines: self.billed_lines,
+                not_billed: std::mem::take(&mut self.not_billed),
+                malformed_by_reason: std::mem::take(&mut self.malformed_by),
+                skipped_files: 0,
+                damaged_files: 0,
                 bytes: self.bytes,
                 first_event_ms: self.first_ms,
                 last_event_ms: self.last_ms,
