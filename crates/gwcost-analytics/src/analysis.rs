@@ -209,6 +209,10 @@ pub struct Analysis {
     pub inputs: InputsSummary,
     /// The first [`MAX_MALFORMED_KEPT`] malformed lines, in input order.
     pub malformed: Vec<Malformed>,
+    /// Each damaged file, `FILE: where it broke and why` (its lines before the break are in).
+    pub damaged: Vec<String>,
+    /// Each file found under a directory and not read, `FILE: why`.
+    pub skipped: Vec<String>,
     pub months: BTreeMap<Month, MonthUsage>,
     /// Per UTC day usage (connections counted on the day they end).
     pub days: BTreeMap<Day, Usage>,

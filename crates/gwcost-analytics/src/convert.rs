@@ -219,7 +219,7 @@ pub fn convert_to_parquet_with(
         if entries.next().is_some() {
             return Err(AnalyticsError::Io {
                 path: shown,
-                source: io::Error::new(
+                error: io::Error::new(
                     io::ErrorKind::AlreadyExists,
                     "output directory is not empty (converting into it could bill rows twice)",
                 ),
@@ -227,7 +227,7 @@ pub fn convert_to_parquet_with(
         }
     }
     fs::create_dir_all(out).map_err(|e| AnalyticsError::io(&shown, e))?;
-    let files = input::expand(inputs)?;
+    let files = input::expand(inputs)?.files;
     if let Some(p) = progress {
         let total = files.iter().try_fold(0u64, |sum, f| Some(sum + f.size()?));
         p.start(total);
@@ -356,7 +356,7 @@ fn convert_file(
         }
         InputFormat::Csv | InputFormat::Parquet => Err(AnalyticsError::Io {
             path: file.name.clone(),
-            source: io::Error::new(
+            error: io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
                     "convert reads access-log lines and CloudWatch Logs containers, not {}",

@@ -107,6 +107,12 @@ pub struct Tally<'a> {
     not_billed: BTreeMap<String, u64>,
     /// Malformed lines by the kind of their reason (`inputs.malformed`).
     malformed_by: BTreeMap<String, u64>,
+    /// Files that broke partway, each `FILE: where and why`.
+    damaged: Vec<String>,
+    /// Files found under a directory and not read, each `FILE: why`, and files reached twice.
+    skipped: Vec<String>,
+    /// How many of `skipped` are files reached twice.
+    repeats: usize,
     /// Inputs in which nothing was understood, with the shape that was seen.
     not_understood: Vec<String>,
     /// The day (days since the epoch) events are being added to, and its usage so far.
@@ -207,6 +213,58 @@ impl<'a> Tally<'a> {
             .map(|m| m.reason.as_str())
     }
 
+    /// Notes that `file` broke partway (what was read before is kept).
+    pub(crate) fn damaged(&mut self, file: &str, what: String) {
+        self.damaged.push(format!("{file}: {what}"));
+    }
+
+    /// The last damage noted, as said.
+    pub(crate) fn damage_said(&self) -> Option<String> {
+        self.damaged.last().cloned()
+    }
+
+    /// Notes that `file`, found under a directory, was not read, and why.
+    pub(crate) fn skipped(&mut self, file: &str, why: String) {
+        self.skipped.push(format!("{file}: {why}"));
+    }
+
+    /// Notes a file reached more than once (read once): said with the skipped files.
+    pub(crate) fn skipped_repeat(&mut self, said: String) {
+        self.skipped.push(said);
+        self.repeats += 1;
+    }
+
+    /// Files looked at and not read (skipped for their content; repeats were never counted
+    /// among the files to read).
+    pub(crate) fn skipped_unread(&self) -> u64 {
+        (self.skipped.len() - self.repeats) as u64
+    }
+
+    /// What was seen, when not one line of any of `files` could be read: every file skipped or
+    /// damaged from its start, or no file at all under the directories named.
+    pub(crate) fn nothing_read(
+        &self,
+        files: usize,
+        inputs: &[crate::Input],
+    ) -> Option<Vec<String>> {
+        if self.lines > 0 {
+            return None;
+        }
+        let unread = self.skipped_unread() as usize + self.damaged.len();
+        if files > 0 && unread < files {
+            return None;
+        }
+        let mut seen: Vec<String> = self.skipped.iter().chain(&self.damaged).cloned().collect();
+        if files == 0 {
+            for i in inputs {
+                if let crate::Input::Path(p) = i {
+                    seen.push(format!("{}: no files", p.display()));
+                }
+            }
+        }
+        Some(seen)
+    }
+
     /// Notes that nothing in `file` was understood, and what it looked like.
     pub(crate) fn not_understood(&mut self, file: &str, shape: String) {
         self.not_understood.push(format!("{file}: {shape}"));
@@ -244,6 +302,9 @@ impl<'a> Tally<'a> {
             not_billed: BTreeMap::new(),
             malformed_by: BTreeMap::new(),
             not_understood: Vec::new(),
+            damaged: Vec::new(),
+            skipped: Vec::new(),
+            repeats: 0,
             current_day: None,
         }
     }
@@ -609,6 +670,8 @@ impl<'a> Tally<'a> {
             }
         }
         self.not_understood.extend(o.not_understood);
+        self.damaged.extend(o.damaged);
+        self.skipped.extend(o.skipped);
     }
 
     /// Adds tallies of consecutive parts of one input (made by [`Self::empty_part`]), in input
@@ -645,8 +708,8 @@ impl<'a> Tally<'a> {
                 billed_lines: self.billed_lines,
                 not_billed: std::mem::take(&mut self.not_billed),
                 malformed_by_reason: std::mem::take(&mut self.malformed_by),
-                skipped_files: 0,
-                damaged_files: 0,
+                skipped_files: self.skipped.len() as u64,
+                damaged_files: self.damaged.len() as u64,
                 bytes: self.bytes,
                 first_event_ms: self.first_ms,
                 last_event_ms: self.last_ms,
@@ -656,6 +719,8 @@ impl<'a> Tally<'a> {
                 unclosed_connections: unclosed,
             },
             malformed: self.malformed,
+            damaged: self.damaged,
+            skipped: self.skipped,
             months: self.months,
             days: self.days,
             http_sizes: self.http_sizes,
