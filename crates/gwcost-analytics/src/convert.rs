@@ -312,7 +312,14 @@ fn convert_file(
             let export = format == InputFormat::CloudWatchExport;
             let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
             let mut buf = Vec::new();
-            while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
+            loop {
+                let block = blocks.next_block(&mut buf).map_err(io_err)?;
+                for line in blocks.overlong.drain(..) {
+                    w.malformed(&file.name, line, crate::blocks::overlong_reason());
+                }
+                let Some((len, first)) = block else {
+                    break;
+                };
                 for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
                     let Some(t) = jsonl::content(line) else {
                         continue;

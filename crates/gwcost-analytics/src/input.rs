@@ -612,7 +612,8 @@ pub(crate) fn read_into(
                 }
             };
             let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-            blocks::fold_all(&mut blocks, threads, tally, &fold, &on_block).map_err(gz_err)?;
+            blocks::fold_all(name, &mut blocks, threads, tally, &fold, &on_block)
+                .map_err(gz_err)?;
         }
         InputFormat::InsightsCsv
         | InputFormat::Firehose
