@@ -347,7 +347,8 @@ fn convert_file(
         InputFormat::InsightsCsv
         | InputFormat::Firehose
         | InputFormat::LogEvents
-        | InputFormat::InsightsJson => {
+        | InputFormat::InsightsJson
+        | InputFormat::Records => {
             let mut sink = RecordSink {
                 name: &file.name,
                 parser,
@@ -356,6 +357,8 @@ fn convert_file(
             };
             if format == InputFormat::InsightsCsv {
                 insights_csv::read(&mut reader, &mut sink).map_err(io_err)?;
+            } else if format == InputFormat::Records {
+                crate::formats::records::read(&mut reader, &mut sink).map_err(io_err)?;
             } else {
                 json_docs::read(&mut reader, &mut sink).map_err(io_err)?;
             }

@@ -11,7 +11,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::blocks::{self, BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{self, InputFormat, Messages, insights_csv, json_docs};
+use crate::formats::{self, InputFormat, Messages, insights_csv, json_docs, records};
 use crate::message::MessageParser;
 use crate::{AnalyzeOptions, Engine, Progress, Tally, columns, jsonl, polars_io};
 
@@ -618,7 +618,8 @@ pub(crate) fn read_into(
         InputFormat::InsightsCsv
         | InputFormat::Firehose
         | InputFormat::LogEvents
-        | InputFormat::InsightsJson => {
+        | InputFormat::InsightsJson
+        | InputFormat::Records => {
             let mut sink = TallySink {
                 name: &file.name,
                 parser,
@@ -627,6 +628,8 @@ pub(crate) fn read_into(
             };
             if format == InputFormat::InsightsCsv {
                 insights_csv::read(&mut reader, &mut sink).map_err(gz_err)?;
+            } else if format == InputFormat::Records {
+                records::read(&mut reader, &mut sink).map_err(gz_err)?;
             } else {
                 let seen = json_docs::read(&mut reader, &mut sink).map_err(gz_err)?;
                 shape = Some(seen.shape());

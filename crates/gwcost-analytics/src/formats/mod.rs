@@ -10,6 +10,7 @@
 pub(crate) mod cloudwatch_export;
 pub(crate) mod insights_csv;
 pub(crate) mod json_docs;
+pub(crate) mod records;
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,11 +39,14 @@ pub enum InputFormat {
     /// Logs Insights results as JSON (`aws logs get-query-results`, or an exported array of
     /// `{"@timestamp":…,"@message":…}`).
     InsightsJson,
+    /// API Gateway's own Firehose destination: access-log records back to back (`{…}{…}`) or
+    /// separated by any whitespace, not one per line.
+    Records,
 }
 
 impl InputFormat {
     /// Every format, as `--input-format` lists them.
-    pub const ALL: [InputFormat; 8] = [
+    pub const ALL: [InputFormat; 9] = [
         InputFormat::Lines,
         InputFormat::Csv,
         InputFormat::Parquet,
@@ -51,6 +55,7 @@ impl InputFormat {
         InputFormat::LogEvents,
         InputFormat::InsightsCsv,
         InputFormat::InsightsJson,
+        InputFormat::Records,
     ];
 
     /// The name `--input-format` takes.
@@ -64,6 +69,7 @@ impl InputFormat {
             Self::LogEvents => "log-events",
             Self::InsightsCsv => "insights-csv",
             Self::InsightsJson => "insights-json",
+            Self::Records => "records",
         }
     }
 
@@ -78,6 +84,7 @@ impl InputFormat {
             Self::LogEvents => "`aws logs filter-log-events`/`get-log-events` JSON output",
             Self::InsightsCsv => "CloudWatch Logs Insights results (CSV)",
             Self::InsightsJson => "CloudWatch Logs Insights results (JSON)",
+            Self::Records => "JSON records not one per line (API Gateway's Firehose destination)",
         }
     }
 
@@ -143,6 +150,10 @@ pub(crate) static REGISTRY: &[Spec] = &[
     Spec {
         format: InputFormat::InsightsCsv,
         sniff: insights_csv::sniff,
+    },
+    Spec {
+        format: InputFormat::Records,
+        sniff: records::sniff,
     },
     Spec {
         format: InputFormat::Lines,
