@@ -95,3 +95,60 @@ fn a_file_reached_twice_is_read_once_and_said() {
         assert!(stderr.contains("read once"), "{args:?}: {stderr}");
     }
 }
+
+/// Many small files (how AWS writes logs): a generated corpus with WebSocket connections cut
+/// into 2,000 files of 15 lines, some gzipped, read by the worker pool, bills exactly like the
+/// same lines in one file — months, routes, connections spanning files, malformed lines.
+#[test]
+fn many_small_files_bill_like_one_file() {
+    use gwcost_corpus::{CorpusSpec, generate};
+    let s = Scratch::new();
+    let spec = CorpusSpec {
+        events: 30_000,
+        seed: 11,
+        malformed_per_million: 2_000,
+        ..CorpusSpec::default()
+    };
+    let mut bytes = Vec::new();
+    generate(&spec, &mut bytes).unwrap();
+    s.write("one.jsonl", &bytes);
+    let text = String::from_utf8(bytes).unwrap();
+    let all: Vec<&str> = text.lines().collect();
+    for (k, chunk) in all.chunks(15).enumerate() {
+        let body = chunk.join("\n") + "\n";
+        if k % 7 == 0 {
+            s.write(&format!("many/{k:05}.jsonl.gz"), &gzip(&body));
+        } else {
+            s.write(&format!("many/{k:05}.jsonl"), body.as_bytes());
+        }
+    }
+    let one = s
+        .run(&[
+            "analyze",
+            "one.jsonl",
+            "--by",
+            "route",
+            "--format",
+            "json",
+            "-q",
+        ])
+        .success()
+        .json();
+    let many = s
+        .run(&["analyze", "many", "--by", "route", "--format", "json", "-q"])
+        .success()
+        .json();
+    assert!(all.len() / 15 >= 2_000, "{}", all.len());
+    assert_eq!(many["months"], one["months"]);
+    assert_eq!(many["total"], one["total"]);
+    assert_eq!(many["inputs"]["lines"], one["inputs"]["lines"]);
+    assert_eq!(
+        many["inputs"]["malformed_lines"],
+        one["inputs"]["malformed_lines"]
+    );
+    assert_eq!(
+        many["inputs"]["unclosed_connections"],
+        one["inputs"]["unclosed_connections"]
+    );
+    assert!(one["total"]["websocket"]["connections"].as_u64().unwrap() > 10);
+}

@@ -375,9 +375,18 @@ pub(crate) fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec
     Ok(prefix)
 }
 
-/// A file on disk whose name says Parquet.
-pub(crate) fn named_parquet(file: &SourceFile) -> bool {
-    file.format_by_name() == Some(Format::Parquet)
+/// A file on disk whose name says Parquet, or one no bigger than a block (gzip: an eighth of
+/// one, for what it unpacks to): read whole by one worker of the pool
+/// ([`read_side_by_side`]).
+pub(crate) fn read_whole_by_one_worker(file: &SourceFile) -> bool {
+    let Some(path) = &file.path else {
+        return false;
+    };
+    if file.format_by_name() == Some(Format::Parquet) {
+        return true;
+    }
+    let small = (BLOCK_BYTES / 8) as u64;
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= small)
 }
 
 /// Reads `files` on up to `threads` threads, one file per thread at a time, each into its own

@@ -137,10 +137,13 @@ pub fn analyze_with_progress(
     let mut result = Ok(());
     let mut i = 0;
     while i < files.len() && result.is_ok() {
-        // Parquet files come in many parts: they are read side by side, one per thread.
+        // Files that are each one block or less (AWS writes logs as many small objects: a
+        // Firehose object per buffer interval, an export file per log stream) and Parquet parts
+        // are read side by side by one pool of workers, a whole file per worker at a time, and
+        // merged in file order; a big file is cut into blocks for every worker instead.
         let run = files[i..]
             .iter()
-            .take_while(|f| input::named_parquet(f))
+            .take_while(|f| input::read_whole_by_one_worker(f))
             .count();
         if run >= 2 && threads >= 2 && !opts.dedupe {
             result =
