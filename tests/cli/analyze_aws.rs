@@ -75,6 +75,35 @@ fn every_aws_container_bills_like_the_plain_lines() {
     }
 }
 
+/// `convert` reads every container `analyze` reads (one reader seam): each converted to Parquet
+/// bills like the plain lines.
+#[test]
+fn every_aws_container_converted_to_parquet_bills_like_the_plain_lines() {
+    let s = Scratch::new();
+    let plain = analyze(&s, &[&copy(&s, "aws/plain.jsonl")]);
+    for (k, rel) in [
+        "aws/plain.jsonl",
+        "aws/cloudwatch-export",
+        "aws/firehose",
+        "aws/firehose-extracted",
+        "aws/firehose-destination",
+        "aws/filter-log-events.json",
+        "aws/insights.csv",
+        "aws/insights.json",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = copy(&s, rel);
+        let out = format!("pq{k}");
+        s.run(&["convert", &path, "--to", "parquet", &out])
+            .success();
+        let v = analyze(&s, &[&out]);
+        assert_eq!(billed(&v), billed(&plain), "{rel}");
+        assert_eq!(v["inputs"]["lines"], 700, "{rel}");
+    }
+}
+
 #[test]
 fn containers_on_stdin_are_recognised_by_content() {
     // Piped in (`aws s3 cp s3://… - | gwcost analyze -`): no name to go by, gzip by magic.

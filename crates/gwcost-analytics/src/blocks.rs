@@ -201,7 +201,6 @@ pub(crate) fn fold_all(
         let mut buf = Vec::new();
         while let Some((len, first)) = blocks.next_block(&mut buf)? {
             blocks.report_overlong(name, tally);
-            tally.add_bytes(len as u64);
             fold(&buf[..len], first, tally);
             on_block(len as u64, blocks.next_line - first);
         }
@@ -234,7 +233,6 @@ pub(crate) fn fold_all(
                             break;
                         };
                         let mut part = template.empty_part();
-                        part.add_bytes(len as u64);
                         fold(&buf[..len], first, &mut part);
                         // The reader may have stopped early (an I/O error); then nobody waits.
                         if done_tx.send((seq, part, buf)).is_err() {

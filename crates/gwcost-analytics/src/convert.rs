@@ -18,7 +18,7 @@ use polars::prelude::*;
 use crate::analysis::{MAX_MALFORMED_KEPT, Malformed, Month};
 use crate::blocks::{BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{InputFormat, Messages, cloudwatch_export, insights_csv, json_docs};
+use crate::formats::{self, InputFormat, Messages, cloudwatch_export};
 use crate::input::{self, Format, Input};
 use crate::message::MessageParser;
 use crate::template::LogFormat;
@@ -269,6 +269,68 @@ struct RecordSink<'a, 'o, 'f> {
     error: Option<AnalyticsError>,
 }
 
+impl formats::Sink for RecordSink<'_, '_, '_> {
+    fn lines(&mut self, reader: &mut dyn Read, export: bool) -> Result<(), AnalyticsError> {
+        let name = self.name;
+        let io_err = |e: io::Error| AnalyticsError::io(name, e);
+        let mut blocks = BlockReader::new(reader, BLOCK_BYTES);
+        let mut buf = Vec::new();
+        loop {
+            let block = blocks.next_block(&mut buf).map_err(io_err)?;
+            for line in blocks.overlong.drain(..) {
+                self.w
+                    .malformed(name, line, crate::blocks::overlong_reason());
+            }
+            let Some((len, first)) = block else {
+                return Ok(());
+            };
+            for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
+                let Some(t) = jsonl::content(line) else {
+                    continue;
+                };
+                let (fallback, msg) = match export {
+                    true => cloudwatch_export::split(t).map_or((None, t), |(ms, m)| (Some(ms), m)),
+                    false => (None, t),
+                };
+                let record = match self.parser.record(msg, fallback) {
+                    Ok(r) => r,
+                    Err(reason) => {
+                        self.w.malformed(name, this, reason);
+                        continue;
+                    }
+                };
+                if let Err(reason) = self.w.accept(record)? {
+                    self.w.malformed(name, this, reason);
+                }
+            }
+        }
+    }
+
+    fn csv(&mut self, _: &mut dyn Read) -> Result<(), AnalyticsError> {
+        Err(self.refuse(InputFormat::Csv))
+    }
+
+    fn parquet(&mut self, _: &mut dyn Read) -> Result<(), AnalyticsError> {
+        Err(self.refuse(InputFormat::Parquet))
+    }
+}
+
+impl RecordSink<'_, '_, '_> {
+    /// What `convert` does not read yet.
+    fn refuse(&self, format: InputFormat) -> AnalyticsError {
+        AnalyticsError::Io {
+            path: self.name.to_owned(),
+            error: io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "convert reads access-log lines and CloudWatch Logs containers, not {}",
+                    format.describe()
+                ),
+            ),
+        }
+    }
+}
+
 impl Messages for RecordSink<'_, '_, '_> {
     fn message(&mut self, line: u64, msg: &[u8], fallback_ms: Option<i64>) {
         if self.error.is_some() {
@@ -307,72 +369,12 @@ fn convert_file(
         ),
         reference: true,
     };
-    match format {
-        InputFormat::Lines | InputFormat::CloudWatchExport => {
-            let export = format == InputFormat::CloudWatchExport;
-            let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-            let mut buf = Vec::new();
-            loop {
-                let block = blocks.next_block(&mut buf).map_err(io_err)?;
-                for line in blocks.overlong.drain(..) {
-                    w.malformed(&file.name, line, crate::blocks::overlong_reason());
-                }
-                let Some((len, first)) = block else {
-                    break;
-                };
-                for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
-                    let Some(t) = jsonl::content(line) else {
-                        continue;
-                    };
-                    let (fallback, msg) = match export {
-                        true => {
-                            cloudwatch_export::split(t).map_or((None, t), |(ms, m)| (Some(ms), m))
-                        }
-                        false => (None, t),
-                    };
-                    let record = match parser.record(msg, fallback) {
-                        Ok(r) => r,
-                        Err(reason) => {
-                            w.malformed(&file.name, this, reason);
-                            continue;
-                        }
-                    };
-                    if let Err(reason) = w.accept(record)? {
-                        w.malformed(&file.name, this, reason);
-                    }
-                }
-            }
-            Ok(())
-        }
-        InputFormat::InsightsCsv
-        | InputFormat::Firehose
-        | InputFormat::LogEvents
-        | InputFormat::InsightsJson
-        | InputFormat::Records => {
-            let mut sink = RecordSink {
-                name: &file.name,
-                parser,
-                w,
-                error: None,
-            };
-            if format == InputFormat::InsightsCsv {
-                insights_csv::read(&mut reader, &mut sink).map_err(io_err)?;
-            } else if format == InputFormat::Records {
-                crate::formats::records::read(&mut reader, &mut sink).map_err(io_err)?;
-            } else {
-                json_docs::read(&mut reader, &mut sink).map_err(io_err)?;
-            }
-            sink.error.map_or(Ok(()), Err)
-        }
-        InputFormat::Csv | InputFormat::Parquet => Err(AnalyticsError::Io {
-            path: file.name.clone(),
-            error: io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "convert reads access-log lines and CloudWatch Logs containers, not {}",
-                    format.describe()
-                ),
-            ),
-        }),
-    }
+    let mut sink = RecordSink {
+        name: &file.name,
+        parser,
+        w,
+        error: None,
+    };
+    formats::read(&file.name, format, &mut reader, &mut sink)?;
+    sink.error.map_or(Ok(()), Err)
 }

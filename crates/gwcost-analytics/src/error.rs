@@ -22,8 +22,8 @@ pub enum AnalyticsError {
     #[error("--log-format: {0}")]
     BadLogFormat(String),
     /// An `--input-format` name gwcost does not know.
-    #[error("--input-format {0:?}: expected one of {list}", list = crate::formats::InputFormat::names())]
-    BadInputFormat(String),
+    #[error("--input-format {given:?}: expected one of {expected}")]
+    BadInputFormat { given: String, expected: String },
     /// Nothing in the inputs was understood: every line was malformed, or the content was a
     /// container holding no log events. Each input's shape is named, so the user is not left
     /// with a quiet $0.00.

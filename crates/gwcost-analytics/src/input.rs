@@ -11,7 +11,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::blocks::{self, BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{self, InputFormat, Messages, insights_csv, json_docs, records};
+use crate::formats::{self, InputFormat, Messages};
 use crate::message::MessageParser;
 use crate::{AnalyzeOptions, Engine, Progress, Tally, columns, jsonl, polars_io};
 
@@ -510,22 +510,72 @@ pub(crate) fn choose(
     }
 }
 
-/// Hands a container's messages to the tally through the message parser.
-struct TallySink<'a, 't, 'f> {
+/// Metering's [`formats::Sink`]: every format's content folded into the tally.
+struct TallySink<'a, 't, 'f, 'p> {
     name: &'a str,
     parser: MessageParser<'f>,
     tally: &'a mut Tally<'t>,
-    lines: u64,
+    /// Container messages (and malformed container events) seen: lines of the input.
+    messages: u64,
+    threads: usize,
+    progress: Option<&'p dyn Progress>,
+    /// `--engine polars` on JSON lines: polars' NDJSON reader instead of the block fold.
+    polars_lines: bool,
 }
 
-impl Messages for TallySink<'_, '_, '_> {
+impl formats::Sink for TallySink<'_, '_, '_, '_> {
+    fn lines(&mut self, reader: &mut dyn Read, export: bool) -> Result<(), AnalyticsError> {
+        let name = self.name;
+        let io_err = |e: io::Error| AnalyticsError::io(name, e);
+        if self.polars_lines && !export {
+            let mut data = Vec::new();
+            reader.read_to_end(&mut data).map_err(io_err)?;
+            return polars_io::read_ndjson(name, &data, self.tally);
+        }
+        let parser = &self.parser;
+        let fold = move |chunk: &[u8], first: u64, t: &mut Tally<'_>| {
+            jsonl::fold_chunk(name, chunk, first, parser, export, t);
+        };
+        let progress = self.progress;
+        let on_block = |_bytes: u64, lines: u64| {
+            if let Some(p) = progress {
+                p.advance(0, lines);
+            }
+        };
+        let mut blocks = BlockReader::new(reader, BLOCK_BYTES);
+        blocks::fold_all(
+            name,
+            &mut blocks,
+            self.threads,
+            self.tally,
+            &fold,
+            &on_block,
+        )
+        .map_err(io_err)
+    }
+
+    fn csv(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError> {
+        columns::read_csv(self.name, reader, self.tally);
+        Ok(())
+    }
+
+    fn parquet(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError> {
+        let mut data = Vec::new();
+        reader
+            .read_to_end(&mut data)
+            .map_err(|e| AnalyticsError::io(self.name, e))?;
+        polars_io::read_parquet(self.name, data, self.tally)
+    }
+}
+
+impl Messages for TallySink<'_, '_, '_, '_> {
     fn message(&mut self, line: u64, msg: &[u8], fallback_ms: Option<i64>) {
-        self.lines += 1;
+        self.messages += 1;
         self.parser
             .fold(self.name, line, msg, fallback_ms, self.tally);
     }
     fn malformed(&mut self, line: u64, reason: String) {
-        self.lines += 1;
+        self.messages += 1;
         self.tally.malformed(self.name, line, reason);
     }
 }
@@ -588,66 +638,20 @@ pub(crate) fn read_into(
         reference: opts.engine == Engine::Reference,
     };
     let (lines_before, bad_before) = tally.line_counts();
-    let mut shape = None;
-    match format {
-        InputFormat::Parquet => {
-            let mut data = Vec::new();
-            reader.read_to_end(&mut data).map_err(gz_err)?;
-            tally.add_bytes(data.len() as u64);
-            polars_io::read_parquet(&file.name, data, tally)?;
-        }
-        InputFormat::Lines
-            if !clf && opts.engine == Engine::Polars && opts.log_format.is_none() =>
-        {
-            let mut data = Vec::new();
-            reader.read_to_end(&mut data).map_err(gz_err)?;
-            tally.add_bytes(data.len() as u64);
-            polars_io::read_ndjson(&file.name, &data, tally)?;
-        }
-        InputFormat::Csv => {
-            columns::read_csv(&file.name, &mut reader, tally);
-            tally.add_bytes(reader.bytes);
-        }
-        InputFormat::Lines | InputFormat::CloudWatchExport => {
-            let export = format == InputFormat::CloudWatchExport;
-            let name = file.name.as_str();
-            let parser = &parser;
-            let fold = move |chunk: &[u8], first: u64, t: &mut Tally<'_>| {
-                jsonl::fold_chunk(name, chunk, first, parser, export, t);
-            };
-            let on_block = |_bytes: u64, lines: u64| {
-                if let Some(p) = progress {
-                    p.advance(0, lines);
-                }
-            };
-            let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-            blocks::fold_all(name, &mut blocks, threads, tally, &fold, &on_block)
-                .map_err(gz_err)?;
-        }
-        InputFormat::InsightsCsv
-        | InputFormat::Firehose
-        | InputFormat::LogEvents
-        | InputFormat::InsightsJson
-        | InputFormat::Records => {
-            let mut sink = TallySink {
-                name: &file.name,
-                parser,
-                tally,
-                lines: 0,
-            };
-            if format == InputFormat::InsightsCsv {
-                insights_csv::read(&mut reader, &mut sink).map_err(gz_err)?;
-            } else if format == InputFormat::Records {
-                records::read(&mut reader, &mut sink).map_err(gz_err)?;
-            } else {
-                let seen = json_docs::read(&mut reader, &mut sink).map_err(gz_err)?;
-                shape = Some(seen.shape());
-            }
-            let lines = sink.lines;
-            tally.add_lines(lines);
-            tally.add_bytes(reader.bytes);
-        }
-    }
+    let mut sink = TallySink {
+        name: &file.name,
+        parser,
+        tally,
+        messages: 0,
+        threads,
+        progress,
+        polars_lines: !clf && opts.engine == Engine::Polars && opts.log_format.is_none(),
+    };
+    let seen = formats::read(&file.name, format, &mut reader, &mut sink)?;
+    let shape = seen.map(|s| s.shape());
+    let messages = sink.messages;
+    tally.add_lines(messages);
+    tally.add_bytes(reader.bytes);
     let (lines_after, bad_after) = tally.line_counts();
     let (lines, bad) = (lines_after - lines_before, bad_after - bad_before);
     let content_bytes = reader.bytes;
