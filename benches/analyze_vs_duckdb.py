@@ -383,19 +383,22 @@ def apigw_line(rec: dict) -> str:
 
 
 def write_small_files(compact: Path, out: Path) -> None:
-    """The first SMALL_FILES x SMALL_LINES lines as SMALL_FILES files under `out`, and as one
-    file `out`.one.jsonl."""
+    """The first SMALL_FILES x SMALL_LINES lines as files of SMALL_LINES lines under `out`, and
+    as one file `out`.one.jsonl. WebSocket events of a connection whose DISCONNECT is not among
+    those lines are left out: gwcost bills such a connection up to its last event, the DuckDB
+    query only at a DISCONNECT, and the slice must not make the engines differ."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    with open(compact, encoding="utf-8") as src, \
-            open(small_one(out), "w", encoding="utf-8") as one:
-        for k in range(SMALL_FILES):
-            lines = [src.readline() for _ in range(SMALL_LINES)]
-            lines = [line for line in lines if line]
-            if not lines:
-                break
-            (out / f"part-{k:05d}.jsonl").write_text("".join(lines), encoding="utf-8")
-            one.write("".join(lines))
+    with open(compact, encoding="utf-8") as src:
+        lines = [line for _, line in zip(range(SMALL_FILES * SMALL_LINES), src)]
+    closed = {json.loads(line).get("connectionId") for line in lines if '"DISCONNECT"' in line}
+    kept = [line for line in lines
+            if '"connectionId"' not in line or json.loads(line).get("connectionId") in closed]
+    with open(small_one(out), "w", encoding="utf-8") as one:
+        for k in range(0, len(kept), SMALL_LINES):
+            chunk = "".join(kept[k:k + SMALL_LINES])
+            (out / f"part-{k // SMALL_LINES:05d}.jsonl").write_text(chunk, encoding="utf-8")
+            one.write(chunk)
 
 
 def small_one(out: Path) -> Path:
