@@ -259,10 +259,11 @@ def gwcost_months(report: dict) -> dict[str, dict[str, int]]:
     for m in report.get("months", []):
         http, rest, ws = m["http_api"], m["rest_api"], m["websocket"]
         months[m["month"]] = {
-            "http_units": int(http["billed_requests"]),
-            "rest_units": int(rest["billed_requests"]),
+            # `billed_units` in the output vocabulary; `billed_requests`/`billed_messages` before.
+            "http_units": int(http.get("billed_units", http.get("billed_requests"))),
+            "rest_units": int(rest.get("billed_units", rest.get("billed_requests"))),
             "messages": int(ws["messages"]),
-            "message_units": int(ws["billed_messages"]),
+            "message_units": int(ws.get("billed_units", ws.get("billed_messages"))),
             "connection_minutes": int(ws["connection_minutes"]),
         }
     return months
@@ -342,7 +343,13 @@ def generate(gwcost: Path, events: int, corpus: Path, ws_percent: int = 10) -> N
     marker.write_text(f"{events}\n")
 
 
-STYLES = ("compact", "spaced", "apigw", "cwexport")
+STYLES = ("compact", "spaced", "apigw", "cwexport", "small-files")
+
+# small-files: the first SMALL_FILES x SMALL_LINES lines of the compact corpus written as that
+# many files of SMALL_LINES lines (how AWS writes logs: a Firehose object per buffer interval,
+# an export file per log stream), and the same lines as one file beside them.
+SMALL_FILES = 20_000
+SMALL_LINES = 10
 
 
 def clf_time(ms: int) -> str:
@@ -375,6 +382,29 @@ def apigw_line(rec: dict) -> str:
     ) + "}"
 
 
+def write_small_files(compact: Path, out: Path) -> None:
+    """The first SMALL_FILES x SMALL_LINES lines as files of SMALL_LINES lines under `out`, and
+    as one file `out`.one.jsonl. WebSocket events of a connection whose DISCONNECT is not among
+    those lines are left out: gwcost bills such a connection up to its last event, the DuckDB
+    query only at a DISCONNECT, and the slice must not make the engines differ."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    with open(compact, encoding="utf-8") as src:
+        lines = [line for _, line in zip(range(SMALL_FILES * SMALL_LINES), src)]
+    closed = {json.loads(line).get("connectionId") for line in lines if '"DISCONNECT"' in line}
+    kept = [line for line in lines
+            if '"connectionId"' not in line or json.loads(line).get("connectionId") in closed]
+    with open(small_one(out), "w", encoding="utf-8") as one:
+        for k in range(0, len(kept), SMALL_LINES):
+            chunk = "".join(kept[k:k + SMALL_LINES])
+            (out / f"part-{k // SMALL_LINES:05d}.jsonl").write_text(chunk, encoding="utf-8")
+            one.write(chunk)
+
+
+def small_one(out: Path) -> Path:
+    return out.with_name(out.name + ".one.jsonl")
+
+
 def write_style(style: str, compact: Path, out: Path) -> None:
     """Writes the compact corpus's events in `style` (kept when already complete)."""
     marker = out.with_suffix(out.suffix + ".done")
@@ -383,6 +413,11 @@ def write_style(style: str, compact: Path, out: Path) -> None:
     print(f"writing the {style} style into {out} ...", flush=True)
     marker.unlink(missing_ok=True)
     t0 = time.perf_counter()
+    if style == "small-files":
+        write_small_files(compact, out)
+        marker.write_text(f"{compact.stat().st_size}\n")
+        print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
+        return
     if style == "cwexport":
         import gzip
         sink = gzip.open(out, "wt", compresslevel=6, encoding="utf-8")
@@ -402,6 +437,8 @@ def write_style(style: str, compact: Path, out: Path) -> None:
 
 
 def style_source(style: str, path: Path) -> str:
+    if style == "small-files":
+        return json_source(Path(f"{path}/*.jsonl"))
     return {"compact": json_source, "spaced": json_source, "apigw": apigw_source,
             "cwexport": cwexport_source}[style](path)
 
@@ -477,11 +514,13 @@ def main() -> int:
     problems: list[str] = []
     rows = []
     for style in styles:
+        ext = {"cwexport": ".log.gz", "small-files": ".d"}.get(style, ".jsonl")
         path = compact if style == "compact" else compact.with_name(
-            compact.stem + f".{style}" + (".log.gz" if style == "cwexport" else ".jsonl"))
+            compact.stem + f".{style}" + ext)
         if style != "compact":
             write_style(style, compact, path)
-        size = path.stat().st_size
+        size = (sum(p.stat().st_size for p in path.iterdir()) if path.is_dir()
+                else path.stat().st_size)
         warm(path)
         floor = warm(path)
         print(f"{style}: {path} ({size / 1e9:.2f} GB); page-cache read {floor:.2f} s")
@@ -498,6 +537,13 @@ def main() -> int:
             fig["gwcost"] = {"best_s": gw.best, "peak_rss_bytes": gw.peak}
             fig["ratio_wall"] = ratio
             found = compare(gw, duck)
+            if style == "small-files":
+                # The same lines in one file: the same bill, and what the files cost in time.
+                one = run_gwcost(args.gwcost, small_one(path), args.runs, "gwcost, one file")
+                print_result(one)
+                print(f"  {SMALL_FILES:,} files / one file: {gw.best / one.best:.1f}x")
+                fig["gwcost_one_file"] = {"best_s": one.best, "peak_rss_bytes": one.peak}
+                found += [f"files vs one file: {p}" for p in compare(gw, one)]
             problems += [f"{style}: {p}" for p in found]
             rows.append((style, size, gw, duck, ratio, not found))
         figures["styles"][style] = fig

@@ -57,6 +57,9 @@ fn every_aws_container_bills_like_the_plain_lines() {
         "aws/firehose",
         // Firehose with message extraction: plain lines, gzipped, no extension.
         "aws/firehose-extracted",
+        // API Gateway's own Firehose destination: records back to back with no newline, one
+        // object gzipped and one plain, no extension.
+        "aws/firehose-destination",
         // `aws logs filter-log-events`: two pretty-printed pages back to back.
         "aws/filter-log-events.json",
         "aws/get-log-events.json",
@@ -69,6 +72,35 @@ fn every_aws_container_bills_like_the_plain_lines() {
         assert_eq!(billed(&v), billed(&plain), "{rel}");
         assert_eq!(v["inputs"]["lines"], 700, "{rel}: one line per log event");
         assert_eq!(v["inputs"]["malformed_lines"], 0, "{rel}");
+    }
+}
+
+/// `convert` reads every container `analyze` reads (one reader seam): each converted to Parquet
+/// bills like the plain lines.
+#[test]
+fn every_aws_container_converted_to_parquet_bills_like_the_plain_lines() {
+    let s = Scratch::new();
+    let plain = analyze(&s, &[&copy(&s, "aws/plain.jsonl")]);
+    for (k, rel) in [
+        "aws/plain.jsonl",
+        "aws/cloudwatch-export",
+        "aws/firehose",
+        "aws/firehose-extracted",
+        "aws/firehose-destination",
+        "aws/filter-log-events.json",
+        "aws/insights.csv",
+        "aws/insights.json",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = copy(&s, rel);
+        let out = format!("pq{k}");
+        s.run(&["convert", &path, "--to", "parquet", &out])
+            .success();
+        let v = analyze(&s, &[&out]);
+        assert_eq!(billed(&v), billed(&plain), "{rel}");
+        assert_eq!(v["inputs"]["lines"], 700, "{rel}");
     }
 }
 
@@ -98,6 +130,47 @@ fn containers_on_stdin_are_recognised_by_content() {
     let by_file = analyze(&s, &[&copy(&s, one)]);
     assert_eq!(by_file["total"]["http_api"]["requests"], 400);
     assert_eq!(billed(&stdin(one)), billed(&by_file));
+}
+
+#[test]
+fn firehose_destination_objects_bill_like_the_plain_lines_on_stdin_and_as_files() {
+    // Both objects of API Gateway's Firehose destination, one after the other on stdin (a
+    // gzip stream, then plain records), and each pretty-printed record by record as a `.json`.
+    let s = Scratch::new();
+    let plain = analyze(&s, &[&copy(&s, "aws/plain.jsonl")]);
+    let dir = "aws/firehose-destination/2026/10/01";
+    let gz = std::fs::read(fixture(&format!(
+        "{dir}/00/amazon-apigateway-prod-1-2026-10-01-00-00-00-5c2e9a41"
+    )))
+    .unwrap();
+    let rest = std::fs::read(fixture(&format!(
+        "{dir}/01/amazon-apigateway-prod-1-2026-10-01-01-00-00-8d0f3b72"
+    )))
+    .unwrap();
+    let mut first = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut first).unwrap();
+    let mut all = first.clone();
+    all.extend_from_slice(&rest);
+    let v = s
+        .run_with_stdin(
+            &["analyze", "-", "--by", "route", "--format", "json"],
+            Some(&gzip(&all)),
+        )
+        .success()
+        .json();
+    assert_eq!(billed(&v), billed(&plain));
+    assert_eq!(v["inputs"]["lines"], 700);
+    // Pretty-printed records (another producer's whitespace), no newline discipline at all.
+    let text = String::from_utf8(all).unwrap();
+    let mut pretty = String::new();
+    let mut de = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
+    for rec in de.by_ref() {
+        pretty.push_str(&serde_json::to_string_pretty(&rec.unwrap()).unwrap());
+    }
+    s.write("pretty.json", pretty.as_bytes());
+    let v = analyze(&s, &["pretty.json"]);
+    assert_eq!(billed(&v), billed(&plain));
+    assert_eq!(v["inputs"]["malformed_lines"], 0);
 }
 
 #[test]

@@ -210,7 +210,51 @@ fn empty_input_is_a_zero_bill() {
         assert_eq!(usd(&v["total"]["websocket"]["cost_usd"]), dec("0"));
         assert_eq!(usd(&v["total"]["data_transfer_out"]["cost_usd"]), dec("0"));
     }
-    // An empty directory too, and the table renders.
-    std::fs::create_dir_all(s.path("nothing")).unwrap();
-    s.run(&["analyze", "nothing"]).success().stdout_has("Total");
+    // The table renders.
+    s.run(&["analyze", "empty.jsonl"])
+        .success()
+        .stdout_has("Total");
+    // An empty directory has nothing to read: exit 2 (tests/cli/analyze_files.rs).
+}
+
+/// A line longer than the documented limit (1 MiB) is reported `FILE:LINE: line longer than N
+/// bytes` and skipped; the lines around it bill as without it, gzipped or not, on both engines.
+#[test]
+fn an_overlong_line_is_skipped_and_named() {
+    let s = Scratch::new();
+    let good = std::fs::read_to_string(crate::util::fixture("gwcost.jsonl")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    // Junk of 3 MiB without a newline, as line 4.
+    lines.insert(3, "x".repeat(3 << 20));
+    let text = lines.join("\n") + "\n";
+    s.write("long.jsonl", text.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    s.write("long.jsonl.gz", &gz.finish().unwrap());
+    s.copy_fixture("gwcost.jsonl");
+    let plain = s
+        .run(&["analyze", "gwcost.jsonl", "--format", "json"])
+        .success()
+        .json();
+    for args in [
+        vec!["analyze", "long.jsonl", "--format", "json"],
+        vec!["analyze", "long.jsonl.gz", "--format", "json"],
+        vec![
+            "analyze",
+            "long.jsonl",
+            "--format",
+            "json",
+            "--threads",
+            "1",
+        ],
+    ] {
+        let r = s
+            .run(&args)
+            .success()
+            .stderr_has(&format!("{}:4: line longer than 1048576 bytes", args[1]));
+        let v = r.json();
+        assert_eq!(crate::util::bill(&v), crate::util::bill(&plain), "{args:?}");
+        assert_eq!(v["inputs"]["malformed_lines"], 1, "{args:?}");
+        assert_eq!(v["inputs"]["lines"], 14, "{args:?}");
+    }
 }

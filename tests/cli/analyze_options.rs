@@ -103,14 +103,13 @@ fn metering_basis_changes_http_units() {
 #[test]
 fn dedupe_drops_repeated_request_ids_and_says_so() {
     let s = scratch();
+    // Overlapping inputs that are different files (a rotated copy): the same events twice.
+    s.write(
+        "copy.jsonl",
+        &std::fs::read(s.path("gwcost.jsonl")).unwrap(),
+    );
     let twice = s
-        .run(&[
-            "analyze",
-            "gwcost.jsonl",
-            "gwcost.jsonl",
-            "--format",
-            "json",
-        ])
+        .run(&["analyze", "gwcost.jsonl", "copy.jsonl", "--format", "json"])
         .success()
         .json();
     assert_eq!(twice["total"]["http_api"]["requests"], 12);
@@ -118,7 +117,7 @@ fn dedupe_drops_repeated_request_ids_and_says_so() {
         .run(&[
             "analyze",
             "gwcost.jsonl",
-            "gwcost.jsonl",
+            "copy.jsonl",
             "--dedupe",
             "--format",
             "json",

@@ -8,8 +8,11 @@
 
 mod util;
 
+mod analyze_accounting;
 mod analyze_aws;
 mod analyze_bad_input;
+mod analyze_damaged;
+mod analyze_files;
 mod analyze_formats;
 mod analyze_options;
 #[cfg(feature = "aws")]

@@ -263,7 +263,17 @@ pub fn assert_contract_shape(v: &Value) {
     assert!(v["free_tier"].is_boolean());
     assert_eq!(
         keys(&v["inputs"]),
-        sorted(&["files", "lines", "malformed_lines"])
+        sorted(&[
+            "files",
+            "skipped_files",
+            "damaged_files",
+            "lines",
+            "billed_lines",
+            "not_billed",
+            "malformed_lines",
+            "malformed",
+            "unclosed_connections"
+        ])
     );
     let mut previous = String::new();
     for m in v["months"].as_array().unwrap() {

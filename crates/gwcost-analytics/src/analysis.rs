@@ -96,6 +96,20 @@ pub struct InputsSummary {
     /// Non-blank lines (CSV records, Parquet rows) read, malformed or not.
     pub lines: u64,
     pub malformed_lines: u64,
+    /// Lines whose event bills something. Every line read is in exactly one bucket:
+    /// `billed_lines + sum(not_billed) + malformed_lines == lines`.
+    pub billed_lines: u64,
+    /// Events read but not billed, by reason: a gateway rejection by its `errorResponseType`
+    /// (`UNAUTHORIZED`, `THROTTLED`, …), `refused_upgrade`, `refused_connect`,
+    /// `outside_window` (`--since`/`--until`), `duplicate` (`--dedupe`).
+    pub not_billed: BTreeMap<String, u64>,
+    /// Malformed lines by the kind of their reason (its first clause).
+    pub malformed_by_reason: BTreeMap<String, u64>,
+    /// Files found under a directory that hold no access log (named on stderr).
+    pub skipped_files: u64,
+    /// Files that broke partway (a truncated gzip, a read error): what came before the break
+    /// is billed, and the bill is partial.
+    pub damaged_files: u64,
     /// Bytes read, after decompression.
     pub bytes: u64,
     pub first_event_ms: Option<i64>,
@@ -195,6 +209,10 @@ pub struct Analysis {
     pub inputs: InputsSummary,
     /// The first [`MAX_MALFORMED_KEPT`] malformed lines, in input order.
     pub malformed: Vec<Malformed>,
+    /// Each damaged file, `FILE: where it broke and why` (its lines before the break are in).
+    pub damaged: Vec<String>,
+    /// Each file found under a directory and not read, `FILE: why`.
+    pub skipped: Vec<String>,
     pub months: BTreeMap<Month, MonthUsage>,
     /// Per UTC day usage (connections counted on the day they end).
     pub days: BTreeMap<Day, Usage>,

@@ -19,7 +19,7 @@ use polars::prelude::*;
 use crate::analysis::{MAX_MALFORMED_KEPT, Malformed, Month};
 use crate::blocks::{BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{InputFormat, Messages, cloudwatch_export, insights_csv, json_docs};
+use crate::formats::{self, InputFormat, Messages, cloudwatch_export};
 use crate::input::{self, Format, Input};
 use crate::message::MessageParser;
 use crate::template::LogFormat;
@@ -220,7 +220,7 @@ pub fn convert_to_parquet_with(
         if entries.next().is_some() {
             return Err(AnalyticsError::Io {
                 path: shown,
-                source: io::Error::new(
+                error: io::Error::new(
                     io::ErrorKind::AlreadyExists,
                     "output directory is not empty (converting into it could bill rows twice)",
                 ),
@@ -228,7 +228,7 @@ pub fn convert_to_parquet_with(
         }
     }
     fs::create_dir_all(out).map_err(|e| AnalyticsError::io(&shown, e))?;
-    let files = input::expand(inputs)?;
+    let files = input::expand(inputs)?.files;
     if let Some(p) = progress {
         let total = files.iter().try_fold(0u64, |sum, f| Some(sum + f.size()?));
         p.start(total);
@@ -270,6 +270,87 @@ struct RecordSink<'a, 'o, 'f> {
     error: Option<AnalyticsError>,
 }
 
+impl formats::Sink for RecordSink<'_, '_, '_> {
+    fn lines(&mut self, reader: &mut dyn Read, export: bool) -> Result<(), AnalyticsError> {
+        let name = self.name;
+        let io_err = |e: io::Error| AnalyticsError::io(name, e);
+        let mut blocks = BlockReader::new(reader, BLOCK_BYTES);
+        let mut buf = Vec::new();
+        loop {
+            let block = blocks.next_block(&mut buf).map_err(io_err)?;
+            for line in blocks.overlong.drain(..) {
+                self.w
+                    .malformed(name, line, crate::blocks::overlong_reason());
+            }
+            let Some((len, first)) = block else {
+                return Ok(());
+            };
+            for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
+                let Some(t) = jsonl::content(line) else {
+                    continue;
+                };
+                let (fallback, msg) = match export {
+                    true => cloudwatch_export::split(t).map_or((None, t), |(ms, m)| (Some(ms), m)),
+                    false => (None, t),
+                };
+                let record = match self.parser.record(msg, fallback) {
+                    Ok(r) => r,
+                    Err(reason) => {
+                        self.w.malformed(name, this, reason);
+                        continue;
+                    }
+                };
+                if let Err(reason) = self.w.accept(record)? {
+                    self.w.malformed(name, this, reason);
+                }
+            }
+        }
+    }
+
+    fn csv(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError> {
+        let mut error = None;
+        columns::csv_rows(reader, &mut |line, row| self.row(line, row, &mut error));
+        error.map_or(Ok(()), Err)
+    }
+
+    fn parquet(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError> {
+        let mut data = Vec::new();
+        reader
+            .read_to_end(&mut data)
+            .map_err(|e| AnalyticsError::io(self.name, e))?;
+        let name = self.name;
+        let mut error = None;
+        polars_io::parquet_objects(name, data, &mut |line, row| {
+            self.row(line, Ok(row), &mut error);
+        })?;
+        error.map_or(Ok(()), Err)
+    }
+}
+
+impl RecordSink<'_, '_, '_> {
+    /// A CSV or Parquet row (the object of its columns), read like `analyze` reads it
+    /// (`columns::record_from_object`), then checked and written like a line. The first write
+    /// error stops the file (`error`).
+    fn row(
+        &mut self,
+        line: u64,
+        row: Result<serde_json::Map<String, serde_json::Value>, String>,
+        error: &mut Option<AnalyticsError>,
+    ) {
+        if error.is_some() {
+            return;
+        }
+        match row.and_then(columns::record_from_object) {
+            Ok(record) => match self.w.accept(record) {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => self.w.malformed(self.name, line, reason),
+                Err(e) => *error = Some(e),
+            },
+            Err(reason) => self.w.malformed(self.name, line, reason),
+        }
+    }
+}
+
 impl Messages for RecordSink<'_, '_, '_> {
     fn message(&mut self, line: u64, msg: &[u8], fallback_ms: Option<i64>) {
         if self.error.is_some() {
@@ -308,80 +389,12 @@ fn convert_file(
         ),
         reference: true,
     };
-    match format {
-        InputFormat::Lines | InputFormat::CloudWatchExport => {
-            let export = format == InputFormat::CloudWatchExport;
-            let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-            let mut buf = Vec::new();
-            while let Some((len, first)) = blocks.next_block(&mut buf).map_err(io_err)? {
-                for (this, line) in (first..).zip(buf[..len].split(|b| *b == b'\n')) {
-                    let Some(t) = jsonl::content(line) else {
-                        continue;
-                    };
-                    let (fallback, msg) = match export {
-                        true => {
-                            cloudwatch_export::split(t).map_or((None, t), |(ms, m)| (Some(ms), m))
-                        }
-                        false => (None, t),
-                    };
-                    let record = match parser.record(msg, fallback) {
-                        Ok(r) => r,
-                        Err(reason) => {
-                            w.malformed(&file.name, this, reason);
-                            continue;
-                        }
-                    };
-                    if let Err(reason) = w.accept(record)? {
-                        w.malformed(&file.name, this, reason);
-                    }
-                }
-            }
-            Ok(())
-        }
-        InputFormat::InsightsCsv
-        | InputFormat::Firehose
-        | InputFormat::LogEvents
-        | InputFormat::InsightsJson => {
-            let mut sink = RecordSink {
-                name: &file.name,
-                parser,
-                w,
-                error: None,
-            };
-            if format == InputFormat::InsightsCsv {
-                insights_csv::read(&mut reader, &mut sink).map_err(io_err)?;
-            } else {
-                json_docs::read(&mut reader, &mut sink).map_err(io_err)?;
-            }
-            sink.error.map_or(Ok(()), Err)
-        }
-        // Column-oriented inputs: each row as the object of its columns, read like `analyze`
-        // reads it (columns::record_from_object), then checked and written like a line.
-        InputFormat::Csv | InputFormat::Parquet => {
-            let mut error = None;
-            let mut take = |w: &mut Writer<'_>, line: u64, row: Result<_, String>| {
-                if error.is_some() {
-                    return;
-                }
-                match row.and_then(columns::record_from_object) {
-                    Ok(record) => match w.accept(record) {
-                        Ok(Ok(())) => {}
-                        Ok(Err(reason)) => w.malformed(&file.name, line, reason),
-                        Err(e) => error = Some(e),
-                    },
-                    Err(reason) => w.malformed(&file.name, line, reason),
-                }
-            };
-            if format == InputFormat::Csv {
-                columns::csv_rows(&mut reader, &mut |line, row| take(w, line, row));
-            } else {
-                let mut data = Vec::new();
-                reader.read_to_end(&mut data).map_err(io_err)?;
-                polars_io::parquet_objects(&file.name, data, &mut |line, row| {
-                    take(w, line, Ok(row));
-                })?;
-            }
-            error.map_or(Ok(()), Err)
-        }
-    }
+    let mut sink = RecordSink {
+        name: &file.name,
+        parser,
+        w,
+        error: None,
+    };
+    formats::read(&file.name, format, &mut reader, &mut sink)?;
+    sink.error.map_or(Ok(()), Err)
 }

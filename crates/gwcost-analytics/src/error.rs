@@ -11,13 +11,10 @@ pub enum AnalyticsError {
     /// A path named on the command line does not exist.
     #[error("{path}: no such file or directory")]
     NotFound { path: String },
-    /// A file or directory exists but could not be read (permissions, I/O, bad gzip).
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: io::Error,
-    },
+    /// A file or directory exists but could not be read (permissions, I/O, bad gzip). The
+    /// I/O error is said in the message and not chained as a source, so `{:#}` says it once.
+    #[error("{path}: {error}")]
+    Io { path: String, error: io::Error },
     /// polars could not read a Parquet file or an NDJSON buffer.
     #[error("{path}: {message}")]
     Polars { path: String, message: String },
@@ -25,13 +22,21 @@ pub enum AnalyticsError {
     #[error("--log-format: {0}")]
     BadLogFormat(String),
     /// An `--input-format` name gwcost does not know.
-    #[error("--input-format {0:?}: expected one of {list}", list = crate::formats::InputFormat::names())]
-    BadInputFormat(String),
+    #[error("--input-format {given:?}: expected one of {expected}")]
+    BadInputFormat { given: String, expected: String },
     /// Nothing in the inputs was understood: every line was malformed, or the content was a
     /// container holding no log events. Each input's shape is named, so the user is not left
     /// with a quiet $0.00.
     #[error("nothing in the input was understood as an access log:\n{}", .shapes.join("\n"))]
     NothingUnderstood { shapes: Vec<String> },
+    /// No file of the inputs could be read at all (a directory with no log in it, every file
+    /// damaged from its first byte): what was seen is named, so no one gets a quiet $0.00.
+    #[error("nothing readable in the input: {}", .seen.join("; "))]
+    NothingReadable { seen: Vec<String> },
+    /// A file broke partway under `--strict` (without it, the file is counted as damaged and
+    /// what came before the break is billed).
+    #[error("{0} (--strict)")]
+    Damaged(String),
     /// `--since`/`--until` value that is not a calendar date.
     #[error("invalid date {value:?}: expected YYYY-MM-DD")]
     BadDate { value: String },
@@ -46,7 +51,7 @@ impl AnalyticsError {
         } else {
             Self::Io {
                 path: path.to_owned(),
-                source,
+                error: source,
             }
         }
     }

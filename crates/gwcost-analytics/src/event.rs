@@ -49,6 +49,21 @@ pub struct EventRef<'a> {
 }
 
 impl EventRef<'_> {
+    /// What the line is, decided by the line: API Gateway logs `eventType` as `-` both on an
+    /// upgrade refused before route selection and on every line of an HTTP or REST stage whose
+    /// template (shared across API types) names `$context.eventType`. Only a line with no
+    /// request identity — no route key but `-`, no method, no resource path — is a refused
+    /// upgrade (AWS's WebSocket sample lines are exactly that); anything else is a request.
+    pub fn resolved_kind(&self) -> EventType {
+        let identified = self.route_key.is_some_and(|r| r.trim() != "-")
+            || self.http_method.is_some()
+            || self.resource_path.is_some();
+        match self.kind {
+            EventType::Refused if identified => EventType::Request,
+            k => k,
+        }
+    }
+
     /// `stage`, `$default` when absent.
     pub fn stage(&self) -> &str {
         self.stage.unwrap_or("$default")

@@ -11,7 +11,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::blocks::{self, BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{self, InputFormat, Messages, insights_csv, json_docs};
+use crate::formats::{self, InputFormat, Messages};
 use crate::message::MessageParser;
 use crate::{AnalyzeOptions, Engine, Progress, Tally, columns, jsonl, polars_io};
 
@@ -163,15 +163,6 @@ pub(crate) fn format_by_extension(name: &str) -> Option<Format> {
     }
 }
 
-/// Whether a file found under a directory is read: a log extension, anything gzipped
-/// (CloudWatch Logs exports are `000000.gz`) or no extension at all (Firehose objects are named
-/// `<stream>-1-2026-10-20-12-34-56-<uuid>`).
-fn worth_reading(name: &str) -> bool {
-    format_by_extension(name).is_some()
-        || name.to_ascii_lowercase().ends_with(".gz")
-        || !name.contains('.')
-}
-
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AnalyticsError> {
     let shown = dir.display().to_string();
     let entries = fs::read_dir(dir).map_err(|e| AnalyticsError::io(&shown, e))?;
@@ -193,15 +184,60 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AnalyticsError> {
         };
         if is_dir {
             walk(&path, out)?;
-        } else if worth_reading(&name) {
+        } else {
+            // Every file is looked at, whatever its name: logrotate's `access.log-20261001`,
+            // Firehose's `<stream>-1-2026-…-<uuid>`, CloudWatch's `000000.gz`. One whose content
+            // is no access log is skipped and said (see `read_into`).
             out.push(path);
         }
     }
     Ok(())
 }
 
-/// Expands directories (recursively, log files only, sorted for determinism) into files.
-pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError> {
+/// The files to read, and the files reached more than once (each `FILE: why`), read once.
+#[derive(Debug, Default)]
+pub(crate) struct Expanded {
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) repeats: Vec<String>,
+}
+
+/// Expands directories (recursively, every file but hidden ones, sorted for determinism) into
+/// files; a file reached twice (the same directory given twice, a file and its directory, a
+/// symlink) is read once: the bill of overlapping inputs is not doubled.
+pub(crate) fn expand(inputs: &[Input]) -> Result<Expanded, AnalyticsError> {
+    let files = expand_all(inputs)?;
+    let mut seen: std::collections::HashMap<PathBuf, String> = std::collections::HashMap::new();
+    let mut streams = std::collections::HashSet::new();
+    let mut out = Expanded::default();
+    for f in files {
+        let first = match (&f.path, &f.stream) {
+            (Some(p), _) => {
+                let key = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                match seen.get(&key) {
+                    Some(first) => Some(first.clone()),
+                    None => {
+                        seen.insert(key, f.name.clone());
+                        None
+                    }
+                }
+            }
+            (None, Some(s)) => (!streams.insert(s.name.clone())).then(|| s.name.clone()),
+            (None, None) => None,
+        };
+        match first {
+            Some(first) if first == f.name => out
+                .repeats
+                .push(format!("{}: named more than once, read once", f.name)),
+            Some(first) => out
+                .repeats
+                .push(format!("{}: the same file as {first}, read once", f.name)),
+            None => out.files.push(f),
+        }
+    }
+    Ok(out)
+}
+
+fn expand_all(inputs: &[Input]) -> Result<Vec<SourceFile>, AnalyticsError> {
     let mut files = Vec::new();
     for input in inputs {
         match input {
@@ -274,6 +310,64 @@ impl<R: Read> Read for Tallied<R> {
     }
 }
 
+/// Ends a file's content at the first read error, keeping the error: every reader then sees
+/// the file as ending where it broke, so what came before is billed, and the caller names the
+/// file once as damaged ([`Self::damage`]) instead of losing every line of the run.
+pub(crate) struct Latched<R> {
+    inner: R,
+    /// Bytes of content delivered before the break.
+    bytes: u64,
+    error: Option<io::Error>,
+}
+
+impl<R: Read> Latched<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self {
+            inner,
+            bytes: 0,
+            error: None,
+        }
+    }
+
+    /// Where and why the content broke, in words (`None` when it did not): said once,
+    /// `gzip: ` prefixed when the bytes were gzip and the error does not say so itself.
+    pub(crate) fn damage(&mut self, gz: bool, lines: u64) -> Option<String> {
+        let e = self.error.take()?;
+        let what = e.to_string();
+        let what = if gz && !what.to_ascii_lowercase().contains("gzip") {
+            format!("gzip: {what}")
+        } else {
+            what
+        };
+        Some(format!(
+            "damaged after byte {} of its content ({lines} line{} read and kept): {what}",
+            self.bytes,
+            if lines == 1 { "" } else { "s" }
+        ))
+    }
+}
+
+impl<R: Read> Read for Latched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.error.is_some() {
+            return Ok(0);
+        }
+        loop {
+            match self.inner.read(buf) {
+                Ok(n) => {
+                    self.bytes += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    return Ok(0);
+                }
+            }
+        }
+    }
+}
+
 /// Reads at most `limit` bytes (fewer only at the end of the input).
 pub(crate) fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
     let mut prefix = Vec::with_capacity(limit);
@@ -281,9 +375,18 @@ pub(crate) fn read_prefix(reader: &mut dyn Read, limit: usize) -> io::Result<Vec
     Ok(prefix)
 }
 
-/// A file on disk whose name says Parquet.
-pub(crate) fn named_parquet(file: &SourceFile) -> bool {
-    file.format_by_name() == Some(Format::Parquet)
+/// A file on disk whose name says Parquet, or one no bigger than a block (gzip: an eighth of
+/// one, for what it unpacks to): read whole by one worker of the pool
+/// ([`read_side_by_side`]).
+pub(crate) fn read_whole_by_one_worker(file: &SourceFile) -> bool {
+    let Some(path) = &file.path else {
+        return false;
+    };
+    if file.format_by_name() == Some(Format::Parquet) {
+        return true;
+    }
+    let small = (BLOCK_BYTES / 8) as u64;
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= small)
 }
 
 /// Reads `files` on up to `threads` threads, one file per thread at a time, each into its own
@@ -407,22 +510,72 @@ pub(crate) fn choose(
     }
 }
 
-/// Hands a container's messages to the tally through the message parser.
-struct TallySink<'a, 't, 'f> {
+/// Metering's [`formats::Sink`]: every format's content folded into the tally.
+struct TallySink<'a, 't, 'f, 'p> {
     name: &'a str,
     parser: MessageParser<'f>,
     tally: &'a mut Tally<'t>,
-    lines: u64,
+    /// Container messages (and malformed container events) seen: lines of the input.
+    messages: u64,
+    threads: usize,
+    progress: Option<&'p dyn Progress>,
+    /// `--engine polars` on JSON lines: polars' NDJSON reader instead of the block fold.
+    polars_lines: bool,
 }
 
-impl Messages for TallySink<'_, '_, '_> {
+impl formats::Sink for TallySink<'_, '_, '_, '_> {
+    fn lines(&mut self, reader: &mut dyn Read, export: bool) -> Result<(), AnalyticsError> {
+        let name = self.name;
+        let io_err = |e: io::Error| AnalyticsError::io(name, e);
+        if self.polars_lines && !export {
+            let mut data = Vec::new();
+            reader.read_to_end(&mut data).map_err(io_err)?;
+            return polars_io::read_ndjson(name, &data, self.tally);
+        }
+        let parser = &self.parser;
+        let fold = move |chunk: &[u8], first: u64, t: &mut Tally<'_>| {
+            jsonl::fold_chunk(name, chunk, first, parser, export, t);
+        };
+        let progress = self.progress;
+        let on_block = |_bytes: u64, lines: u64| {
+            if let Some(p) = progress {
+                p.advance(0, lines);
+            }
+        };
+        let mut blocks = BlockReader::new(reader, BLOCK_BYTES);
+        blocks::fold_all(
+            name,
+            &mut blocks,
+            self.threads,
+            self.tally,
+            &fold,
+            &on_block,
+        )
+        .map_err(io_err)
+    }
+
+    fn csv(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError> {
+        columns::read_csv(self.name, reader, self.tally);
+        Ok(())
+    }
+
+    fn parquet(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError> {
+        let mut data = Vec::new();
+        reader
+            .read_to_end(&mut data)
+            .map_err(|e| AnalyticsError::io(self.name, e))?;
+        polars_io::read_parquet(self.name, data, self.tally)
+    }
+}
+
+impl Messages for TallySink<'_, '_, '_, '_> {
     fn message(&mut self, line: u64, msg: &[u8], fallback_ms: Option<i64>) {
-        self.lines += 1;
+        self.messages += 1;
         self.parser
             .fold(self.name, line, msg, fallback_ms, self.tally);
     }
     fn malformed(&mut self, line: u64, reason: String) {
-        self.lines += 1;
+        self.messages += 1;
         self.tally.malformed(self.name, line, reason);
     }
 }
@@ -455,18 +608,10 @@ pub(crate) fn read_into(
             return polars_io::read_parquet_file(&file.name, p, threads, tally);
         }
     }
-    let io_err = |e: io::Error| AnalyticsError::io(&file.name, e);
-    let (mut decoded, gz) = open_decoded(file, progress)?;
-    let gz_err = |e: io::Error| {
-        if gz {
-            AnalyticsError::Io {
-                path: file.name.clone(),
-                source: io::Error::new(e.kind(), format!("gzip: {e}")),
-            }
-        } else {
-            io_err(e)
-        }
-    };
+    let (decoded, gz) = open_decoded(file, progress)?;
+    let mut decoded = Latched::new(decoded);
+    // `Latched` never fails a read: a break ends the content, and is said after it.
+    let gz_err = |e: io::Error| AnalyticsError::io(&file.name, e);
     let prefix = read_prefix(&mut decoded, SNIFF_BYTES).map_err(gz_err)?;
     let format = choose(file, opts.input_format, opts.log_format.is_some(), &prefix);
     if file.found
@@ -474,8 +619,9 @@ pub(crate) fn read_into(
         && format == InputFormat::Csv
         && opts.input_format.is_none()
     {
-        // A README or a binary next to the logs (Firehose objects have no extension, so such
-        // files are looked at): not a log, not an error.
+        // A README or a binary next to the logs (every file under a directory is looked at):
+        // not a log, not an error, but said.
+        tally.skipped(&file.name, "not an access log".to_owned());
         return Ok(());
     }
     let clf = !matches!(
@@ -483,7 +629,7 @@ pub(crate) fn read_into(
         Some(Format::JsonLines { clf: false })
     );
     let mut reader = Tallied {
-        inner: io::Cursor::new(prefix).chain(decoded),
+        inner: io::Cursor::new(prefix).chain(&mut decoded),
         bytes: 0,
     };
     let parser = MessageParser {
@@ -492,65 +638,33 @@ pub(crate) fn read_into(
         reference: opts.engine == Engine::Reference,
     };
     let (lines_before, bad_before) = tally.line_counts();
-    let mut shape = None;
-    match format {
-        InputFormat::Parquet => {
-            let mut data = Vec::new();
-            reader.read_to_end(&mut data).map_err(gz_err)?;
-            tally.add_bytes(data.len() as u64);
-            polars_io::read_parquet(&file.name, data, tally)?;
-        }
-        InputFormat::Lines
-            if !clf && opts.engine == Engine::Polars && opts.log_format.is_none() =>
-        {
-            let mut data = Vec::new();
-            reader.read_to_end(&mut data).map_err(gz_err)?;
-            tally.add_bytes(data.len() as u64);
-            polars_io::read_ndjson(&file.name, &data, tally)?;
-        }
-        InputFormat::Csv => {
-            columns::read_csv(&file.name, &mut reader, tally);
-            tally.add_bytes(reader.bytes);
-        }
-        InputFormat::Lines | InputFormat::CloudWatchExport => {
-            let export = format == InputFormat::CloudWatchExport;
-            let name = file.name.as_str();
-            let parser = &parser;
-            let fold = move |chunk: &[u8], first: u64, t: &mut Tally<'_>| {
-                jsonl::fold_chunk(name, chunk, first, parser, export, t);
-            };
-            let on_block = |_bytes: u64, lines: u64| {
-                if let Some(p) = progress {
-                    p.advance(0, lines);
-                }
-            };
-            let mut blocks = BlockReader::new(&mut reader, BLOCK_BYTES);
-            blocks::fold_all(&mut blocks, threads, tally, &fold, &on_block).map_err(gz_err)?;
-        }
-        InputFormat::InsightsCsv
-        | InputFormat::Firehose
-        | InputFormat::LogEvents
-        | InputFormat::InsightsJson => {
-            let mut sink = TallySink {
-                name: &file.name,
-                parser,
-                tally,
-                lines: 0,
-            };
-            if format == InputFormat::InsightsCsv {
-                insights_csv::read(&mut reader, &mut sink).map_err(gz_err)?;
-            } else {
-                let seen = json_docs::read(&mut reader, &mut sink).map_err(gz_err)?;
-                shape = Some(seen.shape());
-            }
-            let lines = sink.lines;
-            tally.add_lines(lines);
-            tally.add_bytes(reader.bytes);
-        }
-    }
+    let mut sink = TallySink {
+        name: &file.name,
+        parser,
+        tally,
+        messages: 0,
+        threads,
+        progress,
+        polars_lines: !clf && opts.engine == Engine::Polars && opts.log_format.is_none(),
+    };
+    let seen = formats::read(&file.name, format, &mut reader, &mut sink)?;
+    let shape = seen.map(|s| s.shape());
+    let messages = sink.messages;
+    tally.add_lines(messages);
+    tally.add_bytes(reader.bytes);
     let (lines_after, bad_after) = tally.line_counts();
     let (lines, bad) = (lines_after - lines_before, bad_after - bad_before);
-    let nothing_read = lines == 0 && reader.bytes > 0 && format.is_container();
+    let content_bytes = reader.bytes;
+    if let Some(damage) = decoded.damage(gz, lines) {
+        tally.damaged(&file.name, damage);
+        if opts.strict {
+            return Err(AnalyticsError::Damaged(
+                tally.damage_said().unwrap_or_default(),
+            ));
+        }
+        return Ok(());
+    }
+    let nothing_read = lines == 0 && content_bytes > 0 && format.is_container();
     if (lines > 0 && bad == lines) || nothing_read {
         let what = match (format, shape) {
             (f, Some(shape)) => format!("looks like {}: {shape}", f.describe()),
@@ -619,6 +733,56 @@ mod tests {
         let err = crate::analyze(&[failing], &opts, &book).unwrap_err();
         assert!(err.to_string().contains("s3://b/k"), "{err}");
         assert!(err.to_string().contains("AccessDenied"), "{err}");
+    }
+
+    /// A stream that fails halfway (an S3 object whose connection drops after the SDK's
+    /// retries) keeps the lines before the break and is counted as damaged; under `strict` it
+    /// is an error naming it.
+    #[test]
+    fn a_stream_failing_halfway_keeps_what_came_before() {
+        struct Failing(io::Cursor<Vec<u8>>);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(io::Error::other("connection reset by peer")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let lines: String = (0..10)
+            .map(|i| format!("{{\"requestId\":\"r{i}\",\"requestTimeEpoch\":1788220801000}}\n"))
+            .collect();
+        let input = Input::Stream(StreamSource {
+            name: "s3://b/k.jsonl".to_owned(),
+            size: None,
+            open: Arc::new(move || {
+                Ok(Box::new(Failing(io::Cursor::new(lines.clone().into_bytes()))) as _)
+            }),
+        });
+        let book = gwcost_pricing::PriceBook::aws_us_east_1();
+        let mut opts = AnalyzeOptions::default();
+        let a = crate::analyze(std::slice::from_ref(&input), &opts, &book).unwrap();
+        assert_eq!(a.total_usage().requests, 10);
+        assert_eq!(a.inputs.damaged_files, 1);
+        assert_eq!(a.damaged.len(), 1);
+        assert!(
+            a.damaged[0].starts_with("s3://b/k.jsonl: damaged"),
+            "{:?}",
+            a.damaged
+        );
+        assert!(
+            a.damaged[0].contains("connection reset by peer"),
+            "{:?}",
+            a.damaged
+        );
+        opts.strict = true;
+        let err = crate::analyze(&[input], &opts, &book)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("s3://b/k.jsonl") && err.contains("--strict"),
+            "{err}"
+        );
     }
 
     #[test]

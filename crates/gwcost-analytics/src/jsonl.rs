@@ -2,38 +2,9 @@
 //! [`crate::blocks`] cuts the input into such chunks and spreads them over threads; line numbers
 //! stay exact because each chunk knows how many lines precede it.
 
-use gwcost_log::LogRecord;
-
-use crate::message::MessageParser;
-use crate::{Event, Tally, clf};
-
-/// Turns serde_json's "… at line 1 column 17" (always line 1 here) into "… at column 17".
-fn json_reason(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    let msg = match msg.rfind(" at line ") {
-        Some(i) => format!("{} at column {}", &msg[..i], e.column()),
-        None => msg,
-    };
-    match e.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("not JSON: {msg}")
-        }
-        serde_json::error::Category::Data => format!("bad field: {msg}"),
-        serde_json::error::Category::Io => msg,
-    }
-}
-
-/// Parses one non-blank, trimmed line into a record; the error is why it is malformed.
-pub(crate) fn parse_record(line: &[u8], clf_allowed: bool) -> Result<LogRecord, String> {
-    if line.first() == Some(&b'{') || !clf_allowed {
-        LogRecord::from_json(line).map_err(|e| json_reason(&e))
-    } else {
-        match std::str::from_utf8(line) {
-            Ok(s) => clf::parse(s),
-            Err(_) => Err("not UTF-8 text".to_owned()),
-        }
-    }
-}
+use crate::Event;
+use crate::Tally;
+use crate::message::{MessageParser, parse_record};
 
 /// A line without surrounding whitespace and a leading UTF-8 byte order mark; `None` when
 /// nothing is left (blank lines are skipped, not malformed).

@@ -102,6 +102,8 @@ pub struct AnalyzeOptions {
     pub log_format: Option<std::sync::Arc<LogFormat>>,
     /// Read every input as this format instead of recognising it (`--input-format`).
     pub input_format: Option<InputFormat>,
+    /// Stop at the first damaged file (`--strict`) instead of billing what could be read.
+    pub strict: bool,
 }
 
 /// Reads every input and meters it: the whole of `gwcost analyze` short of pricing.
@@ -123,7 +125,7 @@ pub fn analyze_with_progress(
     book: &PriceBook,
     progress: Option<&dyn Progress>,
 ) -> Result<Analysis, AnalyticsError> {
-    let files = input::expand(inputs)?;
+    let input::Expanded { files, repeats } = input::expand(inputs)?;
     if let Some(p) = progress {
         let total = files.iter().try_fold(0u64, |sum, f| Some(sum + f.size()?));
         p.start(total);
@@ -135,10 +137,13 @@ pub fn analyze_with_progress(
     let mut result = Ok(());
     let mut i = 0;
     while i < files.len() && result.is_ok() {
-        // Parquet files come in many parts: they are read side by side, one per thread.
+        // Files that are each one block or less (AWS writes logs as many small objects: a
+        // Firehose object per buffer interval, an export file per log stream) and Parquet parts
+        // are read side by side by one pool of workers, a whole file per worker at a time, and
+        // merged in file order; a big file is cut into blocks for every worker instead.
         let run = files[i..]
             .iter()
-            .take_while(|f| input::named_parquet(f))
+            .take_while(|f| input::read_whole_by_one_worker(f))
             .count();
         if run >= 2 && threads >= 2 && !opts.dedupe {
             result =
@@ -156,5 +161,12 @@ pub fn analyze_with_progress(
     if let Some(shapes) = tally.nothing_understood() {
         return Err(AnalyticsError::NothingUnderstood { shapes });
     }
-    Ok(tally.finish(files.len() as u64))
+    for r in repeats {
+        tally.skipped_repeat(r);
+    }
+    if let Some(seen) = tally.nothing_read(files.len(), inputs) {
+        return Err(AnalyticsError::NothingReadable { seen });
+    }
+    let read = files.len() as u64 - tally.skipped_unread();
+    Ok(tally.finish(read))
 }

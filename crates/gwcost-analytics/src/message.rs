@@ -5,7 +5,7 @@
 use gwcost_log::LogRecord;
 
 use crate::template::LogFormat;
-use crate::{Event, Tally, fastjson, jsonl};
+use crate::{Event, Tally, clf, fastjson};
 
 /// How messages are read: under a stage template or the schema's names; `clf` also accepts API
 /// Gateway's CLF lines (without a template).
@@ -23,7 +23,7 @@ impl MessageParser<'_> {
     pub(crate) fn record(&self, msg: &[u8], fallback_ms: Option<i64>) -> Result<LogRecord, String> {
         let mut r = match self.template {
             Some(t) => t.record(msg)?,
-            None => jsonl::parse_record(msg, self.clf)?,
+            None => parse_record(msg, self.clf)?,
         };
         if r.request_time_epoch.is_none() && r.request_time.is_none() {
             r.request_time_epoch = fallback_ms;
@@ -63,6 +63,34 @@ impl MessageParser<'_> {
                 tally.malformed(name, line_no, reason);
                 false
             }
+        }
+    }
+}
+
+/// Turns serde_json's "… at line 1 column 17" (always line 1 here) into "… at column 17".
+fn json_reason(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => format!("{} at column {}", &msg[..i], e.column()),
+        None => msg,
+    };
+    match e.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("not JSON: {msg}")
+        }
+        serde_json::error::Category::Data => format!("bad field: {msg}"),
+        serde_json::error::Category::Io => msg,
+    }
+}
+
+/// Parses one non-blank, trimmed line into a record; the error is why it is malformed.
+pub(crate) fn parse_record(line: &[u8], clf_allowed: bool) -> Result<LogRecord, String> {
+    if line.first() == Some(&b'{') || !clf_allowed {
+        LogRecord::from_json(line).map_err(|e| json_reason(&e))
+    } else {
+        match std::str::from_utf8(line) {
+            Ok(s) => clf::parse(s),
+            Err(_) => Err("not UTF-8 text".to_owned()),
         }
     }
 }

@@ -281,6 +281,9 @@ fn int_column_within(ca: &Int64Chunked, lo: i64, hi: i64) -> bool {
 /// The columns the bill reads, each one typed array.
 #[derive(Default, Clone, Copy)]
 struct BillColumns<'a> {
+    /// The frame has a route key, method or resource path column: an `eventType` of `-` may
+    /// then be a request (see `EventRef::resolved_kind`), which only the row reader decides.
+    identity: bool,
     epoch: Option<&'a IntArr>,
     kind: Option<&'a StrArr>,
     status: Option<&'a IntArr>,
@@ -308,8 +311,11 @@ impl<'a> BillColumns<'a> {
                 match seen.kind {
                     Some((last, k)) if last == view => k,
                     _ => {
-                        // `-` marks a refused upgrade, not an absent type.
+                        // `-` is a refused upgrade unless the line names a route
+                        // (`EventRef::resolved_kind`), which this reader does not read:
+                        // such a frame goes to the row-by-row reader.
                         let k = match a.get(i).map(str::trim) {
+                            Some("-") if self.identity => return Err(()),
                             Some("-") => EventType::Refused,
                             _ => match text_at(self.kind, i)? {
                                 None => EventType::Request,
@@ -496,6 +502,12 @@ fn fold_frame_columnar(
             x if x == LogField::ConnectionId as u32 => cols.connection_id = arr,
             x if x == LogField::RequestId as u32 => cols.request_id = arr,
             x if x == LogField::Direction as u32 => cols.direction = arr,
+            x if x == LogField::RouteKey as u32
+                || x == LogField::HttpMethod as u32
+                || x == LogField::ResourcePath as u32 =>
+            {
+                cols.identity = true;
+            }
             // Read only when there is no epoch, which sends the frame to the row reader.
             x if x == LogField::RequestTime as u32 => {}
             // Text no billing rule reads without a breakdown: any string is fine.

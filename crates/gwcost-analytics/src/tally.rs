@@ -101,6 +101,18 @@ pub struct Tally<'a> {
     /// (Logs Insights lists the newest first) or a repeated DISCONNECT bills nothing again.
     closed: HashSet<u64>,
     seen_ids: HashSet<String>,
+    /// Events that bill something (`inputs.billed_lines`).
+    billed_lines: u64,
+    /// Events read but not billed, by reason (`inputs.not_billed`).
+    not_billed: BTreeMap<String, u64>,
+    /// Malformed lines by the kind of their reason (`inputs.malformed`).
+    malformed_by: BTreeMap<String, u64>,
+    /// Files that broke partway, each `FILE: where and why`.
+    damaged: Vec<String>,
+    /// Files found under a directory and not read, each `FILE: why`, and files reached twice.
+    skipped: Vec<String>,
+    /// How many of `skipped` are files reached twice.
+    repeats: usize,
     /// Inputs in which nothing was understood, with the shape that was seen.
     not_understood: Vec<String>,
     /// The day (days since the epoch) events are being added to, and its usage so far.
@@ -133,6 +145,25 @@ fn closed_key(id: &str, connected_at: i64) -> u64 {
     id.hash(&mut h);
     connected_at.hash(&mut h);
     h.finish()
+}
+
+/// Adds one to `map[key]`, allocating the key only the first time.
+fn bump_count(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+/// The kind of a malformed line's reason, for counting by reason: its first clause, before any
+/// `:` or `(` that brings the particulars (a column, a value), so `not JSON: expected value at
+/// column 5` and `not JSON: EOF at column 9` are one kind.
+pub(crate) fn reason_kind(reason: &str) -> &str {
+    let end = reason.find([':', '(']).unwrap_or(reason.len());
+    let kind = reason[..end].trim();
+    if kind.is_empty() { "malformed" } else { kind }
 }
 
 fn status_key(status: Option<u16>) -> String {
@@ -182,6 +213,58 @@ impl<'a> Tally<'a> {
             .map(|m| m.reason.as_str())
     }
 
+    /// Notes that `file` broke partway (what was read before is kept).
+    pub(crate) fn damaged(&mut self, file: &str, what: String) {
+        self.damaged.push(format!("{file}: {what}"));
+    }
+
+    /// The last damage noted, as said.
+    pub(crate) fn damage_said(&self) -> Option<String> {
+        self.damaged.last().cloned()
+    }
+
+    /// Notes that `file`, found under a directory, was not read, and why.
+    pub(crate) fn skipped(&mut self, file: &str, why: String) {
+        self.skipped.push(format!("{file}: {why}"));
+    }
+
+    /// Notes a file reached more than once (read once): said with the skipped files.
+    pub(crate) fn skipped_repeat(&mut self, said: String) {
+        self.skipped.push(said);
+        self.repeats += 1;
+    }
+
+    /// Files looked at and not read (skipped for their content; repeats were never counted
+    /// among the files to read).
+    pub(crate) fn skipped_unread(&self) -> u64 {
+        (self.skipped.len() - self.repeats) as u64
+    }
+
+    /// What was seen, when not one line of any of `files` could be read: every file skipped or
+    /// damaged from its start, or no file at all under the directories named.
+    pub(crate) fn nothing_read(
+        &self,
+        files: usize,
+        inputs: &[crate::Input],
+    ) -> Option<Vec<String>> {
+        if self.lines > 0 {
+            return None;
+        }
+        let unread = self.skipped_unread() as usize + self.damaged.len();
+        if files > 0 && unread < files {
+            return None;
+        }
+        let mut seen: Vec<String> = self.skipped.iter().chain(&self.damaged).cloned().collect();
+        if files == 0 {
+            for i in inputs {
+                if let crate::Input::Path(p) = i {
+                    seen.push(format!("{}: no files", p.display()));
+                }
+            }
+        }
+        Some(seen)
+    }
+
     /// Notes that nothing in `file` was understood, and what it looked like.
     pub(crate) fn not_understood(&mut self, file: &str, shape: String) {
         self.not_understood.push(format!("{file}: {shape}"));
@@ -215,7 +298,13 @@ impl<'a> Tally<'a> {
             unclosed: 0,
             closed: HashSet::new(),
             seen_ids: HashSet::new(),
+            billed_lines: 0,
+            not_billed: BTreeMap::new(),
+            malformed_by: BTreeMap::new(),
             not_understood: Vec::new(),
+            damaged: Vec::new(),
+            skipped: Vec::new(),
+            repeats: 0,
             current_day: None,
         }
     }
@@ -243,6 +332,7 @@ impl<'a> Tally<'a> {
     /// Records a line that could not be read.
     pub fn malformed(&mut self, file: &str, line: u64, reason: String) {
         self.malformed_count += 1;
+        bump_count(&mut self.malformed_by, reason_kind(&reason));
         if self.malformed.len() < MAX_MALFORMED_KEPT {
             self.malformed.push(Malformed {
                 file: file.to_owned(),
@@ -260,10 +350,21 @@ impl<'a> Tally<'a> {
     /// Meters one borrowed event (the fast readers' entry: nothing is allocated unless a
     /// breakdown, a new WebSocket connection or `--dedupe` needs it).
     pub fn push_ref(&mut self, ev: &EventRef<'_>) {
+        let resolved;
+        let ev = if ev.kind == EventType::Refused {
+            resolved = EventRef {
+                kind: ev.resolved_kind(),
+                ..*ev
+            };
+            &resolved
+        } else {
+            ev
+        };
         if self.cfg.since_ms.is_some_and(|s| ev.time_ms < s)
             || self.cfg.until_ms.is_some_and(|u| ev.time_ms >= u)
         {
             self.filtered_out += 1;
+            self.not_billed("outside_window");
             return;
         }
         if self.cfg.dedupe
@@ -271,10 +372,12 @@ impl<'a> Tally<'a> {
             && !self.seen_ids.insert(id.to_owned())
         {
             self.duplicates_dropped += 1;
+            self.not_billed("duplicate");
             return;
         }
         if ev.kind == EventType::Refused {
             // An upgrade refused before route selection: neither a request nor a connection.
+            self.not_billed("refused_upgrade");
             return;
         }
         self.first_ms = Some(self.first_ms.map_or(ev.time_ms, |f| f.min(ev.time_ms)));
@@ -291,15 +394,19 @@ impl<'a> Tally<'a> {
                 });
                 self.http_sizes.add(metered);
                 if self.book.is_billable(ev.error_response_type) {
+                    self.billed_lines += 1;
                     let units = increments(metered, self.cfg.http_increment);
                     delta.billable_requests = 1;
                     delta.http_units = units;
                     delta.oversize_requests = u64::from(units > 1);
                     delta.rest_units =
                         rest_units(ev.response_bytes, self.cfg.rest_streaming_increment);
+                } else {
+                    self.not_billed(ev.error_response_type.map_or("-", str::trim));
                 }
             }
             EventType::Message => {
+                self.billed_lines += 1;
                 delta.ws_messages = 1;
                 delta.ws_message_units = ws_message_units(ev.message_bytes, self.cfg.ws_increment);
                 match ev.message_bytes {
@@ -312,6 +419,20 @@ impl<'a> Tally<'a> {
                 if self.cfg.count_connect_disconnect {
                     delta.ws_message_units = 1;
                 }
+                // A refused CONNECT opens no connection and bills nothing unless CONNECTs
+                // count as messages.
+                let refused = ev.kind == EventType::Connect
+                    && (ev.status.is_some_and(|s| s >= 400)
+                        || !self.book.is_billable(ev.error_response_type));
+                if refused && !self.cfg.count_connect_disconnect {
+                    let reason = match ev.error_response_type.map(str::trim) {
+                        Some(t) if !self.book.is_billable(Some(t)) => t,
+                        _ => "refused_connect",
+                    };
+                    self.not_billed(reason);
+                } else {
+                    self.billed_lines += 1;
+                }
                 self.track_connection(ev);
             }
             EventType::Refused => return,
@@ -323,6 +444,11 @@ impl<'a> Tally<'a> {
         } else {
             self.add_usage(ev.time_ms, "", "", None, delta);
         }
+    }
+
+    /// Counts one event read but not billed, under `reason`.
+    fn not_billed(&mut self, reason: &str) {
+        bump_count(&mut self.not_billed, reason);
     }
 
     fn track_connection(&mut self, ev: &EventRef<'_>) {
@@ -534,7 +660,18 @@ impl<'a> Tally<'a> {
         self.unclosed += o.unclosed;
         self.closed.extend(o.closed);
         self.seen_ids.extend(o.seen_ids);
+        self.billed_lines += o.billed_lines;
+        for (mine, theirs) in [
+            (&mut self.not_billed, o.not_billed),
+            (&mut self.malformed_by, o.malformed_by),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
         self.not_understood.extend(o.not_understood);
+        self.damaged.extend(o.damaged);
+        self.skipped.extend(o.skipped);
     }
 
     /// Adds tallies of consecutive parts of one input (made by [`Self::empty_part`]), in input
@@ -568,6 +705,11 @@ impl<'a> Tally<'a> {
                 files,
                 lines: self.lines,
                 malformed_lines: self.malformed_count,
+                billed_lines: self.billed_lines,
+                not_billed: std::mem::take(&mut self.not_billed),
+                malformed_by_reason: std::mem::take(&mut self.malformed_by),
+                skipped_files: self.skipped.len() as u64,
+                damaged_files: self.damaged.len() as u64,
                 bytes: self.bytes,
                 first_event_ms: self.first_ms,
                 last_event_ms: self.last_ms,
@@ -577,6 +719,8 @@ impl<'a> Tally<'a> {
                 unclosed_connections: unclosed,
             },
             malformed: self.malformed,
+            damaged: self.damaged,
+            skipped: self.skipped,
             months: self.months,
             days: self.days,
             http_sizes: self.http_sizes,

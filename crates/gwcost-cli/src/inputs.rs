@@ -9,6 +9,11 @@ use gwcost_pricing::PriceBook;
 use crate::cli::{EngineArg, InputArgs};
 use crate::common::plural;
 
+/// Set when some input was damaged: the output is written, and `gwcost` exits with status 3
+/// (partial input, `docs/exit-codes.md`).
+pub(crate) static PARTIAL: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// How many malformed lines are listed on stderr before only the count is given.
 const MALFORMED_SHOWN: usize = 10;
 
@@ -48,6 +53,7 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
         threads: a.threads,
         log_format,
         input_format,
+        strict: a.strict,
     };
     let resolved = crate::cloud::resolve(
         &a.paths,
@@ -60,6 +66,16 @@ pub(crate) fn read_inputs(a: &InputArgs, breakdowns: Breakdowns) -> Result<(Pric
         gwcost_analytics::analyze_with_progress(&resolved.inputs, &opts, &book, bar.as_progress())?;
     if !a.quiet {
         resolved.say_what_was_read();
+        for s in &analysis.skipped {
+            eprintln!("gwcost: skipped {s}");
+        }
+    }
+    // Damage is said even under --quiet: the bill is partial, and the exit status says so too.
+    for d in &analysis.damaged {
+        eprintln!("gwcost: warning: {d}");
+    }
+    if !analysis.damaged.is_empty() {
+        PARTIAL.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     let malformed = analysis.inputs.malformed_lines;

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Err(e) => return clap_exit(&e),
     };
     match run(cli) {
+        Ok(()) if inputs::PARTIAL.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::from(3),
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed pipe (`gwcost analyze … | head`) is not an error worth reporting.

@@ -3,11 +3,14 @@
 //! Its `Serialize` form is the JSON contract of `gwcost analyze --format json` (schema_version 1):
 //! fields are only ever added, never renamed or removed.
 
-use gwcost_analytics::{Analysis, Breakdown, MonthUsage};
+use std::collections::BTreeMap;
+
+use gwcost_analytics::{Analysis, Breakdown, InputsSummary, MonthUsage};
 use gwcost_pricing::{BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::money::format_count;
 use crate::projection::MonthProjection;
 
 /// Version of the JSON contract.
@@ -41,6 +44,66 @@ pub struct InputsLine {
     pub files: u64,
     pub lines: u64,
     pub malformed_lines: u64,
+    #[serde(flatten)]
+    pub accounting: Accounting,
+}
+
+/// Where every file and line read went (`docs/output-vocabulary.md`'s `inputs` buckets):
+/// `billed_lines + sum(not_billed) + malformed_lines == lines`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Accounting {
+    /// Files found under a directory that hold no access log.
+    pub skipped_files: u64,
+    /// Files that broke partway: the bill holds what came before the break.
+    pub damaged_files: u64,
+    pub billed_lines: u64,
+    /// Reason → events read but not billed.
+    pub not_billed: BTreeMap<String, u64>,
+    /// Reason → malformed lines.
+    pub malformed: BTreeMap<String, u64>,
+    pub unclosed_connections: u64,
+}
+
+impl Accounting {
+    pub fn of(i: &InputsSummary) -> Self {
+        Self {
+            skipped_files: i.skipped_files,
+            damaged_files: i.damaged_files,
+            billed_lines: i.billed_lines,
+            not_billed: i.not_billed.clone(),
+            malformed: i.malformed_by_reason.clone(),
+            unclosed_connections: i.unclosed_connections,
+        }
+    }
+
+    /// The sentences every non-JSON output prints about what was not billed and whether the
+    /// bill is partial (none when every line was billed from whole files).
+    pub fn notes(&self, lines: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        let not_billed: u64 = self.not_billed.values().sum();
+        if not_billed > 0 {
+            let mut reasons: Vec<(&String, &u64)> = self.not_billed.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let reasons: Vec<String> = reasons
+                .into_iter()
+                .map(|(r, n)| format!("{} {r}", format_count(*n)))
+                .collect();
+            out.push(format!(
+                "Not billed: {} of {} lines ({}).",
+                format_count(not_billed),
+                format_count(lines),
+                reasons.join(", ")
+            ));
+        }
+        if self.damaged_files > 0 {
+            out.push(format!(
+                "Partial input: {} damaged file{} (named on stderr); the bill holds what was read before each break.",
+                format_count(self.damaged_files),
+                if self.damaged_files == 1 { "" } else { "s" }
+            ));
+        }
+        out
+    }
 }
 
 /// The month's requests priced as one API type.
@@ -265,6 +328,7 @@ impl AnalyzeReport {
                 files: i.files,
                 lines: i.lines,
                 malformed_lines: i.malformed_lines,
+                accounting: Accounting::of(i),
             },
             months,
             total,

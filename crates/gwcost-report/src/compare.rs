@@ -62,6 +62,8 @@ pub struct CompareInputs {
     pub files: u64,
     pub lines: u64,
     pub malformed_lines: u64,
+    #[serde(flatten)]
+    pub accounting: crate::Accounting,
     /// Bytes read, after decompression.
     pub bytes: u64,
     /// UTC date of the first and last event, `YYYY-MM-DD`.
@@ -643,6 +645,7 @@ impl CompareReport {
                 files: i.files,
                 lines: i.lines,
                 malformed_lines: i.malformed_lines,
+                accounting: crate::Accounting::of(i),
                 bytes: i.bytes,
                 first_event: date(i.first_event_ms),
                 last_event: date(i.last_event_ms),
@@ -825,6 +828,7 @@ fn notes(
             crate::money::format_count(book.rest_api.free_tier_requests)
         ));
     }
+    out.extend(r.inputs.accounting.notes(analysis.inputs.lines));
     if analysis.inputs.malformed_lines > 0 {
         out.push(format!(
             "{} malformed line{} skipped.",

@@ -36,8 +36,8 @@ mod render;
 mod table;
 
 pub use analyze::{
-    AnalyzeReport, ApiLine, BreakdownRow, InputsLine, Lines, MonthReport, PriceBookLine,
-    ReportContext, ReportOptions, SCHEMA_VERSION, TransferLine, WebSocketLine,
+    Accounting, AnalyzeReport, ApiLine, BreakdownRow, InputsLine, Lines, MonthReport,
+    PriceBookLine, ReportContext, ReportOptions, SCHEMA_VERSION, TransferLine, WebSocketLine,
 };
 pub use charts::{CHART_SIZE, Chart, ChartError, chart_png, chart_svg};
 pub use compare::{

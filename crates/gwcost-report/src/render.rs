@@ -82,6 +82,7 @@ fn notes(r: &AnalyzeReport) -> Vec<String> {
             if c.unclosed_connections == 1 { "" } else { "s" }
         ));
     }
+    out.extend(r.inputs.accounting.notes(r.inputs.lines));
     if r.inputs.malformed_lines > 0 {
         out.push(format!(
             "{} malformed line{} skipped.",

@@ -10,8 +10,10 @@
 pub(crate) mod cloudwatch_export;
 pub(crate) mod insights_csv;
 pub(crate) mod json_docs;
+pub(crate) mod records;
 
 use std::fmt;
+use std::io::Read;
 use std::str::FromStr;
 
 use crate::error::AnalyticsError;
@@ -38,11 +40,14 @@ pub enum InputFormat {
     /// Logs Insights results as JSON (`aws logs get-query-results`, or an exported array of
     /// `{"@timestamp":…,"@message":…}`).
     InsightsJson,
+    /// API Gateway's own Firehose destination: access-log records back to back (`{…}{…}`) or
+    /// separated by any whitespace, not one per line.
+    Records,
 }
 
 impl InputFormat {
     /// Every format, as `--input-format` lists them.
-    pub const ALL: [InputFormat; 8] = [
+    pub const ALL: [InputFormat; 9] = [
         InputFormat::Lines,
         InputFormat::Csv,
         InputFormat::Parquet,
@@ -51,6 +56,7 @@ impl InputFormat {
         InputFormat::LogEvents,
         InputFormat::InsightsCsv,
         InputFormat::InsightsJson,
+        InputFormat::Records,
     ];
 
     /// The name `--input-format` takes.
@@ -64,6 +70,7 @@ impl InputFormat {
             Self::LogEvents => "log-events",
             Self::InsightsCsv => "insights-csv",
             Self::InsightsJson => "insights-json",
+            Self::Records => "records",
         }
     }
 
@@ -78,6 +85,7 @@ impl InputFormat {
             Self::LogEvents => "`aws logs filter-log-events`/`get-log-events` JSON output",
             Self::InsightsCsv => "CloudWatch Logs Insights results (CSV)",
             Self::InsightsJson => "CloudWatch Logs Insights results (JSON)",
+            Self::Records => "JSON records not one per line (API Gateway's Firehose destination)",
         }
     }
 
@@ -106,7 +114,10 @@ impl FromStr for InputFormat {
         Self::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| AnalyticsError::BadInputFormat(s.to_owned()))
+            .ok_or_else(|| AnalyticsError::BadInputFormat {
+                given: s.to_owned(),
+                expected: Self::names(),
+            })
     }
 }
 
@@ -145,6 +156,10 @@ pub(crate) static REGISTRY: &[Spec] = &[
         sniff: insights_csv::sniff,
     },
     Spec {
+        format: InputFormat::Records,
+        sniff: records::sniff,
+    },
+    Spec {
         format: InputFormat::Lines,
         sniff: sniff_lines,
     },
@@ -177,6 +192,45 @@ pub(crate) fn detect(data: &[u8]) -> InputFormat {
         .iter()
         .find(|s| (s.sniff)(d))
         .map_or(InputFormat::Csv, |s| s.format)
+}
+
+/// What every format's reader hands its content to: implemented once for metering (the tally,
+/// `crate::input`) and once for the Parquet writer (`crate::convert`), so [`read`] is the one
+/// place a format meets its reader, and a new format is one file here, one [`InputFormat`]
+/// variant, one [`REGISTRY`] line and one arm of [`read`].
+pub(crate) trait Sink: Messages {
+    /// Text lines (JSON, CLF, a stage template's); `export`: each line is a CloudWatch Logs
+    /// export's `<ISO-8601 time> <message>`.
+    fn lines(&mut self, reader: &mut dyn Read, export: bool) -> Result<(), AnalyticsError>;
+    /// CSV with a header of schema names, or AWS's headerless REST layout.
+    fn csv(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError>;
+    /// Schema-v1 Parquet.
+    fn parquet(&mut self, reader: &mut dyn Read) -> Result<(), AnalyticsError>;
+}
+
+/// Reads `reader`'s content (decompressed) as `format` into `sink`; `name` words I/O errors.
+/// For a JSON container, returns what it saw (to name its shape when nothing in it was a log).
+pub(crate) fn read(
+    name: &str,
+    format: InputFormat,
+    reader: &mut dyn Read,
+    sink: &mut dyn Sink,
+) -> Result<Option<json_docs::Seen>, AnalyticsError> {
+    let io_err = |e: std::io::Error| AnalyticsError::io(name, e);
+    match format {
+        InputFormat::Lines => sink.lines(reader, false)?,
+        InputFormat::CloudWatchExport => sink.lines(reader, true)?,
+        InputFormat::Csv => sink.csv(reader)?,
+        InputFormat::Parquet => sink.parquet(reader)?,
+        InputFormat::InsightsCsv => {
+            insights_csv::read(reader, sink).map_err(io_err)?;
+        }
+        InputFormat::Records => records::read(reader, sink).map_err(io_err)?,
+        InputFormat::Firehose | InputFormat::LogEvents | InputFormat::InsightsJson => {
+            return json_docs::read(reader, sink).map(Some).map_err(io_err);
+        }
+    }
+    Ok(None)
 }
 
 /// Where a container's log events go: each is read like a log line.
