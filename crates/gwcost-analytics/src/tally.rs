@@ -4,10 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use gwcost_log::EventType;
-use gwcost_pricing::{
-    MeteringBasis, PriceBook, Usage, connection_minutes, increments, metered_bytes, rest_units,
-    ws_message_units,
-};
+use gwcost_pricing::{MeteringBasis, PriceBook, Usage, connection_minutes};
 
 use crate::analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
@@ -19,9 +16,6 @@ use crate::{AnalyzeOptions, Breakdowns, EventRef};
 #[derive(Debug, Clone)]
 struct MeterConfig {
     basis: MeteringBasis,
-    http_increment: u64,
-    ws_increment: u64,
-    rest_streaming_increment: Option<u64>,
     count_connect_disconnect: bool,
     since_ms: Option<i64>,
     until_ms: Option<i64>,
@@ -144,9 +138,6 @@ impl<'a> Tally<'a> {
     pub fn new(book: &'a PriceBook, opts: &AnalyzeOptions) -> Self {
         let cfg = MeterConfig {
             basis: opts.metering_basis.unwrap_or(book.http_api.metering_basis),
-            http_increment: book.http_api.increment_bytes,
-            ws_increment: book.websocket.message_increment_bytes,
-            rest_streaming_increment: book.rest_api.streaming_increment_bytes,
             count_connect_disconnect: book.websocket.count_connect_disconnect,
             since_ms: opts.since_ms,
             until_ms: opts.until_ms,
@@ -285,23 +276,23 @@ impl<'a> Tally<'a> {
             EventType::Request => {
                 delta.requests = 1;
                 delta.response_bytes = ev.response_bytes;
-                // `dataProcessed` wins over the basis, as in `gwcost_pricing::http_units`.
-                let metered = ev.data_processed.unwrap_or_else(|| {
-                    metered_bytes(ev.request_bytes, ev.response_bytes, self.cfg.basis)
-                });
-                self.http_sizes.add(metered);
+                let units = self.book.request_units(
+                    ev.request_bytes,
+                    ev.response_bytes,
+                    ev.data_processed,
+                    Some(self.cfg.basis),
+                );
+                self.http_sizes.add(units.metered_bytes);
                 if self.book.is_billable(ev.error_response_type) {
-                    let units = increments(metered, self.cfg.http_increment);
                     delta.billable_requests = 1;
-                    delta.http_units = units;
-                    delta.oversize_requests = u64::from(units > 1);
-                    delta.rest_units =
-                        rest_units(ev.response_bytes, self.cfg.rest_streaming_increment);
+                    delta.http_units = units.http;
+                    delta.oversize_requests = u64::from(units.http > 1);
+                    delta.rest_units = units.rest;
                 }
             }
             EventType::Message => {
                 delta.ws_messages = 1;
-                delta.ws_message_units = ws_message_units(ev.message_bytes, self.cfg.ws_increment);
+                delta.ws_message_units = self.book.message_units(ev.message_bytes);
                 match ev.message_bytes {
                     Some(b) => self.ws_sizes.add(b),
                     None => delta.ws_messages_unsized = 1,

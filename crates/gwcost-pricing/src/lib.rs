@@ -23,7 +23,8 @@ pub use bill::{
     rest_cache_cost,
 };
 pub use metering::{
-    connection_minutes, http_units, increments, metered_bytes, rest_units, ws_message_units,
+    RequestUnits, connection_minutes, http_units, increments, metered_bytes, rest_units,
+    ws_message_units,
 };
 pub use offer::{ImportError, ImportedBook, Offer, UsageKind};
 pub use price_book::{

@@ -2,8 +2,7 @@
 //! same `bill_month` as observed traffic.
 
 use gwcost_pricing::{
-    BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month, http_units, increments,
-    rest_cache_cost, ws_message_units,
+    BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month, rest_cache_cost,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -99,13 +98,9 @@ pub fn quote_http(
     response_bytes: u64,
 ) -> Result<Quote, QuoteError> {
     let basis = basis.unwrap_or(book.http_api.metering_basis);
-    let per = http_units(
-        request_bytes,
-        response_bytes,
-        None,
-        basis,
-        book.http_api.increment_bytes,
-    );
+    let per = book
+        .request_units(request_bytes, response_bytes, None, Some(basis))
+        .http;
     let usage = Usage {
         requests,
         billable_requests: requests,
@@ -143,10 +138,7 @@ pub fn quote_rest(
     response_bytes: u64,
     cache: Option<(Decimal, u64)>,
 ) -> Result<Quote, QuoteError> {
-    let per = match book.rest_api.streaming_increment_bytes {
-        Some(inc) => increments(response_bytes, inc),
-        None => 1,
-    };
+    let per = book.request_units(0, response_bytes, None, None).rest;
     let usage = Usage {
         requests,
         billable_requests: requests,
@@ -189,7 +181,7 @@ pub fn quote_websocket(
     message_bytes: Option<u64>,
     connection_minutes: u64,
 ) -> Result<Quote, QuoteError> {
-    let per = ws_message_units(message_bytes, book.websocket.message_increment_bytes);
+    let per = book.message_units(message_bytes);
     let usage = Usage {
         ws_messages: messages,
         ws_message_units: mul("WebSocket message units", messages, per)?,
