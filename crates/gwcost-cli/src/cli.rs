@@ -192,12 +192,17 @@ pub struct PricesArgs {
     pub region: String,
     #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
     pub format: PricesFormat,
+    /// List the regions with an embedded price book (and those AWS's data could not make one for).
+    #[arg(long, conflicts_with_all = ["price_book", "format"])]
+    pub regions: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PricesAction {
-    /// Write price-book TOML from AWS's Price List data for AmazonApiGateway: the bulk offer
-    /// file (`index.json`) or `aws pricing get-products --service-code AmazonApiGateway` output.
+    /// Write price-book TOML from AWS's price data for AmazonApiGateway: the Price List bulk
+    /// offer file in its JSON (`index.json`) or CSV (`index.csv`) layout, `aws pricing
+    /// get-products --service-code AmazonApiGateway` output, or the pricing page's JSON (with
+    /// --tiers-from).
     Import(PricesImportArgs),
 }
 
@@ -215,6 +220,10 @@ pub struct PricesImportArgs {
     /// The TOML file to write (stdout without it); with --all, the directory.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Price List data (JSON or CSV, any one region) that says which tier each of the pricing
+    /// page's rate codes is: its price-dimension codes and ranges are the same in every region.
+    #[arg(long, value_name = "FILE")]
+    pub tiers_from: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -26,10 +26,10 @@ pub use metering::{
     RequestUnits, connection_minutes, http_units, increments, metered_bytes, rest_units,
     ws_message_units,
 };
-pub use offer::{ImportError, ImportedBook, Offer, UsageKind};
+pub use offer::{ImportError, ImportedBook, LOCATIONS, Offer, UsageKind};
 pub use price_book::{
     AWS_US_EAST_1_TOML, CacheSize, DataTransferPrices, EMBEDDED, GB, HttpApiPrices, KB, MB,
-    MILLION, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, UnknownRegion,
+    MILLION, NOT_EMBEDDED, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, UnknownRegion,
     WebSocketPrices,
 };
 pub use projection::{Factor, ProjectionError};

@@ -29,7 +29,157 @@ pub const AWS_US_EAST_1_TOML: &str = include_str!("../price-books/aws-us-east-1.
 
 /// The price books compiled into gwcost, by AWS region code. Only books built from a primary
 /// source belong here (see `gwcost prices import` to build one from AWS's Price List data).
-pub const EMBEDDED: &[(&str, &str)] = &[("us-east-1", AWS_US_EAST_1_TOML)];
+///
+/// Every book but us-east-1's is the output of one repeatable step, run from the repository's root
+/// (see `price-books/README.md`):
+/// `gwcost prices import crates/gwcost-pricing/data/apigateway-pricing-page.json --tiers-from
+/// crates/gwcost-pricing/data/AmazonApiGateway-eu-west-2.csv --all -o
+/// crates/gwcost-pricing/price-books/regions`. us-east-1 keeps its commented, hand-checked book;
+/// a test holds its prices equal to that import's `aws-us-east-1.toml`.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "af-south-1",
+        include_str!("../price-books/regions/aws-af-south-1.toml"),
+    ),
+    (
+        "ap-east-1",
+        include_str!("../price-books/regions/aws-ap-east-1.toml"),
+    ),
+    (
+        "ap-northeast-1",
+        include_str!("../price-books/regions/aws-ap-northeast-1.toml"),
+    ),
+    (
+        "ap-northeast-2",
+        include_str!("../price-books/regions/aws-ap-northeast-2.toml"),
+    ),
+    (
+        "ap-northeast-3",
+        include_str!("../price-books/regions/aws-ap-northeast-3.toml"),
+    ),
+    (
+        "ap-south-1",
+        include_str!("../price-books/regions/aws-ap-south-1.toml"),
+    ),
+    (
+        "ap-south-2",
+        include_str!("../price-books/regions/aws-ap-south-2.toml"),
+    ),
+    (
+        "ap-southeast-1",
+        include_str!("../price-books/regions/aws-ap-southeast-1.toml"),
+    ),
+    (
+        "ap-southeast-2",
+        include_str!("../price-books/regions/aws-ap-southeast-2.toml"),
+    ),
+    (
+        "ap-southeast-3",
+        include_str!("../price-books/regions/aws-ap-southeast-3.toml"),
+    ),
+    (
+        "ap-southeast-4",
+        include_str!("../price-books/regions/aws-ap-southeast-4.toml"),
+    ),
+    (
+        "ap-southeast-7",
+        include_str!("../price-books/regions/aws-ap-southeast-7.toml"),
+    ),
+    (
+        "ca-central-1",
+        include_str!("../price-books/regions/aws-ca-central-1.toml"),
+    ),
+    (
+        "ca-west-1",
+        include_str!("../price-books/regions/aws-ca-west-1.toml"),
+    ),
+    (
+        "eu-central-1",
+        include_str!("../price-books/regions/aws-eu-central-1.toml"),
+    ),
+    (
+        "eu-central-2",
+        include_str!("../price-books/regions/aws-eu-central-2.toml"),
+    ),
+    (
+        "eu-north-1",
+        include_str!("../price-books/regions/aws-eu-north-1.toml"),
+    ),
+    (
+        "eu-south-1",
+        include_str!("../price-books/regions/aws-eu-south-1.toml"),
+    ),
+    (
+        "eu-south-2",
+        include_str!("../price-books/regions/aws-eu-south-2.toml"),
+    ),
+    (
+        "eu-west-1",
+        include_str!("../price-books/regions/aws-eu-west-1.toml"),
+    ),
+    (
+        "eu-west-2",
+        include_str!("../price-books/regions/aws-eu-west-2.toml"),
+    ),
+    (
+        "eu-west-3",
+        include_str!("../price-books/regions/aws-eu-west-3.toml"),
+    ),
+    (
+        "il-central-1",
+        include_str!("../price-books/regions/aws-il-central-1.toml"),
+    ),
+    (
+        "me-central-1",
+        include_str!("../price-books/regions/aws-me-central-1.toml"),
+    ),
+    (
+        "me-south-1",
+        include_str!("../price-books/regions/aws-me-south-1.toml"),
+    ),
+    (
+        "sa-east-1",
+        include_str!("../price-books/regions/aws-sa-east-1.toml"),
+    ),
+    ("us-east-1", AWS_US_EAST_1_TOML),
+    (
+        "us-east-2",
+        include_str!("../price-books/regions/aws-us-east-2.toml"),
+    ),
+    (
+        "us-gov-east-1",
+        include_str!("../price-books/regions/aws-us-gov-east-1.toml"),
+    ),
+    (
+        "us-gov-west-1",
+        include_str!("../price-books/regions/aws-us-gov-west-1.toml"),
+    ),
+    (
+        "us-west-1",
+        include_str!("../price-books/regions/aws-us-west-1.toml"),
+    ),
+    (
+        "us-west-2",
+        include_str!("../price-books/regions/aws-us-west-2.toml"),
+    ),
+];
+
+/// Regions in AWS's pricing-page data with no complete book, and why (the import skips them).
+pub const NOT_EMBEDDED: &[(&str, &str)] = &[
+    (
+        "ap-east-2",
+        "AWS's data has no HTTP API and no WebSocket prices for it",
+    ),
+    (
+        "ap-southeast-5",
+        "AWS's data has no WebSocket prices for it",
+    ),
+    (
+        "ap-southeast-6",
+        "AWS's data has no HTTP API and no WebSocket message prices for it",
+    ),
+    ("mx-central-1", "AWS's data has no HTTP API prices for it"),
+];
 
 /// A region with no embedded price book.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +283,10 @@ pub struct DataTransferPrices {
     /// AWS's 100 GB a month of free data transfer out. It is shared by the whole AWS account, so
     /// gwcost applies it only with the free tier turned on (see [`crate::bill_month`]).
     pub free_bytes_per_month: u64,
+    /// Where these rates come from when they are not the region's own (TOML `source`): AWS's
+    /// API Gateway price data has no data-transfer rates, so a book built from it keeps another
+    /// region's and says so here, and every output that prices data transfer repeats it.
+    pub source: Option<String>,
 }
 
 /// A price book that could not be read. `Display` names the key and the problem.
@@ -324,6 +478,7 @@ struct RawWebSocket {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTransfer {
+    source: Option<String>,
     free_gb_per_month: Option<u64>,
     free_bytes_per_month: Option<u64>,
     tiers: Vec<RawByteTier>,
@@ -740,6 +895,10 @@ impl RawBook {
                 data_transfer_out.free_gb_per_month,
                 data_transfer_out.free_bytes_per_month,
             )?,
+            source: data_transfer_out
+                .source
+                .map(|s| non_empty("data_transfer_out.source", s))
+                .transpose()?,
         };
 
         let unbilled_error_types = unbilled_error_types
@@ -960,6 +1119,9 @@ fn write_toml(book: &PriceBook) -> String {
 
     let d = &book.data_transfer_out;
     out.push_str("\n[data_transfer_out]\n");
+    if let Some(src) = &d.source {
+        out.push_str(&format!("source = {}\n", quoted(src)));
+    }
     size_line(
         &mut out,
         "free_gb_per_month",

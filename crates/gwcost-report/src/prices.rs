@@ -75,6 +75,32 @@ fn tier_rows(
     }
 }
 
+/// `gwcost prices --regions`: the embedded books, one a line, then the regions AWS's data could
+/// not make a complete book for.
+pub fn render_regions() -> String {
+    let mut rows = Vec::new();
+    for (region, _) in gwcost_pricing::EMBEDDED {
+        let location = gwcost_pricing::LOCATIONS
+            .iter()
+            .find(|(_, r)| r == region)
+            .map_or("", |(l, _)| *l);
+        let as_of = PriceBook::embedded(region)
+            .map(|b| b.meta.as_of)
+            .unwrap_or_default();
+        rows.push(vec![(*region).to_owned(), location.to_owned(), as_of]);
+    }
+    let mut out = text_table(
+        &["Region", "Location", "Prices as of"],
+        &[Align::Left, Align::Left, Align::Left],
+        &rows,
+    );
+    for (region, why) in gwcost_pricing::NOT_EMBEDDED {
+        out.push_str(&format!("\nNo embedded book for {region}: {why}"));
+    }
+    out.push('\n');
+    out
+}
+
 /// The price book as an aligned table plus its settings.
 pub fn render_prices_table(book: &PriceBook) -> String {
     let mut rows = Vec::new();
