@@ -289,3 +289,42 @@ fn infracost_usage_of_websocket_traffic() {
     );
     assert!(yml.contains("    message_size_kb: 32 #"), "{yml}");
 }
+
+/// A cache cannot be provisioned for more hours than the month has: November 2025 has 720 and
+/// December 744, so 721 hours are refused (naming the month) and 720 are billed as asked.
+#[test]
+fn cache_hours_past_the_month_are_refused() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&[
+        "compare",
+        "log.jsonl",
+        "--rest-cache",
+        "0.5",
+        "--cache-hours",
+        "721",
+    ])
+    .status(2)
+    .stderr_has("--cache-hours 721 is more than the 720 hours of 2025-11");
+    let v = compare_json(
+        &s,
+        &["log.jsonl", "--rest-cache", "0.5", "--cache-hours", "720"],
+    );
+    // 720 h × $0.020 = $14.40 each month.
+    assert_eq!(
+        usd(&v["months"][0]["rest_api"]["cache_cost_usd"]),
+        dec("14.4")
+    );
+    s.run(&[
+        "quote",
+        "rest",
+        "--requests",
+        "1",
+        "--cache",
+        "0.5",
+        "--hours",
+        "1000",
+    ])
+    .status(2)
+    .stderr_has("1000");
+}

@@ -291,8 +291,9 @@ pub struct QuoteRestArgs {
     /// Cache size in GB (one of AWS's sizes: 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237).
     #[arg(long, value_name = "GB")]
     pub cache: Option<Decimal>,
-    /// Hours the cache is provisioned (AWS's calculator month: 730).
-    #[arg(long, default_value_t = 730, requires = "cache")]
+    /// Hours the cache is provisioned (AWS's calculator month: 730; at most 744, a 31-day month).
+    #[arg(long, default_value_t = 730, requires = "cache",
+          value_parser = clap::value_parser!(u64).range(0..=744))]
     pub hours: u64,
     #[command(flatten)]
     pub common: QuoteCommon,
@@ -345,7 +346,8 @@ pub struct CompareOptionsArgs {
     /// 58.2, 118, 237), billed for every hour of each calendar month.
     #[arg(long, value_name = "SIZE_GB")]
     pub rest_cache: Option<Decimal>,
-    /// Hours a month the cache is provisioned, instead of every hour of the month.
+    /// Hours a month the cache is provisioned, instead of every hour of the month (at most the
+    /// month's hours: 744 in a 31-day month; more is refused).
     #[arg(long, value_name = "N", requires = "rest_cache")]
     pub cache_hours: Option<u64>,
     /// How many routes to name where oversize payloads cost money.

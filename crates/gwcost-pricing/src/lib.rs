@@ -28,9 +28,9 @@ pub use metering::{
 };
 pub use offer::{ImportError, ImportedBook, LOCATIONS, Offer, UsageKind};
 pub use price_book::{
-    AWS_US_EAST_1_TOML, CacheSize, DataTransferPrices, EMBEDDED, GB, HttpApiPrices, KB, MB,
-    MILLION, NOT_EMBEDDED, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, UnknownRegion,
-    WebSocketPrices,
+    AWS_US_EAST_1_TOML, BookOrigin, CacheSize, DataTransferPrices, EMBEDDED, GB, HttpApiPrices, KB,
+    MB, MILLION, NOT_EMBEDDED, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices,
+    UnknownRegion, WebSocketPrices,
 };
 pub use projection::{Factor, ProjectionError};
 pub use rust_decimal::Decimal;

@@ -216,6 +216,23 @@ pub struct PriceBookMeta {
     pub source_url: String,
     /// The date the prices were read from the source, "YYYY-MM-DD".
     pub as_of: String,
+    /// Where this book was read from: compiled in, or a file (set by whoever read it). Not in the
+    /// TOML: a copy of a book is the same book wherever it lies.
+    #[serde(skip)]
+    pub origin: BookOrigin,
+}
+
+/// Where a price book was read from, so every output can say exactly which prices it used: an
+/// edited or imported copy of a book keeps its `meta.name`, so the name alone does not say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BookOrigin {
+    /// One of gwcost's embedded books ([`EMBEDDED`]).
+    Embedded,
+    /// A TOML file: its path as given and the SHA-256 of its bytes (lowercase hex).
+    File { path: String, sha256: String },
+    /// Text handed to [`PriceBook::from_toml_str`] by a library caller.
+    #[default]
+    Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -323,7 +340,10 @@ impl PriceBook {
     pub fn aws_us_east_1() -> PriceBook {
         static BOOK: OnceLock<PriceBook> = OnceLock::new();
         BOOK.get_or_init(|| match PriceBook::from_toml_str(AWS_US_EAST_1_TOML) {
-            Ok(book) => book,
+            Ok(mut book) => {
+                book.meta.origin = BookOrigin::Embedded;
+                book
+            }
             // The text is compiled in and a test parses it: this is a build defect, not input.
             Err(e) => panic!("the embedded aws-us-east-1 price book is invalid: {e}"),
         })
@@ -349,7 +369,9 @@ impl PriceBook {
             return Ok(PriceBook::aws_us_east_1());
         }
         // Embedded texts are parsed by a test; an error here is a build defect.
-        PriceBook::from_toml_str(text).map_err(|_| unknown())
+        let mut book = PriceBook::from_toml_str(text).map_err(|_| unknown())?;
+        book.meta.origin = BookOrigin::Embedded;
+        Ok(book)
     }
 
     /// Reads and validates a price book.
@@ -778,6 +800,7 @@ impl RawBook {
             currency,
             source_url: non_empty("meta.source_url", meta.source_url)?,
             as_of: as_of_date("meta.as_of", meta.as_of)?,
+            origin: BookOrigin::Text,
         };
 
         let metering_basis = MeteringBasis::from_str(metering.basis.trim()).map_err(|_| {

@@ -4,7 +4,9 @@
 //! fields are only ever added, never renamed or removed.
 
 use gwcost_analytics::{Analysis, Breakdown, MonthUsage};
-use gwcost_pricing::{BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month};
+use gwcost_pricing::{
+    BillOptions, BookOrigin, MeteringBasis, MonthBill, PriceBook, Usage, bill_month,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -19,19 +21,60 @@ pub struct ReportOptions {
     pub free_tier: bool,
 }
 
-/// Which price book priced the report.
+/// Which price book priced the report (JSON `price_book`, the same in every command): an edited
+/// or imported copy keeps the name of the book it came from, so the name alone does not say;
+/// `source` and, for a file, its path and content hash do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PriceBookLine {
     pub name: String,
+    pub region: String,
     pub as_of: String,
+    /// `embedded` (compiled into gwcost), `file` (`--price-book`) or `text` (a library caller's).
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// SHA-256 of the file's bytes, lowercase hex (what `sha256sum` prints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Where the book's data-transfer-out rates come from when they are not its region's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_transfer_out_source: Option<String>,
 }
 
 impl PriceBookLine {
     pub(crate) fn of(book: &PriceBook) -> Self {
+        let (source, path, sha256) = match &book.meta.origin {
+            BookOrigin::Embedded => ("embedded", None, None),
+            BookOrigin::File { path, sha256 } => ("file", Some(path.clone()), Some(sha256.clone())),
+            BookOrigin::Text => ("text", None, None),
+        };
         Self {
             name: book.meta.name.clone(),
+            region: book.meta.region.clone(),
             as_of: book.meta.as_of.clone(),
+            source: source.to_owned(),
+            path,
+            sha256,
+            data_transfer_out_source: book.data_transfer_out.source.clone(),
         }
+    }
+
+    /// The book in words, for every header: `aws-eu-west-2 (embedded, as of 2025-10-20)`,
+    /// `aws-us-east-1 (file my.toml, sha256 …, as of 2026-11-01)`.
+    pub fn describe(&self) -> String {
+        match (&self.path, &self.sha256) {
+            (Some(p), Some(h)) => {
+                format!("{} (file {p}, sha256 {h}, as of {})", self.name, self.as_of)
+            }
+            _ => format!("{} ({}, as of {})", self.name, self.source, self.as_of),
+        }
+    }
+
+    /// The note every output that prices data transfer out carries when the rates are borrowed.
+    pub fn transfer_note(&self) -> Option<String> {
+        self.data_transfer_out_source
+            .as_ref()
+            .map(|s| format!("Data transfer out is priced at {s}."))
     }
 }
 

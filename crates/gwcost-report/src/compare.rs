@@ -52,8 +52,16 @@ impl Default for CompareOptions {
 /// Why a comparison cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    #[error(transparent)]
+    #[error("--rest-cache: {0}")]
     Pricing(#[from] PricingError),
+    /// More cache hours than the month has: a cache is billed per hour it exists, at most every
+    /// hour of the month.
+    #[error("--cache-hours {hours} is more than the {month_hours} hours of {month}")]
+    CacheHoursPastMonth {
+        hours: u64,
+        month: String,
+        month_hours: u64,
+    },
 }
 
 /// What was read, and the time span it covers.
@@ -503,6 +511,13 @@ impl CompareReport {
             let (cache_hours, cache_cost_usd) = match &rest_cache {
                 Some(c) => {
                     let h = c.hours_per_month.unwrap_or(hours);
+                    if h > hours {
+                        return Err(CompareError::CacheHoursPastMonth {
+                            hours: h,
+                            month: month.to_string(),
+                            month_hours: hours,
+                        });
+                    }
                     (h, rest_cache_cost(book, c.size_gb, h)?)
                 }
                 None => (0, Decimal::ZERO),
@@ -775,6 +790,9 @@ fn notes(
              is per stage and not allocated to routes."
         ),
     ];
+    if r.total.data_transfer_out.bytes > 0 {
+        out.extend(r.price_book.transfer_note());
+    }
     if let Some(c) = &r.rest_cache {
         out.push(match c.hours_per_month {
             Some(h) => format!(

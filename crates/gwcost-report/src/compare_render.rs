@@ -33,9 +33,8 @@ pub(crate) fn summary_lines(r: &CompareReport) -> Vec<String> {
     };
     let mut out = vec![
         format!(
-            "Price book: {} (as of {}), {}; free tier {}; HTTP metering basis: {}; REST cache: {}",
-            r.price_book.name,
-            r.price_book.as_of,
+            "Price book: {}, {}; free tier {}; HTTP metering basis: {}; REST cache: {}",
+            r.price_book.describe(),
             r.currency,
             if r.free_tier { "on" } else { "off" },
             r.metering_basis,

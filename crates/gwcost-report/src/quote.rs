@@ -66,10 +66,15 @@ fn quote(
     lines: Vec<QuoteLine>,
 ) -> Quote {
     let total_usd = lines.iter().map(|l| l.cost_usd).sum();
+    let price_book = PriceBookLine::of(book);
+    let mut assumptions = assumptions;
+    if lines.iter().any(|l| l.item == "data_transfer_out_bytes") {
+        assumptions.extend(price_book.transfer_note());
+    }
     Quote {
         schema_version: SCHEMA_VERSION,
         currency: book.meta.currency.clone(),
-        price_book: PriceBookLine::of(book),
+        price_book,
         free_tier,
         api: api.to_owned(),
         assumptions,
@@ -258,10 +263,9 @@ fn rows(q: &Quote) -> Vec<Vec<String>> {
 
 fn header_line(q: &Quote) -> String {
     format!(
-        "Quote ({} API, one month): price book {} (as of {}), {}; free tier {}",
+        "Quote ({} API, one month): price book {}, {}; free tier {}",
         q.api,
-        q.price_book.name,
-        q.price_book.as_of,
+        q.price_book.describe(),
         q.currency,
         if q.free_tier { "on" } else { "off" }
     )

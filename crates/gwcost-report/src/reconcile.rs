@@ -674,6 +674,7 @@ impl ReconcileReport {
         if is_projected {
             notes.push(crate::render::PROJECTION_NOTE.to_owned());
         }
+        notes.extend(PriceBookLine::of(book).transfer_note());
         Ok(ReconcileReport {
             schema_version: SCHEMA_VERSION,
             currency: book.meta.currency.clone(),
@@ -765,9 +766,8 @@ fn signed(diff: Option<Decimal>) -> String {
 
 fn header_lines(r: &ReconcileReport) -> Vec<String> {
     let mut out = vec![format!(
-        "Price book: {} (as of {}), {}; free tier {}; CUR: {} ({} rows, {} API Gateway usage rows)",
-        r.price_book.name,
-        r.price_book.as_of,
+        "Price book: {}, {}; free tier {}; CUR: {} ({} rows, {} API Gateway usage rows)",
+        r.price_book.describe(),
         r.currency,
         if r.free_tier { "on" } else { "off" },
         match r.cur.layout {

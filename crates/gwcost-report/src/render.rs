@@ -27,9 +27,8 @@ fn summary_lines(r: &AnalyzeReport) -> Vec<String> {
     let c = &r.context;
     let mut out = vec![
         format!(
-            "Price book: {} (as of {}), {}; free tier {}; HTTP metering basis: {}",
-            r.price_book.name,
-            r.price_book.as_of,
+            "Price book: {}, {}; free tier {}; HTTP metering basis: {}",
+            r.price_book.describe(),
             r.currency,
             if r.free_tier { "on" } else { "off" },
             c.metering_basis.as_str()
@@ -60,6 +59,9 @@ fn notes(r: &AnalyzeReport) -> Vec<String> {
     ];
     if r.observed_total.is_some() {
         out.push(PROJECTION_NOTE.to_owned());
+    }
+    if r.total.data_transfer_out.bytes > 0 {
+        out.extend(r.price_book.transfer_note());
     }
     if c.oversize_requests > 0 {
         out.push(format!(
