@@ -26,6 +26,8 @@ fn book(s: &Scratch, rel: &str) -> PriceBook {
 /// Everything but `meta` (name, source, date), which says where the book came from.
 fn prices_of(mut b: PriceBook) -> PriceBook {
     b.meta = PriceBook::aws_us_east_1().meta;
+    // ALB prices are not API Gateway data: imported books have none.
+    b.alb = None;
     b
 }
 
@@ -50,7 +52,7 @@ fn the_offer_file_of_us_east_1_gives_the_embedded_prices_back() {
         imported.meta.source_url,
         "AWS Price List, offer AmazonApiGateway"
     );
-    assert_eq!(prices_of(imported), PriceBook::aws_us_east_1());
+    assert_eq!(prices_of(imported), prices_of(PriceBook::aws_us_east_1()));
 
     // get-products output (a PriceList of JSON strings) gives the same book.
     s.run(&["prices", "import", "get-products.json", "-o", "gp.toml"])
@@ -140,7 +142,7 @@ fn every_region_of_an_offer_file_is_imported_with_all() {
     assert_eq!(usd(&q["total_usd"]), dec("837.60"));
     assert_eq!(
         prices_of(book(&s, "books/aws-us-east-1.toml")),
-        PriceBook::aws_us_east_1()
+        prices_of(PriceBook::aws_us_east_1())
     );
 }
 

@@ -11,6 +11,7 @@
 //! The flow: [`metering`] turns each event into units, the caller sums them into a [`Usage`] per
 //! calendar month, and [`bill_month`] prices that month with a [`PriceBook`].
 
+pub mod alb;
 pub mod bill;
 pub mod metering;
 pub mod offer;
@@ -18,6 +19,7 @@ pub mod price_book;
 pub mod projection;
 pub mod tiers;
 
+pub use alb::{AlbBill, AlbHour, AlbPrices, AlbTarget, HourLcu, LcuDimension, alb_bill, hour_lcu};
 pub use bill::{
     ApiCost, BillOptions, MonthBill, PricingError, TransferCost, WebSocketCost, bill_month,
     rest_cache_cost,

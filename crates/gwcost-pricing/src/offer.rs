@@ -385,6 +385,8 @@ impl Offer {
             warnings.push(format!("data transfer out priced at {note}"));
             book.data_transfer_out.source = Some(note);
         }
+        // API Gateway's price data has no ALB prices; a region's book has none unless added.
+        book.alb = None;
         book.meta.name = format!("aws-{region}");
         book.meta.region = region.to_owned();
         book.meta.source_url = self.source.clone();

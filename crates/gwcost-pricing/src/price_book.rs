@@ -204,6 +204,9 @@ pub struct PriceBook {
     pub data_transfer_out: DataTransferPrices,
     /// `errorResponseType` values of requests the gateway rejects itself and does not bill.
     pub unbilled_error_types: Vec<String>,
+    /// The Application Load Balancer's prices (`[alb]`), the other front door gwcost compares
+    /// with; `None` when the book has none (AWS's API Gateway data carries no ALB prices).
+    pub alb: Option<crate::alb::AlbPrices>,
 }
 
 /// Where the prices come from, so every report can say which prices it used.
@@ -426,6 +429,21 @@ struct RawBook {
     rest_api: RawRest,
     websocket: RawWebSocket,
     data_transfer_out: RawTransfer,
+    alb: Option<RawAlb>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlb {
+    source: String,
+    price_per_alb_hour: toml::Value,
+    price_per_lcu_hour: toml::Value,
+    new_connections_per_lcu_per_second: u64,
+    active_connections_per_lcu_per_minute: u64,
+    processed_gb_per_lcu_hour: toml::Value,
+    processed_gb_per_lcu_hour_lambda: toml::Value,
+    rule_evaluations_per_lcu_per_second: u64,
+    free_rules_per_request: u64,
 }
 
 #[derive(Deserialize)]
@@ -570,6 +588,44 @@ impl SizeKeys<'_> {
             return Err(invalid(format!("{}.{key}", self.section), "must be > 0"));
         }
         Ok(bytes)
+    }
+}
+
+impl RawAlb {
+    fn validate(self) -> Result<crate::alb::AlbPrices, PriceBookError> {
+        let gb = |key: &str, v: &toml::Value| -> Result<Decimal, PriceBookError> {
+            let d = price(key, v)?;
+            if d.is_zero() {
+                return Err(invalid(key, "must be > 0"));
+            }
+            Ok(d)
+        };
+        Ok(crate::alb::AlbPrices {
+            per_alb_hour: price("alb.price_per_alb_hour", &self.price_per_alb_hour)?,
+            per_lcu_hour: price("alb.price_per_lcu_hour", &self.price_per_lcu_hour)?,
+            new_connections_per_second: positive(
+                "alb.new_connections_per_lcu_per_second",
+                self.new_connections_per_lcu_per_second,
+            )?,
+            active_connections_per_minute: positive(
+                "alb.active_connections_per_lcu_per_minute",
+                self.active_connections_per_lcu_per_minute,
+            )?,
+            processed_gb_per_hour: gb(
+                "alb.processed_gb_per_lcu_hour",
+                &self.processed_gb_per_lcu_hour,
+            )?,
+            processed_gb_per_hour_lambda: gb(
+                "alb.processed_gb_per_lcu_hour_lambda",
+                &self.processed_gb_per_lcu_hour_lambda,
+            )?,
+            rule_evaluations_per_second: positive(
+                "alb.rule_evaluations_per_lcu_per_second",
+                self.rule_evaluations_per_lcu_per_second,
+            )?,
+            free_rules: self.free_rules_per_request,
+            source: non_empty("alb.source", self.source)?,
+        })
     }
 }
 
@@ -783,6 +839,7 @@ impl RawBook {
             rest_api,
             websocket,
             data_transfer_out,
+            alb,
         } = self;
 
         let currency = non_empty("meta.currency", meta.currency)?;
@@ -937,6 +994,7 @@ impl RawBook {
             websocket: ws,
             data_transfer_out: transfer,
             unbilled_error_types,
+            alb: alb.map(RawAlb::validate).transpose()?,
         })
     }
 }
@@ -1153,6 +1211,33 @@ fn write_toml(book: &PriceBook) -> String {
         d.free_bytes_per_month,
     );
     byte_tier_tables(&mut out, "data_transfer_out.tiers", &d.tiers);
+    if let Some(a) = &book.alb {
+        out.push_str("\n[alb]\n");
+        out.push_str(&format!("source = {}\n", quoted(&a.source)));
+        out.push_str(&format!("price_per_alb_hour = \"{}\"\n", a.per_alb_hour));
+        out.push_str(&format!("price_per_lcu_hour = \"{}\"\n", a.per_lcu_hour));
+        out.push_str(&format!(
+            "new_connections_per_lcu_per_second = {}\n",
+            a.new_connections_per_second
+        ));
+        out.push_str(&format!(
+            "active_connections_per_lcu_per_minute = {}\n",
+            a.active_connections_per_minute
+        ));
+        out.push_str(&format!(
+            "processed_gb_per_lcu_hour = \"{}\"\n",
+            a.processed_gb_per_hour
+        ));
+        out.push_str(&format!(
+            "processed_gb_per_lcu_hour_lambda = \"{}\"\n",
+            a.processed_gb_per_hour_lambda
+        ));
+        out.push_str(&format!(
+            "rule_evaluations_per_lcu_per_second = {}\n",
+            a.rule_evaluations_per_second
+        ));
+        out.push_str(&format!("free_rules_per_request = {}\n", a.free_rules));
+    }
     out
 }
 

@@ -31,6 +31,8 @@ fn book(region: &str) -> PriceBook {
 fn prices_of(mut b: PriceBook) -> PriceBook {
     b.meta = PriceBook::aws_us_east_1().meta;
     b.data_transfer_out.source = None;
+    // ALB prices are not API Gateway data: imported books have none.
+    b.alb = None;
     b
 }
 
@@ -114,7 +116,10 @@ fn us_east_1_from_the_page_equals_the_hand_checked_book() {
     let imported = page_offer()
         .book("us-east-1", &PriceBook::aws_us_east_1())
         .unwrap();
-    assert_eq!(prices_of(imported.book), PriceBook::aws_us_east_1());
+    assert_eq!(
+        prices_of(imported.book),
+        prices_of(PriceBook::aws_us_east_1())
+    );
     let committed = include_str!("../price-books/regions/aws-us-east-1.toml");
     assert_eq!(imported.toml, committed);
 }
