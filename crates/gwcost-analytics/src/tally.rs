@@ -69,6 +69,8 @@ impl Conn {
 pub struct Tally<'a> {
     book: &'a PriceBook,
     cfg: MeterConfig,
+    /// The same traffic hour by hour as an ALB would see it (see `alb.rs`).
+    alb: crate::alb::AlbTally,
     lines: u64,
     bytes: u64,
     malformed_count: u64,
@@ -188,6 +190,7 @@ impl<'a> Tally<'a> {
         Self {
             book,
             cfg,
+            alb: crate::alb::AlbTally::default(),
             lines: 0,
             bytes: 0,
             malformed_count: 0,
@@ -283,6 +286,12 @@ impl<'a> Tally<'a> {
                     Some(self.cfg.basis),
                 );
                 self.http_sizes.add(units.metered_bytes);
+                self.alb.request(
+                    ev.time_ms,
+                    ev.request_bytes.saturating_add(ev.response_bytes),
+                    ev.client_connection_id,
+                    ev.client_connected_at_ms,
+                );
                 if self.book.is_billable(ev.error_response_type) {
                     delta.billable_requests = 1;
                     delta.http_units = units.http;
@@ -292,6 +301,7 @@ impl<'a> Tally<'a> {
             }
             EventType::Message => {
                 delta.ws_messages = 1;
+                self.alb.message(ev.time_ms, ev.message_bytes.unwrap_or(0));
                 delta.ws_message_units = self.book.message_units(ev.message_bytes);
                 match ev.message_bytes {
                     Some(b) => self.ws_sizes.add(b),
@@ -426,6 +436,7 @@ impl<'a> Tally<'a> {
         }
         let start = c.connected_at.or(c.connect_time).unwrap_or(c.first_seen);
         let end = c.disconnect_time.unwrap_or(c.last_seen);
+        self.alb.socket(start, end);
         let d = Usage {
             ws_connections: 1,
             ws_connection_minutes: connection_minutes(start, end),
@@ -526,6 +537,7 @@ impl<'a> Tally<'a> {
         self.closed.extend(o.closed);
         self.seen_ids.extend(o.seen_ids);
         self.not_understood.extend(o.not_understood);
+        self.alb.merge(o.alb);
     }
 
     /// Adds tallies of consecutive parts of one input (made by [`Self::empty_part`]), in input
@@ -573,6 +585,7 @@ impl<'a> Tally<'a> {
             http_sizes: self.http_sizes,
             ws_sizes: self.ws_sizes,
             metering_basis: self.cfg.basis,
+            alb_hours: self.alb.finish(),
         }
     }
 }
@@ -597,6 +610,8 @@ mod tests {
             connection_id: Some(conn.to_owned()),
             connected_at_ms: None,
             message_bytes: None,
+            client_connection_id: None,
+            client_connected_at_ms: None,
         }
     }
 
