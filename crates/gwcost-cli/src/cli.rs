@@ -353,6 +353,36 @@ pub struct CompareOptionsArgs {
     /// How many routes to name where oversize payloads cost money.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top_routes: usize,
+    /// What the ALB forwards to: instance (instances, containers, IPs: 1 GB per LCU-hour) or
+    /// lambda (0.4 GB per LCU-hour).
+    #[arg(long, value_enum, default_value_t = AlbTargetArg::Instance)]
+    pub alb_target: AlbTargetArg,
+    /// Listener rules processed per request (the first 10 are free); default: one per route
+    /// seen in the logs.
+    #[arg(long, value_name = "N")]
+    pub alb_rules: Option<u64>,
+    /// For log lines that name no client connection (API Gateway's own logs): requests one
+    /// client connection carries, each connection active one minute. Default 1: every request
+    /// opens a connection (the most an ALB could bill for them).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub alb_requests_per_connection: u64,
+}
+
+/// `--alb-target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlbTargetArg {
+    Instance,
+    Lambda,
+}
+
+impl AlbTargetArg {
+    pub fn target(self) -> gwcost_pricing::AlbTarget {
+        match self {
+            AlbTargetArg::Instance => gwcost_pricing::AlbTarget::Instance,
+            AlbTargetArg::Lambda => gwcost_pricing::AlbTarget::Lambda,
+        }
+    }
 }
 
 /// `gwcost compare`.

@@ -26,6 +26,11 @@ pub(crate) fn build_report(
         rest_cache_gb: c.rest_cache,
         cache_hours: c.cache_hours,
         top_routes: c.top_routes,
+        alb: gwcost_report::AlbOptions {
+            target: c.alb_target.target(),
+            rules: c.alb_rules,
+            requests_per_connection: c.alb_requests_per_connection,
+        },
     };
     let observed = CompareReport::new(&analysis, &book, &opts)?;
     let (projected, said) = gwcost_report::project(&analysis, &spec)?;
