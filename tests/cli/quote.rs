@@ -162,3 +162,48 @@ fn quote_formats() {
     s.run(&["quote", "http", "--requests", "many"]).status(2);
     s.run(&["quote", "http"]).status(2);
 }
+
+/// `quote alb`: 730 hours of 180,000 new connections an hour (50/s = 2 LCU, beating 3,000 active
+/// a minute = 1 LCU): 730 × ($0.0225 + 2 × $0.008) = $28.105. 1 GB an hour to Lambda targets is
+/// 2.5 LCU: 730 × ($0.0225 + $0.02) = $31.025. A book without ALB prices says so.
+#[test]
+fn quote_alb_hand_computed() {
+    let s = Scratch::new();
+    let v = s
+        .run(&[
+            "quote",
+            "alb",
+            "--new-connections",
+            "180000",
+            "--active-connections",
+            "3000",
+            "--requests",
+            "180000",
+            "--format",
+            "json",
+        ])
+        .success()
+        .json();
+    assert_eq!(usd(&v["total_usd"]), dec("28.105"));
+    assert_eq!(v["alb"]["dominant"], "new_connections");
+    assert_eq!(usd(&v["alb"]["lcu_hours"]), dec("1460"));
+    let l = s
+        .run(&[
+            "quote",
+            "alb",
+            "--processed-bytes",
+            "1GB",
+            "--target",
+            "lambda",
+            "--format",
+            "json",
+        ])
+        .success()
+        .json();
+    assert_eq!(usd(&l["total_usd"]), dec("31.025"));
+    assert_eq!(l["alb"]["dominant"], "processed_bytes");
+    s.run(&["quote", "alb", "--region", "eu-west-2"])
+        .status(2)
+        .stderr_has("no ALB prices");
+    s.run(&["quote", "alb", "--hours", "745"]).status(2);
+}

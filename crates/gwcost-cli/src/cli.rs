@@ -240,6 +240,8 @@ pub enum QuoteApi {
     Rest(QuoteRestArgs),
     /// A WebSocket API month: messages and connection minutes.
     Websocket(QuoteWebSocketArgs),
+    /// An Application Load Balancer month: an average hour's traffic, billed every hour.
+    Alb(QuoteAlbArgs),
 }
 
 impl QuoteApi {
@@ -249,6 +251,7 @@ impl QuoteApi {
             QuoteApi::Http(h) => &h.common,
             QuoteApi::Rest(r) => &r.common,
             QuoteApi::Websocket(w) => &w.common,
+            QuoteApi::Alb(a) => &a.common,
         }
     }
 }
@@ -310,6 +313,33 @@ pub struct QuoteWebSocketArgs {
     /// Connection minutes in the month.
     #[arg(long, value_parser = parse_count, default_value = "0")]
     pub connection_minutes: u64,
+    #[command(flatten)]
+    pub common: QuoteCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct QuoteAlbArgs {
+    /// Hours the ALB runs in the month (AWS's calculator month: 730; at most 744).
+    #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u64).range(0..=744))]
+    pub hours: u64,
+    /// Connections opened in an average hour.
+    #[arg(long, value_parser = parse_count, default_value = "0")]
+    pub new_connections: u64,
+    /// Connections active in an average minute.
+    #[arg(long, value_parser = parse_count, default_value = "0")]
+    pub active_connections: u64,
+    /// Request and response bytes through the ALB in an average hour (`1GB`, `500MB`, …).
+    #[arg(long, value_parser = parse_bytes, default_value = "0")]
+    pub processed_bytes: u64,
+    /// Requests in an average hour.
+    #[arg(long, value_parser = parse_count, default_value = "0")]
+    pub requests: u64,
+    /// Listener rules processed per request (the first 10 are free).
+    #[arg(long, default_value_t = 1)]
+    pub rules: u64,
+    /// What the ALB forwards to.
+    #[arg(long, value_enum, default_value_t = AlbTargetArg::Instance)]
+    pub target: AlbTargetArg,
     #[command(flatten)]
     pub common: QuoteCommon,
 }

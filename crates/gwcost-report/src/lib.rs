@@ -52,7 +52,7 @@ pub use html::{MarkdownReport, render_markdown_report};
 pub use money::{format_bytes, format_count, format_usd};
 pub use prices::{render_prices_table, render_regions};
 pub use projection::{MonthProjection, ProjectError, ProjectionSpec, project};
-pub use quote::{Quote, QuoteError, QuoteLine, quote_http, quote_rest, quote_websocket};
+pub use quote::{Quote, QuoteError, QuoteLine, quote_alb, quote_http, quote_rest, quote_websocket};
 pub use reconcile::{
     CurColumns, CurError, CurLayout, CurLine, CurSummary, ReconcileError, ReconcileLine,
     ReconcileMonth, ReconcileOptions, ReconcileReport,

@@ -22,6 +22,8 @@ pub enum QuoteError {
     },
     #[error(transparent)]
     Pricing(#[from] gwcost_pricing::PricingError),
+    #[error("price book {0} has no ALB prices ([alb]); pass one that does with --price-book")]
+    NoAlbPrices(String),
 }
 
 /// One priced line of a quote.
@@ -50,6 +52,9 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
     /// Sum of the lines; exact.
     pub total_usd: Decimal,
+    /// `quote alb`: the month's LCU by dimension and the dominant one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alb: Option<gwcost_pricing::AlbBill>,
 }
 
 fn mul(what: &'static str, count: u64, per: u64) -> Result<u64, QuoteError> {
@@ -80,6 +85,7 @@ fn quote(
         assumptions,
         lines,
         total_usd,
+        alb: None,
     }
 }
 
@@ -219,6 +225,57 @@ pub fn quote_websocket(
     Ok(quote(book, free_tier, "websocket", assumptions, lines))
 }
 
+/// An ALB month: `hours` hours, each carrying `hour`'s traffic (AWS's calculator asks the same
+/// averages), priced as the fixed fee of every hour plus each hour's LCU.
+pub fn quote_alb(
+    book: &PriceBook,
+    free_tier: bool,
+    hours: u64,
+    hour: gwcost_pricing::AlbHour,
+    target: gwcost_pricing::AlbTarget,
+    rules: u64,
+) -> Result<Quote, QuoteError> {
+    let prices = book
+        .alb
+        .as_ref()
+        .ok_or_else(|| QuoteError::NoAlbPrices(book.meta.name.clone()))?;
+    let traffic = vec![hour; usize::try_from(hours).unwrap_or(0)];
+    let bill = gwcost_pricing::alb_bill(&traffic, hours, prices, target, rules);
+    let per_hour = gwcost_pricing::hour_lcu(&hour, prices, target, rules);
+    let lines = vec![
+        QuoteLine {
+            item: "alb_hours".to_owned(),
+            quantity: hours,
+            billed: hours,
+            cost_usd: bill.hourly_fee_usd,
+        },
+        QuoteLine {
+            item: "alb_lcu_hours".to_owned(),
+            quantity: hours,
+            billed: hours,
+            cost_usd: bill.lcu_cost_usd,
+        },
+    ];
+    let assumptions = vec![format!(
+        "{hours} hours of {} new connections, {} active connections a minute, {} B processed and \
+         {} requests through {rules} rule{} each ({} targets): {} LCU an hour, dominant: {}",
+        format_count(hour.new_connections),
+        format_count(hour.active_connection_minutes / 60),
+        format_count(hour.processed_bytes),
+        format_count(hour.requests),
+        if rules == 1 { "" } else { "s" },
+        match target {
+            gwcost_pricing::AlbTarget::Instance => "instance",
+            gwcost_pricing::AlbTarget::Lambda => "Lambda",
+        },
+        per_hour.lcu.round_dp(6).normalize(),
+        per_hour.dominant.as_str()
+    )];
+    let mut q = quote(book, free_tier, "alb", assumptions, lines);
+    q.alb = Some(bill);
+    Ok(q)
+}
+
 fn item_label(item: &str) -> String {
     match item {
         "http_api_requests" => "HTTP API requests".to_owned(),
@@ -226,6 +283,8 @@ fn item_label(item: &str) -> String {
         "websocket_messages" => "WebSocket messages".to_owned(),
         "websocket_connection_minutes" => "WebSocket connection minutes".to_owned(),
         "data_transfer_out_bytes" => "Data transfer out (bytes)".to_owned(),
+        "alb_hours" => "ALB hours".to_owned(),
+        "alb_lcu_hours" => "ALB LCU (hours)".to_owned(),
         other => match other
             .strip_prefix("rest_api_cache_")
             .and_then(|s| s.strip_suffix("_gb_hours"))
