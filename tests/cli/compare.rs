@@ -142,14 +142,8 @@ fn assert_compare_equals_analyze(args: &[&str]) {
                 a.get("month")
             );
         }
-        assert_eq!(
-            a["http_api"]["billed_requests"],
-            c["http_api"]["billed_units"]
-        );
-        assert_eq!(
-            a["rest_api"]["billed_requests"],
-            c["rest_api"]["billed_units"]
-        );
+        assert_eq!(a["http_api"]["billed_units"], c["http_api"]["billed_units"]);
+        assert_eq!(a["rest_api"]["billed_units"], c["rest_api"]["billed_units"]);
     }
 }
 
@@ -269,7 +263,7 @@ fn infracost_usage_of_websocket_traffic() {
     let months = v["months"].as_array().unwrap();
     let busiest = months
         .iter()
-        .max_by_key(|m| m["websocket"]["billed_messages"].as_u64().unwrap())
+        .max_by_key(|m| m["websocket"]["billed_units"].as_u64().unwrap())
         .unwrap();
     assert!(
         yml.contains(&format!("# Month: {}", busiest["month"].as_str().unwrap())),
@@ -277,7 +271,7 @@ fn infracost_usage_of_websocket_traffic() {
     );
     let m = &busiest["websocket"];
     assert!(
-        yml.contains(&format!("    monthly_messages: {} #", m["billed_messages"])),
+        yml.contains(&format!("    monthly_messages: {} #", m["billed_units"])),
         "{yml}"
     );
     assert!(

@@ -19,7 +19,7 @@ fn http_432_million_is_418_80() {
         .stdout_has("$418.80");
     let v = quote_json(&["http", "--requests", "432_000_000"]);
     assert_eq!(usd(&v["total_usd"]), dec("418.80"));
-    assert_eq!(v["lines"][0]["billed"], 432_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 432_000_000u64);
     assert_eq!(v["api"], "http");
 }
 
@@ -42,7 +42,7 @@ fn http_tiers_and_free_tier() {
 #[test]
 fn http_sizes_meter_in_512_kb_increments_and_transfer_out() {
     let v = quote_json(&["http", "--requests", "1M", "--response-bytes", "1.5MB"]);
-    assert_eq!(v["lines"][0]["billed"], 3_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 3_000_000u64);
     assert_eq!(usd(&v["lines"][0]["cost_usd"]), dec("3"));
     assert_eq!(v["lines"][1]["item"], "data_transfer_out_bytes");
     assert_eq!(v["lines"][1]["quantity"], 1_572_864_000_000u64);
@@ -50,7 +50,7 @@ fn http_sizes_meter_in_512_kb_increments_and_transfer_out() {
     assert_eq!(usd(&v["total_usd"]), dec("134.8359375"));
     // 513 KB → 2 units each.
     let v = quote_json(&["http", "--requests", "1M", "--request-bytes", "513KB"]);
-    assert_eq!(v["lines"][0]["billed"], 2_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 2_000_000u64);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn websocket_messages_and_minutes() {
         "--connection-minutes",
         "1M",
     ]);
-    assert_eq!(v["lines"][0]["billed"], 2_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 2_000_000u64);
     assert_eq!(usd(&v["lines"][0]["cost_usd"]), dec("2"));
     assert_eq!(usd(&v["lines"][1]["cost_usd"]), dec("0.25"));
     assert_eq!(usd(&v["total_usd"]), dec("2.25"));

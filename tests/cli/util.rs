@@ -220,9 +220,9 @@ fn assert_lines_shape(v: &Value, extra: &[&str]) {
     for api in ["http_api", "rest_api"] {
         assert_eq!(
             keys(&v[api]),
-            sorted(&["requests", "billed_requests", "cost_usd"])
+            sorted(&["requests", "billed_units", "cost_usd"])
         );
-        assert!(v[api]["requests"].is_u64() && v[api]["billed_requests"].is_u64());
+        assert!(v[api]["requests"].is_u64() && v[api]["billed_units"].is_u64());
         usd(&v[api]["cost_usd"]);
     }
     assert_eq!(
@@ -230,7 +230,7 @@ fn assert_lines_shape(v: &Value, extra: &[&str]) {
         sorted(&[
             "connections",
             "messages",
-            "billed_messages",
+            "billed_units",
             "connection_minutes",
             "cost_usd"
         ])
@@ -289,7 +289,7 @@ pub fn assert_contract_shape(v: &Value) {
             "total"
         ])
     );
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["currency"], "USD");
     assert_price_book_shape(&v["price_book"]);
     assert!(v["free_tier"].is_boolean());

@@ -13,7 +13,13 @@ use serde::Serialize;
 use crate::projection::MonthProjection;
 
 /// Version of the JSON contract.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+/// `gwcost compare --format json`'s contract version (2: `websocket.billed_units`).
+pub const COMPARE_SCHEMA_VERSION: u32 = 2;
+/// `gwcost quote --format json`'s contract version (2: `lines[].billed_units`).
+pub const QUOTE_SCHEMA_VERSION: u32 = 2;
+/// `gwcost reconcile --format json`'s contract version (fields only added so far).
+pub const RECONCILE_SCHEMA_VERSION: u32 = 1;
 
 /// How the report bills.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -91,7 +97,10 @@ pub struct InputsLine {
 pub struct ApiLine {
     /// Every REQUEST event, billable or not.
     pub requests: u64,
-    /// Metered units of the billable requests (HTTP: 512 KB increments; REST: one each).
+    /// Metered units of the billable requests (HTTP: 512 KB increments; REST: one each). JSON
+    /// `billed_units`, the one name of this quantity in every output (schema 2; was
+    /// `billed_requests`).
+    #[serde(rename = "billed_units")]
     pub billed_requests: u64,
     /// Exact, unrounded.
     pub cost_usd: Decimal,
@@ -102,6 +111,8 @@ pub struct ApiLine {
 pub struct WebSocketLine {
     pub connections: u64,
     pub messages: u64,
+    /// Messages in 32 KB increments. JSON `billed_units` (schema 2; was `billed_messages`).
+    #[serde(rename = "billed_units")]
     pub billed_messages: u64,
     pub connection_minutes: u64,
     /// Messages plus connection minutes; exact, unrounded.

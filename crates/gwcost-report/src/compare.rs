@@ -20,7 +20,7 @@ use gwcost_pricing::{
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::analyze::{COMPARE_SCHEMA_VERSION as SCHEMA_VERSION, PriceBookLine};
 use crate::projection::{MonthProjection, days_in_month};
 
 /// Decimal places kept when a cost is divided out (per-route allocation). Far below a cent.
@@ -130,6 +130,8 @@ pub struct TransferSide {
 pub struct WebSocketSide {
     pub connections: u64,
     pub messages: u64,
+    /// Messages in 32 KB increments. JSON `billed_units` (schema 2; was `billed_messages`).
+    #[serde(rename = "billed_units")]
     pub billed_messages: u64,
     pub connection_minutes: u64,
     pub cost_usd: Decimal,

@@ -7,7 +7,7 @@ use gwcost_pricing::{
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::analyze::{PriceBookLine, QUOTE_SCHEMA_VERSION as SCHEMA_VERSION};
 use crate::money::{format_count, format_usd};
 use crate::table::{Align, csv_field, markdown_table, text_table};
 
@@ -33,7 +33,8 @@ pub struct QuoteLine {
     pub item: String,
     /// How many of the user's units (requests, messages, minutes, bytes, hours).
     pub quantity: u64,
-    /// Metered units billed (after increments).
+    /// Metered units billed (after increments). JSON `billed_units` (schema 2; was `billed`).
+    #[serde(rename = "billed_units")]
     pub billed: u64,
     pub cost_usd: Decimal,
 }

@@ -13,7 +13,7 @@ use gwcost_pricing::{BillOptions, GB, PriceBook, UsageKind as Kind, bill_month};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::analyze::{PriceBookLine, RECONCILE_SCHEMA_VERSION as SCHEMA_VERSION};
 use crate::money::format_count;
 use crate::projection::{MonthProjection, ProjectionSpec, project};
 use crate::table::{Align, csv_field, markdown_table, text_table};
