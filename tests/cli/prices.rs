@@ -172,3 +172,19 @@ fn borrowed_transfer_rates_are_said_in_every_output_that_uses_them() {
         );
     }
 }
+
+/// The price table says what a book lacks: eu-west-2's borrowed data-transfer rates and its
+/// missing ALB prices; us-east-1's ALB prices and where they come from.
+#[test]
+fn the_price_table_shows_alb_prices_and_what_a_book_lacks() {
+    let s = Scratch::new();
+    s.run(&["prices"])
+        .success()
+        .stdout_has("ALB: $0.0225 per ALB-hour, $0.008 per LCU-hour")
+        .stdout_has("elasticloadbalancing/pricing");
+    s.run(&["prices", "--region", "eu-west-2"])
+        .success()
+        .stdout_has("$1.16")
+        .stdout_has("Data transfer out is priced at us-east-1's rates")
+        .stdout_has("ALB: no prices in this book");
+}

@@ -191,6 +191,26 @@ pub fn render_prices_table(book: &PriceBook) -> String {
         "Data transfer out: {} free per month with the free tier\n",
         crate::money::format_bytes(book.data_transfer_out.free_bytes_per_month)
     ));
+    if let Some(src) = &book.data_transfer_out.source {
+        out.push_str(&format!("Data transfer out is priced at {src}\n"));
+    }
+    match &book.alb {
+        Some(a) => out.push_str(&format!(
+            "ALB: {} per ALB-hour, {} per LCU-hour (1 LCU: {} new connections/s, {} active \
+             connections/min, {} GB/h — {} GB/h to Lambda — or {} rule evaluations/s beyond the \
+             first {} rules); source: {}\n",
+            dollars(a.per_alb_hour),
+            dollars(a.per_lcu_hour),
+            a.new_connections_per_second,
+            format_count(a.active_connections_per_minute),
+            a.processed_gb_per_hour.normalize(),
+            a.processed_gb_per_hour_lambda.normalize(),
+            format_count(a.rule_evaluations_per_second),
+            a.free_rules,
+            a.source
+        )),
+        None => out.push_str("ALB: no prices in this book (the ALB is not priced)\n"),
+    }
     out.push_str(&format!(
         "Not billed (errorResponseType): {}\n",
         book.unbilled_error_types.join(", ")
