@@ -31,7 +31,7 @@ fn malformed_lines_are_reported_counted_and_skipped() {
     assert_eq!(v["inputs"]["malformed_lines"], 6);
     // The two good requests: 1 HTTP unit each, $0.000002; responseLength "-" reads as 0.
     assert_eq!(v["total"]["http_api"]["requests"], 2);
-    assert_eq!(v["total"]["http_api"]["billed_requests"], 2);
+    assert_eq!(v["total"]["http_api"]["billed_units"], 2);
     assert_eq!(usd(&v["total"]["http_api"]["cost_usd"]), dec("0.000002"));
     assert_eq!(v["total"]["data_transfer_out"]["bytes"], 100);
 }

@@ -66,10 +66,10 @@ fn assert_gwcost_fixture_bill(v: &Value) {
     let (nov, dec_) = (&m[0], &m[1]);
     assert_eq!(nov["month"], "2025-11");
     assert_eq!(nov["http_api"]["requests"], 3);
-    assert_eq!(nov["http_api"]["billed_requests"], 5);
+    assert_eq!(nov["http_api"]["billed_units"], 5);
     assert_eq!(usd(&nov["http_api"]["cost_usd"]), dec("0.000005"));
     assert_eq!(nov["rest_api"]["requests"], 3);
-    assert_eq!(nov["rest_api"]["billed_requests"], 2);
+    assert_eq!(nov["rest_api"]["billed_units"], 2);
     assert_eq!(usd(&nov["rest_api"]["cost_usd"]), dec("0.000007"));
     assert_eq!(nov["websocket"]["connections"], 0);
     assert_eq!(usd(&nov["websocket"]["cost_usd"]), dec("0"));
@@ -78,14 +78,14 @@ fn assert_gwcost_fixture_bill(v: &Value) {
 
     assert_eq!(dec_["month"], "2025-12");
     assert_eq!(dec_["http_api"]["requests"], 3);
-    assert_eq!(dec_["http_api"]["billed_requests"], 5);
+    assert_eq!(dec_["http_api"]["billed_units"], 5);
     assert_eq!(usd(&dec_["http_api"]["cost_usd"]), dec("0.000005"));
-    assert_eq!(dec_["rest_api"]["billed_requests"], 3);
+    assert_eq!(dec_["rest_api"]["billed_units"], 3);
     assert_eq!(usd(&dec_["rest_api"]["cost_usd"]), dec("0.0000105"));
     let ws = &dec_["websocket"];
     assert_eq!(ws["connections"], 2);
     assert_eq!(ws["messages"], 4);
-    assert_eq!(ws["billed_messages"], 6);
+    assert_eq!(ws["billed_units"], 6);
     assert_eq!(ws["connection_minutes"], 4);
     assert_eq!(usd(&ws["cost_usd"]), dec("0.000007"));
     assert_eq!(dec_["data_transfer_out"]["bytes"], 10);
@@ -94,11 +94,11 @@ fn assert_gwcost_fixture_bill(v: &Value) {
     // The total is the sum of the months (tiers restart monthly).
     let t = &v["total"];
     assert_eq!(t["http_api"]["requests"], 6);
-    assert_eq!(t["http_api"]["billed_requests"], 10);
+    assert_eq!(t["http_api"]["billed_units"], 10);
     assert_eq!(usd(&t["http_api"]["cost_usd"]), dec("0.00001"));
-    assert_eq!(t["rest_api"]["billed_requests"], 5);
+    assert_eq!(t["rest_api"]["billed_units"], 5);
     assert_eq!(usd(&t["rest_api"]["cost_usd"]), dec("0.0000175"));
-    assert_eq!(t["websocket"]["billed_messages"], 6);
+    assert_eq!(t["websocket"]["billed_units"], 6);
     assert_eq!(usd(&t["websocket"]["cost_usd"]), dec("0.000007"));
     assert_eq!(t["data_transfer_out"]["bytes"], 1_573_024);
     assert_eq!(
@@ -134,9 +134,9 @@ fn assert_api_gateway_requests_bill(v: &Value) {
     assert_eq!(m.len(), 2, "{v}");
     assert_eq!(m[0]["month"], "2025-11");
     assert_eq!(m[0]["http_api"]["requests"], 2);
-    assert_eq!(m[0]["http_api"]["billed_requests"], 4);
+    assert_eq!(m[0]["http_api"]["billed_units"], 4);
     assert_eq!(usd(&m[0]["http_api"]["cost_usd"]), dec("0.000004"));
-    assert_eq!(m[0]["rest_api"]["billed_requests"], 2);
+    assert_eq!(m[0]["rest_api"]["billed_units"], 2);
     assert_eq!(usd(&m[0]["rest_api"]["cost_usd"]), dec("0.000007"));
     assert_eq!(m[0]["data_transfer_out"]["bytes"], 1_572_864);
     // 1.5 MiB at $0.09 per GiB is exactly $0.000131835937500.
@@ -146,13 +146,13 @@ fn assert_api_gateway_requests_bill(v: &Value) {
     );
     assert_eq!(m[1]["month"], "2025-12");
     assert_eq!(m[1]["http_api"]["requests"], 3);
-    assert_eq!(m[1]["http_api"]["billed_requests"], 4);
+    assert_eq!(m[1]["http_api"]["billed_units"], 4);
     assert_eq!(usd(&m[1]["http_api"]["cost_usd"]), dec("0.000004"));
-    assert_eq!(m[1]["rest_api"]["billed_requests"], 3);
+    assert_eq!(m[1]["rest_api"]["billed_units"], 3);
     assert_eq!(usd(&m[1]["rest_api"]["cost_usd"]), dec("0.0000105"));
     assert_eq!(m[1]["data_transfer_out"]["bytes"], 1_048_577);
     assert_transfer_cost(&m[1]["data_transfer_out"]["cost_usd"], 1_048_577);
-    assert_eq!(v["total"]["http_api"]["billed_requests"], 8);
+    assert_eq!(v["total"]["http_api"]["billed_units"], 8);
     assert_eq!(usd(&v["total"]["http_api"]["cost_usd"]), dec("0.000008"));
     assert_eq!(v["total"]["websocket"]["messages"], 0);
 }
@@ -204,7 +204,7 @@ fn api_gateway_websocket_json() {
     assert_eq!(m[0]["month"], "2025-12");
     assert_eq!(m[0]["websocket"]["connections"], 1);
     assert_eq!(m[0]["websocket"]["messages"], 2);
-    assert_eq!(m[0]["websocket"]["billed_messages"], 2);
+    assert_eq!(m[0]["websocket"]["billed_units"], 2);
     assert_eq!(m[0]["websocket"]["connection_minutes"], 2);
     // 2 messages × $1/M + 2 minutes × $0.25/M.
     assert_eq!(usd(&m[0]["websocket"]["cost_usd"]), dec("0.0000025"));
@@ -371,6 +371,6 @@ fn several_inputs_add_up() {
         .map(|m| m["month"].as_str().unwrap())
         .collect();
     assert_eq!(months, ["2025-11", "2025-12", "2026-01"]);
-    assert_eq!(v["total"]["http_api"]["billed_requests"], 8);
+    assert_eq!(v["total"]["http_api"]["billed_units"], 8);
     assert_eq!(v["total"]["websocket"]["connection_minutes"], 4);
 }

@@ -27,10 +27,10 @@ fn since_and_until_are_inclusive_dates() {
     assert_eq!(m.len(), 1);
     assert_eq!(m[0]["month"], "2025-12");
     assert_eq!(m[0]["http_api"]["requests"], 3);
-    assert_eq!(m[0]["http_api"]["billed_requests"], 5);
+    assert_eq!(m[0]["http_api"]["billed_units"], 5);
     assert_eq!(m[0]["websocket"]["connections"], 1);
     assert_eq!(m[0]["websocket"]["messages"], 3);
-    assert_eq!(m[0]["websocket"]["billed_messages"], 4);
+    assert_eq!(m[0]["websocket"]["billed_units"], 4);
     assert_eq!(m[0]["websocket"]["connection_minutes"], 3);
     // r3 at 23:59:59.999 on 30 Nov is the last instant before --since.
     let v = json(&s, &["--until", "2025-11-30"]);
@@ -54,7 +54,7 @@ fn breakdowns_by_route_stage_and_status() {
     // GET /messages in November: r1 (3 units) and r3 (unbilled).
     let get = &nov["by_route"][0];
     assert_eq!(get["http_api"]["requests"], 2);
-    assert_eq!(get["http_api"]["billed_requests"], 3);
+    assert_eq!(get["http_api"]["billed_units"], 3);
     assert_eq!(usd(&get["http_api"]["cost_usd"]), dec("0.000003"));
     let statuses: Vec<&str> = nov["by_status"]
         .as_array()
@@ -66,9 +66,9 @@ fn breakdowns_by_route_stage_and_status() {
     // December by stage: dev has r4; prod has r5, r6 and all the WebSocket traffic.
     let dec_stages = v["months"][1]["by_stage"].as_array().unwrap();
     assert_eq!(dec_stages[0]["key"], "dev");
-    assert_eq!(dec_stages[0]["http_api"]["billed_requests"], 1);
+    assert_eq!(dec_stages[0]["http_api"]["billed_units"], 1);
     assert_eq!(dec_stages[1]["key"], "prod");
-    assert_eq!(dec_stages[1]["http_api"]["billed_requests"], 4);
+    assert_eq!(dec_stages[1]["http_api"]["billed_units"], 4);
     assert_eq!(dec_stages[1]["websocket"]["connections"], 2);
     // Without --by there are no breakdowns.
     let v = json(&s, &[]);
@@ -84,7 +84,7 @@ fn free_tier_zeroes_a_small_bill() {
         assert_eq!(usd(&v["total"][line]["cost_usd"]), dec("0"), "{line}");
     }
     // The counts do not change.
-    assert_eq!(v["total"]["http_api"]["billed_requests"], 10);
+    assert_eq!(v["total"]["http_api"]["billed_units"], 10);
 }
 
 /// `--metering-basis request`: r1 has a 0 B request body → 1 unit (instead of 3); r2's
@@ -94,10 +94,10 @@ fn free_tier_zeroes_a_small_bill() {
 fn metering_basis_changes_http_units() {
     let s = scratch();
     let v = json(&s, &["--metering-basis", "request"]);
-    assert_eq!(v["months"][0]["http_api"]["billed_requests"], 3);
-    assert_eq!(v["months"][1]["http_api"]["billed_requests"], 5);
+    assert_eq!(v["months"][0]["http_api"]["billed_units"], 3);
+    assert_eq!(v["months"][1]["http_api"]["billed_units"], 5);
     // REST units do not depend on size.
-    assert_eq!(v["total"]["rest_api"]["billed_requests"], 5);
+    assert_eq!(v["total"]["rest_api"]["billed_units"], 5);
 }
 
 #[test]

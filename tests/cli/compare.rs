@@ -142,14 +142,8 @@ fn assert_compare_equals_analyze(args: &[&str]) {
                 a.get("month")
             );
         }
-        assert_eq!(
-            a["http_api"]["billed_requests"],
-            c["http_api"]["billed_units"]
-        );
-        assert_eq!(
-            a["rest_api"]["billed_requests"],
-            c["rest_api"]["billed_units"]
-        );
+        assert_eq!(a["http_api"]["billed_units"], c["http_api"]["billed_units"]);
+        assert_eq!(a["rest_api"]["billed_units"], c["rest_api"]["billed_units"]);
     }
 }
 
@@ -269,7 +263,7 @@ fn infracost_usage_of_websocket_traffic() {
     let months = v["months"].as_array().unwrap();
     let busiest = months
         .iter()
-        .max_by_key(|m| m["websocket"]["billed_messages"].as_u64().unwrap())
+        .max_by_key(|m| m["websocket"]["billed_units"].as_u64().unwrap())
         .unwrap();
     assert!(
         yml.contains(&format!("# Month: {}", busiest["month"].as_str().unwrap())),
@@ -277,7 +271,7 @@ fn infracost_usage_of_websocket_traffic() {
     );
     let m = &busiest["websocket"];
     assert!(
-        yml.contains(&format!("    monthly_messages: {} #", m["billed_messages"])),
+        yml.contains(&format!("    monthly_messages: {} #", m["billed_units"])),
         "{yml}"
     );
     assert!(
@@ -288,4 +282,128 @@ fn infracost_usage_of_websocket_traffic() {
         "{yml}"
     );
     assert!(yml.contains("    message_size_kb: 32 #"), "{yml}");
+}
+
+/// A cache cannot be provisioned for more hours than the month has: November 2025 has 720 and
+/// December 744, so 721 hours are refused (naming the month) and 720 are billed as asked.
+#[test]
+fn cache_hours_past_the_month_are_refused() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&[
+        "compare",
+        "log.jsonl",
+        "--rest-cache",
+        "0.5",
+        "--cache-hours",
+        "721",
+    ])
+    .status(2)
+    .stderr_has("--cache-hours 721 is more than the 720 hours of 2025-11");
+    let v = compare_json(
+        &s,
+        &["log.jsonl", "--rest-cache", "0.5", "--cache-hours", "720"],
+    );
+    // 720 h × $0.020 = $14.40 each month.
+    assert_eq!(
+        usd(&v["months"][0]["rest_api"]["cache_cost_usd"]),
+        dec("14.4")
+    );
+    s.run(&[
+        "quote",
+        "rest",
+        "--requests",
+        "1",
+        "--cache",
+        "0.5",
+        "--hours",
+        "1000",
+    ])
+    .status(2)
+    .stderr_has("1000");
+}
+
+/// 2025-11-15T10:00:00Z: November has 720 hours.
+const T0: i64 = 1_763_200_800_000;
+
+fn line(i: u64, t: i64, response: u64, client: Option<(&str, i64)>) -> String {
+    let c = client.map_or(String::new(), |(id, at)| {
+        format!(r#","clientConnectionId":"{id}","clientConnectedAt":{at}"#)
+    });
+    format!(
+        r#"{{"requestId":"r{i}","requestTimeEpoch":{t},"eventType":"REQUEST","stage":"prod","routeKey":"GET /f","status":200,"requestLength":0,"responseLength":{response}{c}}}"#
+    ) + "\n"
+}
+
+/// Two requests of 512 MB responses on one keep-alive connection (the sidecar's fields) in one
+/// hour: 1 GB processed = 1 LCU (instance), beating 1 new connection (1/90,000 LCU) and 31
+/// active minutes (31/180,000); 1 route = 1 rule, free. ALB: 720 × $0.0225 + 1 × $0.008 =
+/// $16.208; Lambda: 2.5 LCU, $16.22. REST bills 2 requests ($0.000007), HTTP 2 × 1,024 units
+/// ($0.002048): REST is cheapest, and stays so at any multiple (the ALB's LCU per request costs
+/// more than REST's price).
+#[test]
+fn alb_hand_computed_from_the_sidecars_connection_fields() {
+    let s = Scratch::new();
+    let half_gb = 512 * 1024 * 1024;
+    let log = line(1, T0, half_gb, Some(("c1", T0)))
+        + &line(2, T0 + 30 * 60_000, half_gb, Some(("c1", T0)));
+    s.write("alb.jsonl", log.as_bytes());
+    let v = compare_json(&s, &["alb.jsonl"]);
+    let a = &v["months"][0]["alb"];
+    assert_eq!(a["hours"], 720);
+    assert_eq!(usd(&a["lcu_hours"]), dec("1"));
+    assert_eq!(a["dominant"], "processed_bytes");
+    assert_eq!(usd(&a["cost_usd"]), dec("16.208"));
+    assert_eq!(a["assumed_connection_requests"], 0);
+    assert_eq!(
+        (usd(&a["new_connections_lcu_hours"]) * dec("90000")).round_dp(20),
+        dec("1")
+    );
+    assert_eq!(v["alb"]["rules"], 1);
+    assert_eq!(v["alb"]["rules_from"], "routes");
+    assert_eq!(v["front_door"]["cheapest"], "rest_api");
+    assert!(v["front_door"]["break_even_multiple"].is_null());
+    let l = compare_json(&s, &["alb.jsonl", "--alb-target", "lambda"]);
+    assert_eq!(usd(&l["months"][0]["alb"]["lcu_hours"]), dec("2.5"));
+    assert_eq!(usd(&l["months"][0]["alb"]["cost_usd"]), dec("16.22"));
+    assert_eq!(l["alb"]["target"], "lambda");
+    // 30 rules: 20 billed × 2 requests / 3,600,000 — still below 1 GB's LCU.
+    let r = compare_json(&s, &["alb.jsonl", "--alb-rules", "30"]);
+    assert_eq!(r["alb"]["rules_from"], "flag");
+    assert_eq!(
+        (usd(&r["months"][0]["alb"]["rule_evaluations_lcu_hours"]) * dec("90000")).round_dp(20),
+        dec("1")
+    );
+}
+
+/// 1,000 tiny requests in one hour from API Gateway's logs (no connection named): assumed one
+/// connection each, active one minute: 1,000/90,000 = 1/90 LCU (new connections) — with
+/// --alb-requests-per-connection 10, 100 connections, 1/900 LCU. HTTP API ($0.001) beats the
+/// ALB (720 × $0.0225 + $0.008/90) until k × $0.001 = $16.20 + k × $0.008/90, k = 16.2 × 90 /
+/// 0.082 = 17,780.49; above it, the ALB.
+#[test]
+fn alb_assumption_for_logs_without_connections_and_the_break_even() {
+    let s = Scratch::new();
+    let log: String = (0..1000)
+        .map(|i| line(i, T0 + i as i64 * 1000, 0, None))
+        .collect();
+    s.write("apigw.jsonl", log.as_bytes());
+    let v = compare_json(&s, &["apigw.jsonl"]);
+    let a = &v["months"][0]["alb"];
+    assert_eq!(a["assumed_connection_requests"], 1000);
+    assert_eq!(a["dominant"], "new_connections");
+    assert_eq!((usd(&a["lcu_hours"]) * dec("90")).round_dp(20), dec("1"));
+    let f = &v["front_door"];
+    assert_eq!(f["cheapest"], "http_api");
+    assert_eq!(f["cheapest_above"], "alb");
+    assert_eq!(usd(&f["break_even_multiple"]), dec("17780.49"));
+    s.run(&["compare", "apigw.jsonl"])
+        .success()
+        .stdout_has("HTTP API is the cheapest front door for this traffic and stays cheapest up to ×17780.49")
+        .stdout_has("1,000 requests named no client connection");
+    let w = compare_json(&s, &["apigw.jsonl", "--alb-requests-per-connection", "10"]);
+    assert_eq!(
+        (usd(&w["months"][0]["alb"]["lcu_hours"]) * dec("900")).round_dp(20),
+        dec("1")
+    );
 }

@@ -63,10 +63,10 @@ fn generated_corpus_matches_the_generators_own_metering_on_every_engine() {
             "{}",
             expected.month
         );
-        assert_eq!(m["http_api"]["billed_requests"], expected.http_units);
-        assert_eq!(m["rest_api"]["billed_requests"], expected.billable_requests);
+        assert_eq!(m["http_api"]["billed_units"], expected.http_units);
+        assert_eq!(m["rest_api"]["billed_units"], expected.billable_requests);
         assert_eq!(m["websocket"]["messages"], expected.messages);
-        assert_eq!(m["websocket"]["billed_messages"], expected.message_units);
+        assert_eq!(m["websocket"]["billed_units"], expected.message_units);
         assert_eq!(
             m["websocket"]["connection_minutes"],
             expected.connection_minutes

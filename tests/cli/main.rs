@@ -28,6 +28,7 @@ mod reconcile;
 mod regions;
 mod report;
 mod scale;
+mod schemas;
 mod sidecar_end_to_end;
 mod snapshots;
 mod sql_engines;

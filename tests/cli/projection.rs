@@ -54,7 +54,7 @@ fn a_scale_crosses_the_300m_http_and_333m_rest_tiers() {
     assert_eq!(m["month"], "2026-09");
     assert_eq!(m["projection"]["factor"], "100000000");
     assert_eq!(m["projection"]["scale"], "100000000");
-    assert_eq!(m["http_api"]["billed_requests"], 400_000_000u64);
+    assert_eq!(m["http_api"]["billed_units"], 400_000_000u64);
     assert_eq!(usd(&m["http_api"]["cost_usd"]), dec("390.00"));
     assert_eq!(usd(&m["rest_api"]["cost_usd"]), dec("1353.10"));
     // The same shape observed and projected, side by side.
@@ -66,7 +66,7 @@ fn a_scale_crosses_the_300m_http_and_333m_rest_tiers() {
         }
         p
     });
-    assert_eq!(m["observed"]["http_api"]["billed_requests"], 4);
+    assert_eq!(m["observed"]["http_api"]["billed_units"], 4);
     assert_eq!(usd(&m["observed"]["http_api"]["cost_usd"]), dec("0.000004"));
     assert_eq!(usd(&m["observed"]["rest_api"]["cost_usd"]), dec("0.000014"));
     assert_eq!(usd(&v["total"]["http_api"]["cost_usd"]), dec("390.00"));
@@ -99,7 +99,7 @@ fn a_month_covered_10_of_31_days_is_projected_to_31() {
     assert_eq!(p["covered_to"], "2026-10-10");
     assert_eq!(p["factor"], "3.1");
     assert_eq!(m["http_api"]["requests"], 31);
-    assert_eq!(m["http_api"]["billed_requests"], 31);
+    assert_eq!(m["http_api"]["billed_units"], 31);
     assert_eq!(usd(&m["http_api"]["cost_usd"]), dec("0.000031"));
     assert_eq!(usd(&m["rest_api"]["cost_usd"]), dec("0.0001085"));
     assert_eq!(m["observed"]["http_api"]["requests"], 10);
@@ -107,7 +107,7 @@ fn a_month_covered_10_of_31_days_is_projected_to_31() {
     let v = analyze_json(&s, &["oct.jsonl", "--project-month", "--scale", "10000000"]);
     let m = &v["months"][0];
     assert_eq!(m["projection"]["factor"], "31000000");
-    assert_eq!(m["http_api"]["billed_requests"], 310_000_000u64);
+    assert_eq!(m["http_api"]["billed_units"], 310_000_000u64);
     assert_eq!(usd(&m["http_api"]["cost_usd"]), dec("309.00"));
     assert_eq!(usd(&m["rest_api"]["cost_usd"]), dec("1085.00"));
 
@@ -308,11 +308,11 @@ fn websocket_messages_and_minutes_are_projected_before_their_tiers() {
     let v = analyze_json(&s, &["ws.jsonl", "--scale", "300000000"]);
     let w = &v["months"][0]["websocket"];
     assert_eq!(w["connections"], 300_000_000u64);
-    assert_eq!(w["billed_messages"], 1_200_000_000u64);
+    assert_eq!(w["billed_units"], 1_200_000_000u64);
     assert_eq!(w["connection_minutes"], 600_000_000u64);
     assert_eq!(usd(&w["cost_usd"]), dec("1310.00"));
     let o = &v["months"][0]["observed"]["websocket"];
-    assert_eq!(o["billed_messages"], 4);
+    assert_eq!(o["billed_units"], 4);
     // 4 × $0.000001 + 2 × $0.00000025.
     assert_eq!(usd(&o["cost_usd"]), dec("0.0000045"));
 }

@@ -19,7 +19,7 @@ fn http_432_million_is_418_80() {
         .stdout_has("$418.80");
     let v = quote_json(&["http", "--requests", "432_000_000"]);
     assert_eq!(usd(&v["total_usd"]), dec("418.80"));
-    assert_eq!(v["lines"][0]["billed"], 432_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 432_000_000u64);
     assert_eq!(v["api"], "http");
 }
 
@@ -42,7 +42,7 @@ fn http_tiers_and_free_tier() {
 #[test]
 fn http_sizes_meter_in_512_kb_increments_and_transfer_out() {
     let v = quote_json(&["http", "--requests", "1M", "--response-bytes", "1.5MB"]);
-    assert_eq!(v["lines"][0]["billed"], 3_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 3_000_000u64);
     assert_eq!(usd(&v["lines"][0]["cost_usd"]), dec("3"));
     assert_eq!(v["lines"][1]["item"], "data_transfer_out_bytes");
     assert_eq!(v["lines"][1]["quantity"], 1_572_864_000_000u64);
@@ -50,7 +50,7 @@ fn http_sizes_meter_in_512_kb_increments_and_transfer_out() {
     assert_eq!(usd(&v["total_usd"]), dec("134.8359375"));
     // 513 KB → 2 units each.
     let v = quote_json(&["http", "--requests", "1M", "--request-bytes", "513KB"]);
-    assert_eq!(v["lines"][0]["billed"], 2_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 2_000_000u64);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn websocket_messages_and_minutes() {
         "--connection-minutes",
         "1M",
     ]);
-    assert_eq!(v["lines"][0]["billed"], 2_000_000u64);
+    assert_eq!(v["lines"][0]["billed_units"], 2_000_000u64);
     assert_eq!(usd(&v["lines"][0]["cost_usd"]), dec("2"));
     assert_eq!(usd(&v["lines"][1]["cost_usd"]), dec("0.25"));
     assert_eq!(usd(&v["total_usd"]), dec("2.25"));
@@ -161,4 +161,49 @@ fn quote_formats() {
     assert_eq!(dec(total.rsplit(',').next().unwrap()), dec("418.80"));
     s.run(&["quote", "http", "--requests", "many"]).status(2);
     s.run(&["quote", "http"]).status(2);
+}
+
+/// `quote alb`: 730 hours of 180,000 new connections an hour (50/s = 2 LCU, beating 3,000 active
+/// a minute = 1 LCU): 730 × ($0.0225 + 2 × $0.008) = $28.105. 1 GB an hour to Lambda targets is
+/// 2.5 LCU: 730 × ($0.0225 + $0.02) = $31.025. A book without ALB prices says so.
+#[test]
+fn quote_alb_hand_computed() {
+    let s = Scratch::new();
+    let v = s
+        .run(&[
+            "quote",
+            "alb",
+            "--new-connections",
+            "180000",
+            "--active-connections",
+            "3000",
+            "--requests",
+            "180000",
+            "--format",
+            "json",
+        ])
+        .success()
+        .json();
+    assert_eq!(usd(&v["total_usd"]), dec("28.105"));
+    assert_eq!(v["alb"]["dominant"], "new_connections");
+    assert_eq!(usd(&v["alb"]["lcu_hours"]), dec("1460"));
+    let l = s
+        .run(&[
+            "quote",
+            "alb",
+            "--processed-bytes",
+            "1GB",
+            "--target",
+            "lambda",
+            "--format",
+            "json",
+        ])
+        .success()
+        .json();
+    assert_eq!(usd(&l["total_usd"]), dec("31.025"));
+    assert_eq!(l["alb"]["dominant"], "processed_bytes");
+    s.run(&["quote", "alb", "--region", "eu-west-2"])
+        .status(2)
+        .stderr_has("no ALB prices");
+    s.run(&["quote", "alb", "--hours", "745"]).status(2);
 }

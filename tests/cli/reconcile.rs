@@ -581,3 +581,11 @@ fn a_folder_without_cur_files_is_a_clear_error() {
         .status(2)
         .stderr_has("empty-export: no CUR data files");
 }
+
+/// `reconcile --format json` is valid against docs/schema/reconcile.json.
+#[test]
+fn reconcile_json_is_valid_against_its_schema() {
+    let s = scratch();
+    let v = reconcile(&s, &["--cur", "cur2.csv.gz", "logs/"]);
+    crate::schemas::assert_valid("reconcile", &v);
+}

@@ -26,6 +26,8 @@ fn book(s: &Scratch, rel: &str) -> PriceBook {
 /// Everything but `meta` (name, source, date), which says where the book came from.
 fn prices_of(mut b: PriceBook) -> PriceBook {
     b.meta = PriceBook::aws_us_east_1().meta;
+    // ALB prices are not API Gateway data: imported books have none.
+    b.alb = None;
     b
 }
 
@@ -50,7 +52,7 @@ fn the_offer_file_of_us_east_1_gives_the_embedded_prices_back() {
         imported.meta.source_url,
         "AWS Price List, offer AmazonApiGateway"
     );
-    assert_eq!(prices_of(imported), PriceBook::aws_us_east_1());
+    assert_eq!(prices_of(imported), prices_of(PriceBook::aws_us_east_1()));
 
     // get-products output (a PriceList of JSON strings) gives the same book.
     s.run(&["prices", "import", "get-products.json", "-o", "gp.toml"])
@@ -114,11 +116,11 @@ fn every_region_of_an_offer_file_is_imported_with_all() {
     let s = scratch();
     s.run(&["prices", "import", "offer.json", "--all", "-o", "books"])
         .success()
-        .stderr_has("zz-test-1: no DataTransfer-Out-Bytes prices")
+        .stderr_has("zz-test-1: data transfer out priced at us-east-1's rates")
         .stderr_has("wrote 2 price books");
     let zz = std::fs::read_to_string(s.path("books/aws-zz-test-1.toml")).unwrap();
     assert!(
-        zz.starts_with("# gwcost prices import: no DataTransfer-Out-Bytes"),
+        zz.starts_with("# gwcost prices import: data transfer out priced at us-east-1's rates"),
         "{zz}"
     );
     let b = book(&s, "books/aws-zz-test-1.toml");
@@ -140,7 +142,7 @@ fn every_region_of_an_offer_file_is_imported_with_all() {
     assert_eq!(usd(&q["total_usd"]), dec("837.60"));
     assert_eq!(
         prices_of(book(&s, "books/aws-us-east-1.toml")),
-        PriceBook::aws_us_east_1()
+        prices_of(PriceBook::aws_us_east_1())
     );
 }
 
@@ -172,9 +174,9 @@ fn region_picks_an_embedded_book_and_price_book_overrides_it() {
     s.run(&["prices", "--region", "us-east-1"])
         .success()
         .stdout_has("aws-us-east-1");
-    s.run(&["prices", "--region", "eu-west-1"])
+    s.run(&["prices", "--region", "eu-west-9"])
         .status(2)
-        .stderr_has("no embedded price book for region \"eu-west-1\" (embedded: us-east-1)")
+        .stderr_has("no embedded price book for region \"eu-west-9\" (embedded: af-south-1, ")
         .stderr_has("gwcost prices import");
     s.run(&[
         "quote",
@@ -185,7 +187,7 @@ fn region_picks_an_embedded_book_and_price_book_overrides_it() {
         "ap-south-9",
     ])
     .status(2)
-    .stderr_has("embedded: us-east-1");
+    .stderr_has("eu-west-2, eu-west-3");
     std::fs::write(
         s.path("book.toml"),
         PriceBook::aws_us_east_1().to_toml_string(),
@@ -203,4 +205,46 @@ fn region_picks_an_embedded_book_and_price_book_overrides_it() {
     ])
     .success()
     .stdout_has("$418.80");
+}
+
+/// The Price List's CSV layout (AWS's eu-west-2 file, as AWS serves `index.csv`) imports like
+/// the JSON one, and its book prices the hand-computed month: 432 M HTTP requests at
+/// $1.16/M to 300 M and $1.04/M after = $348 + $137.28.
+#[test]
+fn the_price_list_csv_imports_and_prices_eu_west_2() {
+    let s = Scratch::new();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../gwcost-pricing/data");
+    s.write(
+        "index.csv",
+        &std::fs::read(data.join("AmazonApiGateway-eu-west-2.csv")).unwrap(),
+    );
+    s.run(&["prices", "import", "index.csv", "-o", "euw2.toml"])
+        .success()
+        .stderr_has("eu-west-2: data transfer out priced at us-east-1's rates");
+    let imported = book(&s, "euw2.toml");
+    assert_eq!(imported.meta.as_of, "2026-08-31");
+    let mut embedded = PriceBook::embedded("eu-west-2").unwrap();
+    embedded.meta = imported.meta.clone();
+    assert_eq!(imported, embedded);
+    for args in [
+        vec!["--price-book", "euw2.toml"],
+        vec!["--region", "eu-west-2"],
+    ] {
+        let mut a = vec!["quote", "http", "--requests", "432M", "--format", "json"];
+        a.extend(args);
+        let q = s.run(&a).success().json();
+        assert_eq!(usd(&q["total_usd"]), dec("485.28"));
+    }
+}
+
+#[test]
+fn prices_regions_lists_every_embedded_book_and_what_is_missing() {
+    let s = Scratch::new();
+    let out = s.run(&["prices", "--regions"]).success();
+    let text = out.stdout;
+    for (region, _) in gwcost_pricing::EMBEDDED {
+        assert!(text.contains(region), "{region} missing:\n{text}");
+    }
+    assert!(text.contains("EU (London)"));
+    assert!(text.contains("No embedded book for mx-central-1: AWS's data has no HTTP API prices"));
 }

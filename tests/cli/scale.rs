@@ -86,11 +86,11 @@ fn sql_duckdb_dialect_equals_analyze_on_sample_logs() {
             );
             assert_eq!(
                 int(row, "http_units"),
-                m["http_api"]["billed_requests"].as_u64().unwrap()
+                m["http_api"]["billed_units"].as_u64().unwrap()
             );
             assert_eq!(
                 int(row, "rest_units"),
-                m["rest_api"]["billed_requests"].as_u64().unwrap()
+                m["rest_api"]["billed_units"].as_u64().unwrap()
             );
             let ws = &m["websocket"];
             assert_eq!(
@@ -100,7 +100,7 @@ fn sql_duckdb_dialect_equals_analyze_on_sample_logs() {
             assert_eq!(int(row, "ws_messages"), ws["messages"].as_u64().unwrap());
             assert_eq!(
                 int(row, "ws_message_units"),
-                ws["billed_messages"].as_u64().unwrap()
+                ws["billed_units"].as_u64().unwrap()
             );
             assert_eq!(
                 int(row, "ws_connection_minutes"),

@@ -268,10 +268,10 @@ fn sidecar_log_is_billed_as_pricing_md_says() {
 
     // 7 requests; 5 billable: 1 + 1 + 2 + 2 + 3 = 9 HTTP units at $1.00/M; 5 REST at $3.50/M.
     assert_eq!(total["http_api"]["requests"], 7);
-    assert_eq!(total["http_api"]["billed_requests"], 9);
+    assert_eq!(total["http_api"]["billed_units"], 9);
     assert_eq!(usd(&total["http_api"]["cost_usd"]), dec("0.000009"));
     assert_eq!(total["rest_api"]["requests"], 7);
-    assert_eq!(total["rest_api"]["billed_requests"], 5);
+    assert_eq!(total["rest_api"]["billed_units"], 5);
     assert_eq!(usd(&total["rest_api"]["cost_usd"]), dec("0.0000175"));
 
     // WebSocket: 4 messages, 2 + 1 + 2 + 1 = 6 units at $1.00/M, one connection of under a
@@ -279,7 +279,7 @@ fn sidecar_log_is_billed_as_pricing_md_says() {
     let ws_bill = &total["websocket"];
     assert_eq!(ws_bill["connections"], 1);
     assert_eq!(ws_bill["messages"], 4);
-    assert_eq!(ws_bill["billed_messages"], 6);
+    assert_eq!(ws_bill["billed_units"], 6);
     assert_eq!(ws_bill["connection_minutes"], 1);
     assert_eq!(usd(&ws_bill["cost_usd"]), dec("0.00000625"));
 

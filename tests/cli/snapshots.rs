@@ -95,3 +95,51 @@ fn infracost_usage_is_for_compare_only() {
         .status(2)
         .stderr_has("--format infracost-usage is not available for gwcost analyze");
 }
+
+/// `--by` is kept by `--format csv` (it was dropped): `by` and `key` columns, each breakdown's
+/// rows after its month's, the route rows adding up to the month (5 HTTP units = 3 for
+/// GET /messages + 2 for POST /upload in the fixture's November).
+#[test]
+fn analyze_csv_keeps_the_breakdowns() {
+    let s = Scratch::new();
+    s.copy_fixture("gwcost.jsonl");
+    let csv = s
+        .run(&[
+            "analyze",
+            "gwcost.jsonl",
+            "--by",
+            "route,status",
+            "--format",
+            "csv",
+        ])
+        .success()
+        .stdout;
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "month,api,requests,billed_units,connections,connection_minutes,bytes,cost_usd,by,key"
+        )
+    );
+    assert!(
+        csv.contains("\n2025-11,http_api,3,5,,,,0.000005,,\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n2025-11,http_api,2,3,,,,0.000003,route,GET /messages\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n2025-11,http_api,1,2,,,,0.000002,route,POST /upload\n"),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.ends_with(",status,200")), "{csv}");
+    // Without --by the CSV keeps its shape.
+    let plain = s
+        .run(&["analyze", "gwcost.jsonl", "--format", "csv"])
+        .success()
+        .stdout;
+    assert!(plain.starts_with(
+        "month,api,requests,billed_units,connections,connection_minutes,bytes,cost_usd\n"
+    ));
+}

@@ -158,11 +158,11 @@ fn assert_rows_equal_analyze(what: &str, rows: &[Row], months: &[(String, Value)
         let int = |k: &str| text(k).parse::<u64>().unwrap();
         let counts = [
             ("requests", &m["http_api"]["requests"]),
-            ("http_units", &m["http_api"]["billed_requests"]),
-            ("rest_units", &m["rest_api"]["billed_requests"]),
+            ("http_units", &m["http_api"]["billed_units"]),
+            ("rest_units", &m["rest_api"]["billed_units"]),
             ("ws_connections", &m["websocket"]["connections"]),
             ("ws_messages", &m["websocket"]["messages"]),
-            ("ws_message_units", &m["websocket"]["billed_messages"]),
+            ("ws_message_units", &m["websocket"]["billed_units"]),
             (
                 "ws_connection_minutes",
                 &m["websocket"]["connection_minutes"],
@@ -280,7 +280,7 @@ fn spark_sql_runs_the_spark_dialect_and_equals_analyze() {
     // unbilled rejections, unsized WebSocket messages, connection minutes.
     let corpus = &expected[2].1;
     assert!(corpus.iter().any(|(_, m)| {
-        m["http_api"]["billed_requests"].as_u64() > m["http_api"]["requests"].as_u64()
+        m["http_api"]["billed_units"].as_u64() > m["http_api"]["requests"].as_u64()
     }));
     assert!(
         corpus

@@ -220,9 +220,9 @@ fn assert_lines_shape(v: &Value, extra: &[&str]) {
     for api in ["http_api", "rest_api"] {
         assert_eq!(
             keys(&v[api]),
-            sorted(&["requests", "billed_requests", "cost_usd"])
+            sorted(&["requests", "billed_units", "cost_usd"])
         );
-        assert!(v[api]["requests"].is_u64() && v[api]["billed_requests"].is_u64());
+        assert!(v[api]["requests"].is_u64() && v[api]["billed_units"].is_u64());
         usd(&v[api]["cost_usd"]);
     }
     assert_eq!(
@@ -230,7 +230,7 @@ fn assert_lines_shape(v: &Value, extra: &[&str]) {
         sorted(&[
             "connections",
             "messages",
-            "billed_messages",
+            "billed_units",
             "connection_minutes",
             "cost_usd"
         ])
@@ -241,6 +241,38 @@ fn assert_lines_shape(v: &Value, extra: &[&str]) {
         sorted(&["bytes", "cost_usd"])
     );
     usd(&v["data_transfer_out"]["cost_usd"]);
+}
+
+/// The `price_book` block every JSON output shares (docs/output-vocabulary.md): which book, and
+/// for a file its path and content hash.
+pub fn assert_price_book_shape(b: &Value) {
+    let k = keys(b);
+    for required in ["name", "region", "as_of", "source"] {
+        assert!(
+            k.contains(&required.to_owned()),
+            "price_book lacks {required}: {b}"
+        );
+    }
+    let optional = ["path", "sha256", "data_transfer_out_source"];
+    assert!(
+        k.iter().all(
+            |x| ["name", "region", "as_of", "source"].contains(&x.as_str())
+                || optional.contains(&x.as_str())
+        ),
+        "price_book has unknown keys: {b}"
+    );
+    match b["source"].as_str() {
+        Some("embedded") => assert!(b.get("path").is_none() && b.get("sha256").is_none()),
+        Some("file") => {
+            assert!(b["path"].is_string(), "{b}");
+            let h = b["sha256"].as_str().unwrap_or("");
+            assert!(
+                h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit()),
+                "{b}"
+            );
+        }
+        other => panic!("price_book.source {other:?}"),
+    }
 }
 
 /// Checks that `v` has exactly the fields of the JSON contract (issue 2 item 5).
@@ -257,9 +289,9 @@ pub fn assert_contract_shape(v: &Value) {
             "total"
         ])
     );
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["currency"], "USD");
-    assert_eq!(keys(&v["price_book"]), sorted(&["name", "as_of"]));
+    assert_price_book_shape(&v["price_book"]);
     assert!(v["free_tier"].is_boolean());
     assert_eq!(
         keys(&v["inputs"]),

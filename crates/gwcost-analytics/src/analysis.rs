@@ -222,6 +222,8 @@ pub struct Analysis {
     pub ws_sizes: SizeHistogram,
     /// The basis HTTP requests were metered on.
     pub metering_basis: MeteringBasis,
+    /// Hour by hour, the traffic as an Application Load Balancer would see it.
+    pub alb_hours: crate::AlbTraffic,
 }
 
 impl Analysis {

@@ -24,6 +24,10 @@ pub struct Event {
     pub connected_at_ms: Option<i64>,
     /// WebSocket message payload size; `None` in real API Gateway logs.
     pub message_bytes: Option<u64>,
+    /// The client connection the request came on (`clientConnectionId`, the sidecar's).
+    pub client_connection_id: Option<String>,
+    /// When that connection opened (`clientConnectedAt`, ms since epoch).
+    pub client_connected_at_ms: Option<i64>,
 }
 
 /// A borrowed view of one event: what the fast readers build straight from the bytes of a line
@@ -46,6 +50,8 @@ pub struct EventRef<'a> {
     pub connection_id: Option<&'a str>,
     pub connected_at_ms: Option<i64>,
     pub message_bytes: Option<u64>,
+    pub client_connection_id: Option<&'a str>,
+    pub client_connected_at_ms: Option<i64>,
 }
 
 impl EventRef<'_> {
@@ -101,6 +107,8 @@ impl Event {
             connection_id: self.connection_id.as_deref(),
             connected_at_ms: self.connected_at_ms,
             message_bytes: self.message_bytes,
+            client_connection_id: self.client_connection_id.as_deref(),
+            client_connected_at_ms: self.client_connected_at_ms,
         }
     }
 
@@ -127,6 +135,8 @@ impl Event {
             connection_id: r.connection_id,
             connected_at_ms: r.connected_at,
             message_bytes: r.message_length,
+            client_connection_id: r.client_connection_id,
+            client_connected_at_ms: r.client_connected_at,
         })
     }
 }

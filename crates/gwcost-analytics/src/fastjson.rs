@@ -230,6 +230,8 @@ impl<'a> Builder<'a> {
                 connection_id: None,
                 connected_at_ms: None,
                 message_bytes: None,
+                client_connection_id: None,
+                client_connected_at_ms: None,
             },
             seen: 0,
             epoch: None,
@@ -340,11 +342,14 @@ fn apply<'a>(
         | Field::Protocol
         | Field::Ip
         | Field::UserAgent
-        | Field::MessageId
-        | Field::ClientConnectionId => {}
-        Field::ClientConnectedAt => {
-            int(v)?;
+        | Field::MessageId => {}
+        // Any string, number or null, as the other text fields; only a string names one.
+        Field::ClientConnectionId => {
+            if let Val::Str(s) = v {
+                ev.client_connection_id = Some(s).filter(|s| !s.is_empty() && *s != "-");
+            }
         }
+        Field::ClientConnectedAt => ev.client_connected_at_ms = int(v)?,
         Field::Status => ev.status = int_in::<u16>(v)?,
         Field::RequestLength => ev.request_bytes = int_in::<u64>(v)?.unwrap_or(0),
         Field::ResponseLength => ev.response_bytes = int_in::<u64>(v)?.unwrap_or(0),

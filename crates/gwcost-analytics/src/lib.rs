@@ -9,6 +9,7 @@
 //! It prices nothing itself (that is `gwcost-pricing`'s job, applied by `gwcost-report`) and must
 //! not depend on the report, the CLI or anything networked.
 
+mod alb;
 mod analysis;
 mod blocks;
 mod clf;
@@ -26,6 +27,7 @@ pub mod sql;
 mod tally;
 mod template;
 
+pub use alb::{AlbHourTraffic, AlbTraffic};
 pub use analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
     SizeHistogram,

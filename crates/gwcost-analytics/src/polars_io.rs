@@ -416,6 +416,10 @@ impl<'a> BillColumns<'a> {
             } else {
                 None
             },
+            // The typed columnar path does not read the client connection columns yet: ALB
+            // pricing applies its documented assumption to these requests.
+            client_connection_id: None,
+            client_connected_at_ms: None,
         })
     }
 }

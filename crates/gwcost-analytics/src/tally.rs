@@ -4,10 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use gwcost_log::EventType;
-use gwcost_pricing::{
-    MeteringBasis, PriceBook, Usage, connection_minutes, increments, metered_bytes, rest_units,
-    ws_message_units,
-};
+use gwcost_pricing::{MeteringBasis, PriceBook, Usage, connection_minutes};
 
 use crate::analysis::{
     Analysis, Breakdown, Day, InputsSummary, MAX_MALFORMED_KEPT, Malformed, Month, MonthUsage,
@@ -19,9 +16,6 @@ use crate::{AnalyzeOptions, Breakdowns, EventRef};
 #[derive(Debug, Clone)]
 struct MeterConfig {
     basis: MeteringBasis,
-    http_increment: u64,
-    ws_increment: u64,
-    rest_streaming_increment: Option<u64>,
     count_connect_disconnect: bool,
     since_ms: Option<i64>,
     until_ms: Option<i64>,
@@ -75,6 +69,8 @@ impl Conn {
 pub struct Tally<'a> {
     book: &'a PriceBook,
     cfg: MeterConfig,
+    /// The same traffic hour by hour as an ALB would see it (see `alb.rs`).
+    alb: crate::alb::AlbTally,
     lines: u64,
     bytes: u64,
     malformed_count: u64,
@@ -175,9 +171,6 @@ impl<'a> Tally<'a> {
     pub fn new(book: &'a PriceBook, opts: &AnalyzeOptions) -> Self {
         let cfg = MeterConfig {
             basis: opts.metering_basis.unwrap_or(book.http_api.metering_basis),
-            http_increment: book.http_api.increment_bytes,
-            ws_increment: book.websocket.message_increment_bytes,
-            rest_streaming_increment: book.rest_api.streaming_increment_bytes,
             count_connect_disconnect: book.websocket.count_connect_disconnect,
             since_ms: opts.since_ms,
             until_ms: opts.until_ms,
@@ -280,6 +273,7 @@ impl<'a> Tally<'a> {
         Self {
             book,
             cfg,
+            alb: crate::alb::AlbTally::default(),
             lines: 0,
             bytes: 0,
             malformed_count: 0,
@@ -388,19 +382,25 @@ impl<'a> Tally<'a> {
             EventType::Request => {
                 delta.requests = 1;
                 delta.response_bytes = ev.response_bytes;
-                // `dataProcessed` wins over the basis, as in `gwcost_pricing::http_units`.
-                let metered = ev.data_processed.unwrap_or_else(|| {
-                    metered_bytes(ev.request_bytes, ev.response_bytes, self.cfg.basis)
-                });
-                self.http_sizes.add(metered);
+                let units = self.book.request_units(
+                    ev.request_bytes,
+                    ev.response_bytes,
+                    ev.data_processed,
+                    Some(self.cfg.basis),
+                );
+                self.http_sizes.add(units.metered_bytes);
+                self.alb.request(
+                    ev.time_ms,
+                    ev.request_bytes.saturating_add(ev.response_bytes),
+                    ev.client_connection_id,
+                    ev.client_connected_at_ms,
+                );
                 if self.book.is_billable(ev.error_response_type) {
                     self.billed_lines += 1;
-                    let units = increments(metered, self.cfg.http_increment);
                     delta.billable_requests = 1;
-                    delta.http_units = units;
-                    delta.oversize_requests = u64::from(units > 1);
-                    delta.rest_units =
-                        rest_units(ev.response_bytes, self.cfg.rest_streaming_increment);
+                    delta.http_units = units.http;
+                    delta.oversize_requests = u64::from(units.http > 1);
+                    delta.rest_units = units.rest;
                 } else {
                     self.not_billed(ev.error_response_type.map_or("-", str::trim));
                 }
@@ -408,7 +408,8 @@ impl<'a> Tally<'a> {
             EventType::Message => {
                 self.billed_lines += 1;
                 delta.ws_messages = 1;
-                delta.ws_message_units = ws_message_units(ev.message_bytes, self.cfg.ws_increment);
+                self.alb.message(ev.time_ms, ev.message_bytes.unwrap_or(0));
+                delta.ws_message_units = self.book.message_units(ev.message_bytes);
                 match ev.message_bytes {
                     Some(b) => self.ws_sizes.add(b),
                     None => delta.ws_messages_unsized = 1,
@@ -561,6 +562,7 @@ impl<'a> Tally<'a> {
         }
         let start = c.connected_at.or(c.connect_time).unwrap_or(c.first_seen);
         let end = c.disconnect_time.unwrap_or(c.last_seen);
+        self.alb.socket(start, end);
         let d = Usage {
             ws_connections: 1,
             ws_connection_minutes: connection_minutes(start, end),
@@ -672,6 +674,7 @@ impl<'a> Tally<'a> {
         self.not_understood.extend(o.not_understood);
         self.damaged.extend(o.damaged);
         self.skipped.extend(o.skipped);
+        self.alb.merge(o.alb);
     }
 
     /// Adds tallies of consecutive parts of one input (made by [`Self::empty_part`]), in input
@@ -726,6 +729,7 @@ impl<'a> Tally<'a> {
             http_sizes: self.http_sizes,
             ws_sizes: self.ws_sizes,
             metering_basis: self.cfg.basis,
+            alb_hours: self.alb.finish(),
         }
     }
 }
@@ -750,6 +754,8 @@ mod tests {
             connection_id: Some(conn.to_owned()),
             connected_at_ms: None,
             message_bytes: None,
+            client_connection_id: None,
+            client_connected_at_ms: None,
         }
     }
 

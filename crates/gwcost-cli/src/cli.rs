@@ -204,12 +204,17 @@ pub struct PricesArgs {
     pub region: String,
     #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
     pub format: PricesFormat,
+    /// List the regions with an embedded price book (and those AWS's data could not make one for).
+    #[arg(long, conflicts_with_all = ["price_book", "format"])]
+    pub regions: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PricesAction {
-    /// Write price-book TOML from AWS's Price List data for AmazonApiGateway: the bulk offer
-    /// file (`index.json`) or `aws pricing get-products --service-code AmazonApiGateway` output.
+    /// Write price-book TOML from AWS's price data for AmazonApiGateway: the Price List bulk
+    /// offer file in its JSON (`index.json`) or CSV (`index.csv`) layout, `aws pricing
+    /// get-products --service-code AmazonApiGateway` output, or the pricing page's JSON (with
+    /// --tiers-from).
     Import(PricesImportArgs),
 }
 
@@ -227,6 +232,10 @@ pub struct PricesImportArgs {
     /// The TOML file to write (stdout without it); with --all, the directory.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Price List data (JSON or CSV, any one region) that says which tier each of the pricing
+    /// page's rate codes is: its price-dimension codes and ranges are the same in every region.
+    #[arg(long, value_name = "FILE")]
+    pub tiers_from: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +252,8 @@ pub enum QuoteApi {
     Rest(QuoteRestArgs),
     /// A WebSocket API month: messages and connection minutes.
     Websocket(QuoteWebSocketArgs),
+    /// An Application Load Balancer month: an average hour's traffic, billed every hour.
+    Alb(QuoteAlbArgs),
 }
 
 impl QuoteApi {
@@ -252,6 +263,7 @@ impl QuoteApi {
             QuoteApi::Http(h) => &h.common,
             QuoteApi::Rest(r) => &r.common,
             QuoteApi::Websocket(w) => &w.common,
+            QuoteApi::Alb(a) => &a.common,
         }
     }
 }
@@ -294,8 +306,9 @@ pub struct QuoteRestArgs {
     /// Cache size in GB (one of AWS's sizes: 0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237).
     #[arg(long, value_name = "GB")]
     pub cache: Option<Decimal>,
-    /// Hours the cache is provisioned (AWS's calculator month: 730).
-    #[arg(long, default_value_t = 730, requires = "cache")]
+    /// Hours the cache is provisioned (AWS's calculator month: 730; at most 744, a 31-day month).
+    #[arg(long, default_value_t = 730, requires = "cache",
+          value_parser = clap::value_parser!(u64).range(0..=744))]
     pub hours: u64,
     #[command(flatten)]
     pub common: QuoteCommon,
@@ -312,6 +325,33 @@ pub struct QuoteWebSocketArgs {
     /// Connection minutes in the month.
     #[arg(long, value_parser = parse_count, default_value = "0")]
     pub connection_minutes: u64,
+    #[command(flatten)]
+    pub common: QuoteCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct QuoteAlbArgs {
+    /// Hours the ALB runs in the month (AWS's calculator month: 730; at most 744).
+    #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u64).range(0..=744))]
+    pub hours: u64,
+    /// Connections opened in an average hour.
+    #[arg(long, value_parser = parse_count, default_value = "0")]
+    pub new_connections: u64,
+    /// Connections active in an average minute.
+    #[arg(long, value_parser = parse_count, default_value = "0")]
+    pub active_connections: u64,
+    /// Request and response bytes through the ALB in an average hour (`1GB`, `500MB`, …).
+    #[arg(long, value_parser = parse_bytes, default_value = "0")]
+    pub processed_bytes: u64,
+    /// Requests in an average hour.
+    #[arg(long, value_parser = parse_count, default_value = "0")]
+    pub requests: u64,
+    /// Listener rules processed per request (the first 10 are free).
+    #[arg(long, default_value_t = 1)]
+    pub rules: u64,
+    /// What the ALB forwards to.
+    #[arg(long, value_enum, default_value_t = AlbTargetArg::Instance)]
+    pub target: AlbTargetArg,
     #[command(flatten)]
     pub common: QuoteCommon,
 }
@@ -348,12 +388,43 @@ pub struct CompareOptionsArgs {
     /// 58.2, 118, 237), billed for every hour of each calendar month.
     #[arg(long, value_name = "SIZE_GB")]
     pub rest_cache: Option<Decimal>,
-    /// Hours a month the cache is provisioned, instead of every hour of the month.
+    /// Hours a month the cache is provisioned, instead of every hour of the month (at most the
+    /// month's hours: 744 in a 31-day month; more is refused).
     #[arg(long, value_name = "N", requires = "rest_cache")]
     pub cache_hours: Option<u64>,
     /// How many routes to name where oversize payloads cost money.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top_routes: usize,
+    /// What the ALB forwards to: instance (instances, containers, IPs: 1 GB per LCU-hour) or
+    /// lambda (0.4 GB per LCU-hour).
+    #[arg(long, value_enum, default_value_t = AlbTargetArg::Instance)]
+    pub alb_target: AlbTargetArg,
+    /// Listener rules processed per request (the first 10 are free); default: one per route
+    /// seen in the logs.
+    #[arg(long, value_name = "N")]
+    pub alb_rules: Option<u64>,
+    /// For log lines that name no client connection (API Gateway's own logs): requests one
+    /// client connection carries, each connection active one minute. Default 1: every request
+    /// opens a connection (the most an ALB could bill for them).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub alb_requests_per_connection: u64,
+}
+
+/// `--alb-target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlbTargetArg {
+    Instance,
+    Lambda,
+}
+
+impl AlbTargetArg {
+    pub fn target(self) -> gwcost_pricing::AlbTarget {
+        match self {
+            AlbTargetArg::Instance => gwcost_pricing::AlbTarget::Instance,
+            AlbTargetArg::Lambda => gwcost_pricing::AlbTarget::Lambda,
+        }
+    }
 }
 
 /// `gwcost compare`.

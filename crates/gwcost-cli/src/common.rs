@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use gwcost_pricing::{MeteringBasis, PriceBook};
+use gwcost_pricing::{BookOrigin, MeteringBasis, PriceBook};
 use gwcost_report::{AnyReport, ProjectionSpec};
+use sha2::{Digest, Sha256};
 
 use crate::cli::{BasisArg, OutputFormat, ProjectionArgs};
 
@@ -18,11 +19,28 @@ pub(crate) fn load_book(price_book: Option<&Path>, region: Option<&str>) -> Resu
     match price_book {
         None => Ok(PriceBook::embedded(region.unwrap_or(DEFAULT_REGION))?),
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading price book {}", p.display()))?;
-            PriceBook::from_toml_str(&text).with_context(|| format!("price book {}", p.display()))
+            let bytes =
+                std::fs::read(p).with_context(|| format!("reading price book {}", p.display()))?;
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("price book {}: not UTF-8 text", p.display()))?;
+            let mut book = PriceBook::from_toml_str(&text)
+                .with_context(|| format!("price book {}", p.display()))?;
+            book.meta.origin = BookOrigin::File {
+                path: p.display().to_string(),
+                sha256: sha256_hex(text.as_bytes()),
+            };
+            Ok(book)
         }
     }
+}
+
+/// Lowercase hex SHA-256 of `bytes`: what `sha256sum FILE` prints, so a user can check which
+/// file priced a report.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub(crate) fn basis(b: BasisArg) -> MeteringBasis {

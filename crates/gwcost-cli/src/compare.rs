@@ -2,7 +2,7 @@
 //! breakdown), builds one `CompareReport` (projected when asked) and renders it in the asked
 //! format.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gwcost_analytics::Breakdowns;
 use gwcost_report::{AnyReport, CompareOptions, CompareReport};
 
@@ -26,15 +26,18 @@ pub(crate) fn build_report(
         rest_cache_gb: c.rest_cache,
         cache_hours: c.cache_hours,
         top_routes: c.top_routes,
+        alb: gwcost_report::AlbOptions {
+            target: c.alb_target.target(),
+            rules: c.alb_rules,
+            requests_per_connection: c.alb_requests_per_connection,
+        },
     };
-    let observed = CompareReport::new(&analysis, &book, &opts).context("--rest-cache")?;
+    let observed = CompareReport::new(&analysis, &book, &opts)?;
     let (projected, said) = gwcost_report::project(&analysis, &spec)?;
     if said.is_empty() {
         return Ok(observed);
     }
-    Ok(CompareReport::new(&projected, &book, &opts)
-        .context("--rest-cache")?
-        .with_observed(&observed, &said))
+    Ok(CompareReport::new(&projected, &book, &opts)?.with_observed(&observed, &said))
 }
 
 pub(crate) fn compare(a: &CompareArgs) -> Result<()> {

@@ -2,6 +2,7 @@
 //! books from AWS's Price List data.
 
 use std::io::Read;
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use gwcost_pricing::{Offer, PriceBook};
@@ -12,6 +13,9 @@ use crate::common::emit;
 pub(crate) fn prices(p: &PricesArgs) -> Result<()> {
     if let Some(PricesAction::Import(i)) = &p.action {
         return import(i);
+    }
+    if p.regions {
+        return emit(None, &gwcost_report::render_regions());
     }
     let book = crate::common::load_book(p.price_book.as_deref(), Some(&p.region))?;
     let text = match p.format {
@@ -29,18 +33,28 @@ pub(crate) fn prices(p: &PricesArgs) -> Result<()> {
     emit(None, &text)
 }
 
-fn import(i: &PricesImportArgs) -> Result<()> {
-    let shown = i.file.display().to_string();
-    let text = if shown == "-" {
+fn read_text(file: &Path) -> Result<String> {
+    let shown = file.display().to_string();
+    if shown == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .context("reading stdin")?;
-        s
-    } else {
-        std::fs::read_to_string(&i.file).with_context(|| format!("reading {shown}"))?
+        return Ok(s);
+    }
+    std::fs::read_to_string(file).with_context(|| format!("reading {shown}"))
+}
+
+fn import(i: &PricesImportArgs) -> Result<()> {
+    let shown = i.file.display().to_string();
+    let text = read_text(&i.file)?;
+    let reference = match &i.tiers_from {
+        Some(f) => {
+            Some(Offer::from_text(&read_text(f)?, None).with_context(|| f.display().to_string())?)
+        }
+        None => None,
     };
-    let offer = Offer::from_json(&text).with_context(|| shown.clone())?;
+    let offer = Offer::from_text(&text, reference.as_ref()).with_context(|| shown.clone())?;
     // The rules the Price List does not carry (increments, free tier, limits) are the same in
     // every region: they come from the embedded book.
     let template = PriceBook::aws_us_east_1();

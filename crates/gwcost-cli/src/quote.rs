@@ -36,6 +36,19 @@ pub(crate) fn quote(q: &QuoteArgs) -> Result<()> {
             w.message_bytes,
             w.connection_minutes,
         )?,
+        QuoteApi::Alb(a) => gwcost_report::quote_alb(
+            &book,
+            free_tier,
+            a.hours,
+            gwcost_pricing::AlbHour {
+                new_connections: a.new_connections,
+                active_connection_minutes: a.active_connections.saturating_mul(60),
+                processed_bytes: a.processed_bytes,
+                requests: a.requests,
+            },
+            a.target.target(),
+            a.rules,
+        )?,
     };
     crate::common::render_and_emit(AnyReport::Quote(&quote), common.format, None)
 }

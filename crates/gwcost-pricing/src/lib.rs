@@ -11,6 +11,7 @@
 //! The flow: [`metering`] turns each event into units, the caller sums them into a [`Usage`] per
 //! calendar month, and [`bill_month`] prices that month with a [`PriceBook`].
 
+pub mod alb;
 pub mod bill;
 pub mod metering;
 pub mod offer;
@@ -18,18 +19,20 @@ pub mod price_book;
 pub mod projection;
 pub mod tiers;
 
+pub use alb::{AlbBill, AlbHour, AlbPrices, AlbTarget, HourLcu, LcuDimension, alb_bill, hour_lcu};
 pub use bill::{
     ApiCost, BillOptions, MonthBill, PricingError, TransferCost, WebSocketCost, bill_month,
     rest_cache_cost,
 };
 pub use metering::{
-    connection_minutes, http_units, increments, metered_bytes, rest_units, ws_message_units,
+    RequestUnits, connection_minutes, http_units, increments, metered_bytes, rest_units,
+    ws_message_units,
 };
-pub use offer::{ImportError, ImportedBook, Offer, UsageKind};
+pub use offer::{ImportError, ImportedBook, LOCATIONS, Offer, UsageKind};
 pub use price_book::{
-    AWS_US_EAST_1_TOML, CacheSize, DataTransferPrices, EMBEDDED, GB, HttpApiPrices, KB, MB,
-    MILLION, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices, UnknownRegion,
-    WebSocketPrices,
+    AWS_US_EAST_1_TOML, BookOrigin, CacheSize, DataTransferPrices, EMBEDDED, GB, HttpApiPrices, KB,
+    MB, MILLION, NOT_EMBEDDED, PriceBook, PriceBookError, PriceBookMeta, RestApiPrices,
+    UnknownRegion, WebSocketPrices,
 };
 pub use projection::{Factor, ProjectionError};
 pub use rust_decimal::Decimal;

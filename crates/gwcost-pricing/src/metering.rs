@@ -75,6 +75,44 @@ pub fn connection_minutes(connected_at_ms: i64, ended_at_ms: i64) -> u64 {
     u64::try_from(minutes).unwrap_or(u64::MAX).max(1)
 }
 
+/// What one REQUEST event is billed as, on both API types: the one billing rule of a request,
+/// used by the analyzer's tally, the sidecar's metrics and `gwcost quote` alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestUnits {
+    /// The bytes HTTP API meters (`dataProcessed` when logged, else the bodies by basis).
+    pub metered_bytes: u64,
+    /// HTTP API units (512 KB increments of `metered_bytes`).
+    pub http: u64,
+    /// REST API units (one, or streaming increments of the response when the book says so).
+    pub rest: u64,
+}
+
+impl crate::PriceBook {
+    /// The units of one request under this book. `basis` overrides the book's metering basis
+    /// (`--metering-basis`); `data_processed` (HTTP API's own count) wins over any basis.
+    pub fn request_units(
+        &self,
+        request_bytes: u64,
+        response_bytes: u64,
+        data_processed: Option<u64>,
+        basis: Option<MeteringBasis>,
+    ) -> RequestUnits {
+        let basis = basis.unwrap_or(self.http_api.metering_basis);
+        let metered_bytes =
+            data_processed.unwrap_or_else(|| metered_bytes(request_bytes, response_bytes, basis));
+        RequestUnits {
+            metered_bytes,
+            http: increments(metered_bytes, self.http_api.increment_bytes),
+            rest: rest_units(response_bytes, self.rest_api.streaming_increment_bytes),
+        }
+    }
+
+    /// The units of one WebSocket message under this book (unknown size: one unit).
+    pub fn message_units(&self, message_bytes: Option<u64>) -> u64 {
+        ws_message_units(message_bytes, self.websocket.message_increment_bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +195,28 @@ mod tests {
         assert_eq!(rest_units(0, Some(ten_mb)), 1);
         assert_eq!(rest_units(ten_mb, Some(ten_mb)), 1);
         assert_eq!(rest_units(ten_mb + 1, Some(ten_mb)), 2);
+    }
+
+    #[test]
+    fn a_book_meters_a_request_for_both_api_types_at_once() {
+        let mut book = crate::PriceBook::aws_us_east_1();
+        // 512 KB + 1 byte of response: 2 HTTP units (sum basis), 1 REST unit.
+        let u = book.request_units(0, HTTP_INC + 1, None, None);
+        assert_eq!((u.metered_bytes, u.http, u.rest), (HTTP_INC + 1, 2, 1));
+        // dataProcessed wins; a basis override applies to the bodies only.
+        assert_eq!(book.request_units(REQ, RESP, Some(10), None).http, 1);
+        assert_eq!(
+            book.request_units(REQ, RESP, None, Some(MeteringBasis::Request))
+                .http,
+            2
+        );
+        book.rest_api.streaming_increment_bytes = Some(10 * 1024 * KB);
+        assert_eq!(
+            book.request_units(0, 10 * 1024 * KB + 1, None, None).rest,
+            2
+        );
+        assert_eq!(book.message_units(Some(32 * KB + 1)), 2);
+        assert_eq!(book.message_units(None), 1);
     }
 
     #[test]

@@ -79,11 +79,23 @@ pub enum ImportError {
     Empty,
     #[error("the data carries no publicationDate: a price book must say when its prices were read")]
     Undated,
+    #[error("line {line}: {problem}")]
+    Csv { line: usize, problem: String },
+    #[error(
+        "this is the pricing page's data, which names no tiers: give AWS Price List data of any \
+         region with --tiers-from FILE (e.g. AmazonApiGateway-eu-west-2.csv)"
+    )]
+    NoReference,
+    #[error("the reference data (--tiers-from): {0}")]
+    Reference(String),
 }
 
 /// One priced range of a product (`beginRange`..`endRange` in its unit).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Dimension {
+    /// The price-dimension code: the last part of the rate code (`SKU.TERM.DIMENSION`), shared
+    /// by the same tier in every region; empty when the data does not carry one.
+    code: String,
     begin: Decimal,
     /// `None`: `Inf`.
     end: Option<Decimal>,
@@ -96,6 +108,9 @@ struct Product {
     sku: String,
     usage_type: String,
     region: String,
+    /// A cache product's size as the data states it (`cacheMemorySizeGb`, the CSV's
+    /// `Cache Memory Size (GB)`): the usage type rounds differently (`1.55GB` for the 1.6 GB size).
+    cache_gb: Option<Decimal>,
     dimensions: Vec<Dimension>,
 }
 
@@ -104,6 +119,8 @@ struct Product {
 pub struct Offer {
     /// `YYYY-MM-DD` of the data's `publicationDate` (empty when it has none).
     pub publication_date: String,
+    /// Where the data came from, as the books' `meta.source_url` says it.
+    pub source: String,
     products: Vec<Product>,
 }
 
@@ -141,7 +158,13 @@ fn dimensions(sku: &str, terms: &Value) -> Result<Vec<Dimension>, ImportError> {
             .get("priceDimensions")
             .and_then(Value::as_object)
             .ok_or_else(|| bad("a term without priceDimensions".to_owned()))?;
-        for d in dims.values() {
+        for (key, d) in dims {
+            let code = str_of(d, "rateCode")
+                .unwrap_or(key)
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .to_owned();
             let usd = d
                 .get("pricePerUnit")
                 .and_then(|p| str_of(p, "USD"))
@@ -156,7 +179,12 @@ fn dimensions(sku: &str, terms: &Value) -> Result<Vec<Dimension>, ImportError> {
                     Some(decimal(e).ok_or_else(|| bad(format!("endRange {e:?} is not a number")))?)
                 }
             };
-            out.push(Dimension { begin, end, usd });
+            out.push(Dimension {
+                code,
+                begin,
+                end,
+                usd,
+            });
         }
     }
     out.sort_by_key(|d| d.begin);
@@ -182,6 +210,7 @@ fn product(sku: &str, p: &Value, terms: Option<&Value>) -> Result<Option<Product
         sku: sku.to_owned(),
         usage_type: usage_type.to_owned(),
         region: region.to_owned(),
+        cache_gb: decimal(attr("cacheMemorySizeGb")),
         dimensions,
     }))
 }
@@ -239,6 +268,7 @@ impl Offer {
         }
         Ok(Offer {
             publication_date,
+            source: PRICE_LIST_SOURCE.to_owned(),
             products,
         })
     }
@@ -306,11 +336,14 @@ impl Offer {
         let mut cache = Vec::new();
         for p in by_kind.get(&UsageKind::Cache).into_iter().flatten() {
             let size = p
-                .usage_type
-                .rsplit(':')
-                .next()
-                .map(|s| s.trim_end_matches("GB").trim_end_matches("Gb"))
-                .and_then(decimal)
+                .cache_gb
+                .or_else(|| {
+                    p.usage_type
+                        .rsplit(':')
+                        .next()
+                        .map(|s| s.trim_end_matches("GB").trim_end_matches("Gb"))
+                        .and_then(decimal)
+                })
                 .ok_or_else(|| err(format!("cache usage type {:?} names no size", p.usage_type)))?;
             let per_hour = match p.dimensions.as_slice() {
                 [d] => d.usd,
@@ -344,15 +377,19 @@ impl Offer {
                 Decimal::from(GB),
             )?;
         } else {
-            warnings.push(format!(
-                "no DataTransfer-Out-Bytes prices for {region} in the data: data transfer out \
-                 keeps {}'s rates; check them against the AWSDataTransfer offer",
-                template.meta.name
-            ));
+            let note = format!(
+                "{}'s rates: the API Gateway price data has none for {region} (they are in \
+                 AWS's AWSDataTransfer offer)",
+                template.meta.region
+            );
+            warnings.push(format!("data transfer out priced at {note}"));
+            book.data_transfer_out.source = Some(note);
         }
+        // API Gateway's price data has no ALB prices; a region's book has none unless added.
+        book.alb = None;
         book.meta.name = format!("aws-{region}");
         book.meta.region = region.to_owned();
-        book.meta.source_url = "AWS Price List, offer AmazonApiGateway".to_owned();
+        book.meta.source_url = self.source.clone();
         book.meta.as_of = self.publication_date.clone();
         // Round trip through the TOML reader: the book is validated like any user's book.
         let body = book.to_toml_string();
@@ -369,6 +406,344 @@ impl Offer {
             toml,
         })
     }
+}
+
+/// `meta.source_url` of books built from the Price List (JSON or CSV).
+const PRICE_LIST_SOURCE: &str = "AWS Price List, offer AmazonApiGateway";
+/// `meta.source_url` of books built from the pricing page's data.
+const PRICING_PAGE_SOURCE: &str =
+    "https://aws.amazon.com/api-gateway/pricing/ (the page's price data, AWS's meteredUnitMaps)";
+
+/// AWS's location names (the pricing page's `regions` keys, the Price List's `Location`) and
+/// their region codes. Names, not prices: the page keys its prices by location only.
+pub const LOCATIONS: &[(&str, &str)] = &[
+    ("Africa (Cape Town)", "af-south-1"),
+    ("Asia Pacific (Hong Kong)", "ap-east-1"),
+    ("Asia Pacific (Taipei)", "ap-east-2"),
+    ("Asia Pacific (Tokyo)", "ap-northeast-1"),
+    ("Asia Pacific (Seoul)", "ap-northeast-2"),
+    ("Asia Pacific (Osaka)", "ap-northeast-3"),
+    ("Asia Pacific (Mumbai)", "ap-south-1"),
+    ("Asia Pacific (Hyderabad)", "ap-south-2"),
+    ("Asia Pacific (Singapore)", "ap-southeast-1"),
+    ("Asia Pacific (Sydney)", "ap-southeast-2"),
+    ("Asia Pacific (Jakarta)", "ap-southeast-3"),
+    ("Asia Pacific (Melbourne)", "ap-southeast-4"),
+    ("Asia Pacific (Malaysia)", "ap-southeast-5"),
+    ("Asia Pacific (New Zealand)", "ap-southeast-6"),
+    ("Asia Pacific (Thailand)", "ap-southeast-7"),
+    ("Canada (Central)", "ca-central-1"),
+    ("Canada West (Calgary)", "ca-west-1"),
+    ("EU (Frankfurt)", "eu-central-1"),
+    ("EU (Zurich)", "eu-central-2"),
+    ("EU (Stockholm)", "eu-north-1"),
+    ("EU (Milan)", "eu-south-1"),
+    ("EU (Spain)", "eu-south-2"),
+    ("EU (Ireland)", "eu-west-1"),
+    ("EU (London)", "eu-west-2"),
+    ("EU (Paris)", "eu-west-3"),
+    ("Israel (Tel Aviv)", "il-central-1"),
+    ("Middle East (UAE)", "me-central-1"),
+    ("Middle East (Bahrain)", "me-south-1"),
+    ("Mexico (Central)", "mx-central-1"),
+    ("South America (Sao Paulo)", "sa-east-1"),
+    ("US East (N. Virginia)", "us-east-1"),
+    ("US East (Ohio)", "us-east-2"),
+    ("AWS GovCloud (US-East)", "us-gov-east-1"),
+    ("AWS GovCloud (US)", "us-gov-west-1"),
+    ("US West (N. California)", "us-west-1"),
+    ("US West (Oregon)", "us-west-2"),
+];
+
+/// The usage type gwcost gives a product read from the pricing page (which names none), in the
+/// Price List's spelling so [`UsageKind::of`] reads it back.
+fn usage_type_of(kind: UsageKind, cache_gb: Option<Decimal>) -> String {
+    match kind {
+        UsageKind::HttpRequests => "ApiGatewayHttpRequest".to_owned(),
+        UsageKind::RestRequests => "ApiGatewayRequest".to_owned(),
+        UsageKind::Messages => "ApiGatewayMessage".to_owned(),
+        UsageKind::ConnectionMinutes => "ApiGatewayMinute".to_owned(),
+        UsageKind::DataTransferOut => "DataTransfer-Out-Bytes".to_owned(),
+        UsageKind::Cache => format!(
+            "ApiGatewayCacheUsage:{}GB",
+            cache_gb.unwrap_or_default().normalize()
+        ),
+        UsageKind::Other => "Other".to_owned(),
+    }
+}
+
+impl Offer {
+    /// Reads any of AWS's layouts: the Price List CSV (starts with `"FormatVersion"`), the
+    /// pricing page's JSON (`regions` and `manifest`; needs `reference` for its tiers), or the
+    /// Price List JSON (offer file or `get-products` output).
+    pub fn from_text(text: &str, reference: Option<&Offer>) -> Result<Offer, ImportError> {
+        let head = text.trim_start_matches('\u{feff}').trim_start();
+        if head.starts_with("\"FormatVersion\"") || head.starts_with("FormatVersion") {
+            return Offer::from_csv(text);
+        }
+        if head.starts_with('{') {
+            let v: Value =
+                serde_json::from_str(text).map_err(|e| ImportError::Json(e.to_string()))?;
+            if v.get("regions").is_some() && v.get("manifest").is_some() {
+                let reference = reference.ok_or(ImportError::NoReference)?;
+                return Offer::from_pricing_page(&v, reference);
+            }
+        }
+        Offer::from_json(text)
+    }
+
+    /// Reads the Price List bulk offer file in its CSV layout: metadata lines
+    /// (`"Publication Date","…"`), a header row, then one row per price dimension.
+    pub fn from_csv(text: &str) -> Result<Offer, ImportError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let mut publication_date = String::new();
+        let mut header: Option<Vec<String>> = None;
+        let mut by_sku: BTreeMap<String, Product> = BTreeMap::new();
+        for (i, record) in reader.records().enumerate() {
+            let line = i + 1;
+            let record = record.map_err(|e| ImportError::Csv {
+                line,
+                problem: e.to_string(),
+            })?;
+            let Some(cols) = &header else {
+                match record.get(0) {
+                    Some("Publication Date") => {
+                        publication_date = record.get(1).unwrap_or("").chars().take(10).collect();
+                    }
+                    Some("SKU") => header = Some(record.iter().map(str::to_owned).collect()),
+                    _ => {}
+                }
+                continue;
+            };
+            let bad = |problem: String| ImportError::Csv { line, problem };
+            let col = |name: &str| -> &str {
+                cols.iter()
+                    .position(|c| c == name)
+                    .and_then(|i| record.get(i))
+                    .unwrap_or("")
+            };
+            if col("TermType") != "OnDemand" {
+                continue;
+            }
+            let usage_type = col("usageType");
+            if UsageKind::of(usage_type) == UsageKind::Other {
+                continue;
+            }
+            let number = |name: &str| {
+                let v = col(name);
+                decimal(v).ok_or_else(|| bad(format!("{name} {v:?} is not a number")))
+            };
+            let end = match col("EndingRange") {
+                e if e.eq_ignore_ascii_case("inf") => None,
+                _ => Some(number("EndingRange")?),
+            };
+            let dimension = Dimension {
+                code: col("RateCode").rsplit('.').next().unwrap_or("").to_owned(),
+                begin: number("StartingRange")?,
+                end,
+                usd: number("PricePerUnit")?,
+            };
+            let sku = col("SKU").to_owned();
+            let product = by_sku.entry(sku.clone()).or_insert_with(|| Product {
+                sku,
+                usage_type: usage_type.to_owned(),
+                region: col("Region Code").to_owned(),
+                cache_gb: decimal(col("Cache Memory Size (GB)")),
+                dimensions: Vec::new(),
+            });
+            product.dimensions.push(dimension);
+        }
+        if header.is_none() {
+            return Err(ImportError::NotPriceList);
+        }
+        let mut products: Vec<Product> = by_sku.into_values().collect();
+        products.retain(|p| !p.region.is_empty());
+        for p in &mut products {
+            p.dimensions.sort_by_key(|d| d.begin);
+        }
+        if products.is_empty() {
+            return Err(ImportError::Empty);
+        }
+        if publication_date.is_empty() {
+            return Err(ImportError::Undated);
+        }
+        Ok(Offer {
+            publication_date,
+            source: PRICE_LIST_SOURCE.to_owned(),
+            products,
+        })
+    }
+
+    /// Reads the pricing page's data (`regions` keyed by location name, each entry a rate code
+    /// `SKU.TERM.DIMENSION` and a price under a readable name and under a hash, nothing else).
+    ///
+    /// What an entry is comes from two facts, both checked: a price-dimension code names one
+    /// range (`beginRange`..`endRange`) in every product and region — `reference` (Price List
+    /// data of any one region) gives each code's range, and a code with two ranges there is
+    /// refused; and the page's readable names say which product a SKU is ("ApiGatewayHttpApi
+    /// First 300 million", "API Calls Number of up to 333 million", "WebSocket Messages …",
+    /// "WebSocket Connection Minutes", "Caching Memory Size 1 6"). A region may merge two tiers
+    /// into one rate (São Paulo's REST "up to 333 million" and "next 667 million" are one rate,
+    /// range 0..1 billion); the range, not the name, decides. Where `reference` holds the very
+    /// same rate (its own region), product and price must agree with it.
+    pub fn from_pricing_page(page: &Value, reference: &Offer) -> Result<Offer, ImportError> {
+        let mut ranges: BTreeMap<&str, (Decimal, Option<Decimal>)> = BTreeMap::new();
+        let mut exact: BTreeMap<String, (UsageKind, Decimal)> = BTreeMap::new();
+        for p in &reference.products {
+            for d in &p.dimensions {
+                if let Some(r) = ranges.insert(d.code.as_str(), (d.begin, d.end))
+                    && r != (d.begin, d.end)
+                {
+                    return Err(ImportError::Reference(format!(
+                        "price dimension {} has two ranges ({}..{:?} and {}..{:?})",
+                        d.code, r.0, r.1, d.begin, d.end
+                    )));
+                }
+                exact.insert(
+                    format!("{}.{}", p.sku, d.code),
+                    (UsageKind::of(&p.usage_type), d.usd),
+                );
+            }
+        }
+        let publication_date: String = page
+            .get("manifest")
+            .and_then(|m| str_of(m, "hawkFilePublicationDate"))
+            .unwrap_or("")
+            .chars()
+            .take(10)
+            .collect();
+        if publication_date.is_empty() {
+            return Err(ImportError::Undated);
+        }
+        let regions = page
+            .get("regions")
+            .and_then(Value::as_object)
+            .ok_or(ImportError::NotPriceList)?;
+        let mut products = Vec::new();
+        for (location, entries) in regions {
+            let region_err = |problem: String| ImportError::Region {
+                region: location.clone(),
+                problem,
+            };
+            let region = LOCATIONS
+                .iter()
+                .find(|(l, _)| l == location)
+                .map(|(_, r)| (*r).to_owned())
+                .ok_or_else(|| region_err("no region code known for this location".to_owned()))?;
+            let entries = entries
+                .as_object()
+                .ok_or_else(|| region_err("not an object".to_owned()))?;
+            // rate code -> (price, what its readable names say it is).
+            let mut by_rate: BTreeMap<&str, (Decimal, Option<PageName>)> = BTreeMap::new();
+            for (name, e) in entries {
+                let rate = str_of(e, "rateCode")
+                    .ok_or_else(|| region_err(format!("{name}: no rateCode")))?;
+                let price = str_of(e, "price").unwrap_or("");
+                let usd = decimal(price).ok_or_else(|| {
+                    region_err(format!("{name}: price {price:?} is not a number"))
+                })?;
+                let slot = by_rate.entry(rate).or_insert((usd, None));
+                if slot.0 != usd {
+                    return Err(region_err(format!("{rate} is priced twice, differently")));
+                }
+                if let Some(named) = kind_of_page_name(name) {
+                    match slot.1 {
+                        Some(k) if k != named => {
+                            return Err(region_err(format!(
+                                "{rate}: its names say {k:?} and {named:?}"
+                            )));
+                        }
+                        _ => slot.1 = Some(named),
+                    }
+                }
+            }
+            let mut by_sku: BTreeMap<String, Product> = BTreeMap::new();
+            for (rate, (usd, named)) in by_rate {
+                let mut parts = rate.split('.');
+                let (Some(sku), Some(_term), Some(code)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(region_err(format!(
+                        "rate code {rate:?} is not SKU.TERM.DIMENSION"
+                    )));
+                };
+                let (kind, cache_gb) =
+                    named.ok_or_else(|| region_err(format!("rate {rate} has no readable name")))?;
+                let &(begin, end) = ranges.get(code).ok_or_else(|| {
+                    region_err(format!(
+                        "rate {rate}: price dimension {code} is not in the reference data"
+                    ))
+                })?;
+                if let Some((k, p)) = exact.get(&format!("{sku}.{code}"))
+                    && (*k != kind || *p != usd)
+                {
+                    return Err(region_err(format!(
+                        "rate {rate}: the reference data says {k:?} at {p}, the page {kind:?} at {usd}"
+                    )));
+                }
+                let product = by_sku.entry(sku.to_owned()).or_insert_with(|| Product {
+                    sku: sku.to_owned(),
+                    usage_type: usage_type_of(kind, cache_gb),
+                    region: region.clone(),
+                    cache_gb,
+                    dimensions: Vec::new(),
+                });
+                if UsageKind::of(&product.usage_type) != kind {
+                    return Err(region_err(format!(
+                        "SKU {sku} is named as two products ({} and {kind:?})",
+                        product.usage_type
+                    )));
+                }
+                product.dimensions.push(Dimension {
+                    code: code.to_owned(),
+                    begin,
+                    end,
+                    usd,
+                });
+            }
+            for mut p in by_sku.into_values() {
+                p.dimensions.sort_by_key(|d| d.begin);
+                products.push(p);
+            }
+        }
+        if products.is_empty() {
+            return Err(ImportError::Empty);
+        }
+        Ok(Offer {
+            publication_date,
+            source: PRICING_PAGE_SOURCE.to_owned(),
+            products,
+        })
+    }
+}
+
+/// A product kind and, for a cache, its size in GB.
+type PageName = (UsageKind, Option<Decimal>);
+
+/// What the pricing page's readable name of an entry says its product is
+/// (`ApiGatewayHttpApi First 300 million`, `API Calls Number of up to 333 million`,
+/// `WebSocket Messages Messages first 1 billion`, `WebSocket Connection Minutes`,
+/// `Caching Memory Size 13 5` — 13.5 GB). The hash-named copies of each entry say nothing.
+fn kind_of_page_name(name: &str) -> Option<PageName> {
+    if let Some(size) = name.strip_prefix("Caching Memory Size ") {
+        let gb = decimal(&size.trim().replacen(' ', ".", 1))?;
+        return Some((UsageKind::Cache, Some(gb.normalize())));
+    }
+    let kind = if name.starts_with("ApiGatewayHttpApi ") {
+        UsageKind::HttpRequests
+    } else if name.starts_with("API Calls ") {
+        UsageKind::RestRequests
+    } else if name.starts_with("WebSocket Messages ") {
+        UsageKind::Messages
+    } else if name == "WebSocket Connection Minutes" {
+        UsageKind::ConnectionMinutes
+    } else {
+        return None;
+    };
+    Some((kind, None))
 }
 
 /// A product's dimensions as tiers: `unit_scale` units of the data make one unit of the book

@@ -29,7 +29,157 @@ pub const AWS_US_EAST_1_TOML: &str = include_str!("../price-books/aws-us-east-1.
 
 /// The price books compiled into gwcost, by AWS region code. Only books built from a primary
 /// source belong here (see `gwcost prices import` to build one from AWS's Price List data).
-pub const EMBEDDED: &[(&str, &str)] = &[("us-east-1", AWS_US_EAST_1_TOML)];
+///
+/// Every book but us-east-1's is the output of one repeatable step, run from the repository's root
+/// (see `price-books/README.md`):
+/// `gwcost prices import crates/gwcost-pricing/data/apigateway-pricing-page.json --tiers-from
+/// crates/gwcost-pricing/data/AmazonApiGateway-eu-west-2.csv --all -o
+/// crates/gwcost-pricing/price-books/regions`. us-east-1 keeps its commented, hand-checked book;
+/// a test holds its prices equal to that import's `aws-us-east-1.toml`.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "af-south-1",
+        include_str!("../price-books/regions/aws-af-south-1.toml"),
+    ),
+    (
+        "ap-east-1",
+        include_str!("../price-books/regions/aws-ap-east-1.toml"),
+    ),
+    (
+        "ap-northeast-1",
+        include_str!("../price-books/regions/aws-ap-northeast-1.toml"),
+    ),
+    (
+        "ap-northeast-2",
+        include_str!("../price-books/regions/aws-ap-northeast-2.toml"),
+    ),
+    (
+        "ap-northeast-3",
+        include_str!("../price-books/regions/aws-ap-northeast-3.toml"),
+    ),
+    (
+        "ap-south-1",
+        include_str!("../price-books/regions/aws-ap-south-1.toml"),
+    ),
+    (
+        "ap-south-2",
+        include_str!("../price-books/regions/aws-ap-south-2.toml"),
+    ),
+    (
+        "ap-southeast-1",
+        include_str!("../price-books/regions/aws-ap-southeast-1.toml"),
+    ),
+    (
+        "ap-southeast-2",
+        include_str!("../price-books/regions/aws-ap-southeast-2.toml"),
+    ),
+    (
+        "ap-southeast-3",
+        include_str!("../price-books/regions/aws-ap-southeast-3.toml"),
+    ),
+    (
+        "ap-southeast-4",
+        include_str!("../price-books/regions/aws-ap-southeast-4.toml"),
+    ),
+    (
+        "ap-southeast-7",
+        include_str!("../price-books/regions/aws-ap-southeast-7.toml"),
+    ),
+    (
+        "ca-central-1",
+        include_str!("../price-books/regions/aws-ca-central-1.toml"),
+    ),
+    (
+        "ca-west-1",
+        include_str!("../price-books/regions/aws-ca-west-1.toml"),
+    ),
+    (
+        "eu-central-1",
+        include_str!("../price-books/regions/aws-eu-central-1.toml"),
+    ),
+    (
+        "eu-central-2",
+        include_str!("../price-books/regions/aws-eu-central-2.toml"),
+    ),
+    (
+        "eu-north-1",
+        include_str!("../price-books/regions/aws-eu-north-1.toml"),
+    ),
+    (
+        "eu-south-1",
+        include_str!("../price-books/regions/aws-eu-south-1.toml"),
+    ),
+    (
+        "eu-south-2",
+        include_str!("../price-books/regions/aws-eu-south-2.toml"),
+    ),
+    (
+        "eu-west-1",
+        include_str!("../price-books/regions/aws-eu-west-1.toml"),
+    ),
+    (
+        "eu-west-2",
+        include_str!("../price-books/regions/aws-eu-west-2.toml"),
+    ),
+    (
+        "eu-west-3",
+        include_str!("../price-books/regions/aws-eu-west-3.toml"),
+    ),
+    (
+        "il-central-1",
+        include_str!("../price-books/regions/aws-il-central-1.toml"),
+    ),
+    (
+        "me-central-1",
+        include_str!("../price-books/regions/aws-me-central-1.toml"),
+    ),
+    (
+        "me-south-1",
+        include_str!("../price-books/regions/aws-me-south-1.toml"),
+    ),
+    (
+        "sa-east-1",
+        include_str!("../price-books/regions/aws-sa-east-1.toml"),
+    ),
+    ("us-east-1", AWS_US_EAST_1_TOML),
+    (
+        "us-east-2",
+        include_str!("../price-books/regions/aws-us-east-2.toml"),
+    ),
+    (
+        "us-gov-east-1",
+        include_str!("../price-books/regions/aws-us-gov-east-1.toml"),
+    ),
+    (
+        "us-gov-west-1",
+        include_str!("../price-books/regions/aws-us-gov-west-1.toml"),
+    ),
+    (
+        "us-west-1",
+        include_str!("../price-books/regions/aws-us-west-1.toml"),
+    ),
+    (
+        "us-west-2",
+        include_str!("../price-books/regions/aws-us-west-2.toml"),
+    ),
+];
+
+/// Regions in AWS's pricing-page data with no complete book, and why (the import skips them).
+pub const NOT_EMBEDDED: &[(&str, &str)] = &[
+    (
+        "ap-east-2",
+        "AWS's data has no HTTP API and no WebSocket prices for it",
+    ),
+    (
+        "ap-southeast-5",
+        "AWS's data has no WebSocket prices for it",
+    ),
+    (
+        "ap-southeast-6",
+        "AWS's data has no HTTP API and no WebSocket message prices for it",
+    ),
+    ("mx-central-1", "AWS's data has no HTTP API prices for it"),
+];
 
 /// A region with no embedded price book.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +204,9 @@ pub struct PriceBook {
     pub data_transfer_out: DataTransferPrices,
     /// `errorResponseType` values of requests the gateway rejects itself and does not bill.
     pub unbilled_error_types: Vec<String>,
+    /// The Application Load Balancer's prices (`[alb]`), the other front door gwcost compares
+    /// with; `None` when the book has none (AWS's API Gateway data carries no ALB prices).
+    pub alb: Option<crate::alb::AlbPrices>,
 }
 
 /// Where the prices come from, so every report can say which prices it used.
@@ -66,6 +219,23 @@ pub struct PriceBookMeta {
     pub source_url: String,
     /// The date the prices were read from the source, "YYYY-MM-DD".
     pub as_of: String,
+    /// Where this book was read from: compiled in, or a file (set by whoever read it). Not in the
+    /// TOML: a copy of a book is the same book wherever it lies.
+    #[serde(skip)]
+    pub origin: BookOrigin,
+}
+
+/// Where a price book was read from, so every output can say exactly which prices it used: an
+/// edited or imported copy of a book keeps its `meta.name`, so the name alone does not say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BookOrigin {
+    /// One of gwcost's embedded books ([`EMBEDDED`]).
+    Embedded,
+    /// A TOML file: its path as given and the SHA-256 of its bytes (lowercase hex).
+    File { path: String, sha256: String },
+    /// Text handed to [`PriceBook::from_toml_str`] by a library caller.
+    #[default]
+    Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -133,6 +303,10 @@ pub struct DataTransferPrices {
     /// AWS's 100 GB a month of free data transfer out. It is shared by the whole AWS account, so
     /// gwcost applies it only with the free tier turned on (see [`crate::bill_month`]).
     pub free_bytes_per_month: u64,
+    /// Where these rates come from when they are not the region's own (TOML `source`): AWS's
+    /// API Gateway price data has no data-transfer rates, so a book built from it keeps another
+    /// region's and says so here, and every output that prices data transfer repeats it.
+    pub source: Option<String>,
 }
 
 /// A price book that could not be read. `Display` names the key and the problem.
@@ -169,7 +343,10 @@ impl PriceBook {
     pub fn aws_us_east_1() -> PriceBook {
         static BOOK: OnceLock<PriceBook> = OnceLock::new();
         BOOK.get_or_init(|| match PriceBook::from_toml_str(AWS_US_EAST_1_TOML) {
-            Ok(book) => book,
+            Ok(mut book) => {
+                book.meta.origin = BookOrigin::Embedded;
+                book
+            }
             // The text is compiled in and a test parses it: this is a build defect, not input.
             Err(e) => panic!("the embedded aws-us-east-1 price book is invalid: {e}"),
         })
@@ -195,7 +372,9 @@ impl PriceBook {
             return Ok(PriceBook::aws_us_east_1());
         }
         // Embedded texts are parsed by a test; an error here is a build defect.
-        PriceBook::from_toml_str(text).map_err(|_| unknown())
+        let mut book = PriceBook::from_toml_str(text).map_err(|_| unknown())?;
+        book.meta.origin = BookOrigin::Embedded;
+        Ok(book)
     }
 
     /// Reads and validates a price book.
@@ -250,6 +429,21 @@ struct RawBook {
     rest_api: RawRest,
     websocket: RawWebSocket,
     data_transfer_out: RawTransfer,
+    alb: Option<RawAlb>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlb {
+    source: String,
+    price_per_alb_hour: toml::Value,
+    price_per_lcu_hour: toml::Value,
+    new_connections_per_lcu_per_second: u64,
+    active_connections_per_lcu_per_minute: u64,
+    processed_gb_per_lcu_hour: toml::Value,
+    processed_gb_per_lcu_hour_lambda: toml::Value,
+    rule_evaluations_per_lcu_per_second: u64,
+    free_rules_per_request: u64,
 }
 
 #[derive(Deserialize)]
@@ -324,6 +518,7 @@ struct RawWebSocket {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTransfer {
+    source: Option<String>,
     free_gb_per_month: Option<u64>,
     free_bytes_per_month: Option<u64>,
     tiers: Vec<RawByteTier>,
@@ -393,6 +588,44 @@ impl SizeKeys<'_> {
             return Err(invalid(format!("{}.{key}", self.section), "must be > 0"));
         }
         Ok(bytes)
+    }
+}
+
+impl RawAlb {
+    fn validate(self) -> Result<crate::alb::AlbPrices, PriceBookError> {
+        let gb = |key: &str, v: &toml::Value| -> Result<Decimal, PriceBookError> {
+            let d = price(key, v)?;
+            if d.is_zero() {
+                return Err(invalid(key, "must be > 0"));
+            }
+            Ok(d)
+        };
+        Ok(crate::alb::AlbPrices {
+            per_alb_hour: price("alb.price_per_alb_hour", &self.price_per_alb_hour)?,
+            per_lcu_hour: price("alb.price_per_lcu_hour", &self.price_per_lcu_hour)?,
+            new_connections_per_second: positive(
+                "alb.new_connections_per_lcu_per_second",
+                self.new_connections_per_lcu_per_second,
+            )?,
+            active_connections_per_minute: positive(
+                "alb.active_connections_per_lcu_per_minute",
+                self.active_connections_per_lcu_per_minute,
+            )?,
+            processed_gb_per_hour: gb(
+                "alb.processed_gb_per_lcu_hour",
+                &self.processed_gb_per_lcu_hour,
+            )?,
+            processed_gb_per_hour_lambda: gb(
+                "alb.processed_gb_per_lcu_hour_lambda",
+                &self.processed_gb_per_lcu_hour_lambda,
+            )?,
+            rule_evaluations_per_second: positive(
+                "alb.rule_evaluations_per_lcu_per_second",
+                self.rule_evaluations_per_lcu_per_second,
+            )?,
+            free_rules: self.free_rules_per_request,
+            source: non_empty("alb.source", self.source)?,
+        })
     }
 }
 
@@ -606,6 +839,7 @@ impl RawBook {
             rest_api,
             websocket,
             data_transfer_out,
+            alb,
         } = self;
 
         let currency = non_empty("meta.currency", meta.currency)?;
@@ -623,6 +857,7 @@ impl RawBook {
             currency,
             source_url: non_empty("meta.source_url", meta.source_url)?,
             as_of: as_of_date("meta.as_of", meta.as_of)?,
+            origin: BookOrigin::Text,
         };
 
         let metering_basis = MeteringBasis::from_str(metering.basis.trim()).map_err(|_| {
@@ -740,6 +975,10 @@ impl RawBook {
                 data_transfer_out.free_gb_per_month,
                 data_transfer_out.free_bytes_per_month,
             )?,
+            source: data_transfer_out
+                .source
+                .map(|s| non_empty("data_transfer_out.source", s))
+                .transpose()?,
         };
 
         let unbilled_error_types = unbilled_error_types
@@ -755,6 +994,7 @@ impl RawBook {
             websocket: ws,
             data_transfer_out: transfer,
             unbilled_error_types,
+            alb: alb.map(RawAlb::validate).transpose()?,
         })
     }
 }
@@ -960,6 +1200,9 @@ fn write_toml(book: &PriceBook) -> String {
 
     let d = &book.data_transfer_out;
     out.push_str("\n[data_transfer_out]\n");
+    if let Some(src) = &d.source {
+        out.push_str(&format!("source = {}\n", quoted(src)));
+    }
     size_line(
         &mut out,
         "free_gb_per_month",
@@ -968,6 +1211,33 @@ fn write_toml(book: &PriceBook) -> String {
         d.free_bytes_per_month,
     );
     byte_tier_tables(&mut out, "data_transfer_out.tiers", &d.tiers);
+    if let Some(a) = &book.alb {
+        out.push_str("\n[alb]\n");
+        out.push_str(&format!("source = {}\n", quoted(&a.source)));
+        out.push_str(&format!("price_per_alb_hour = \"{}\"\n", a.per_alb_hour));
+        out.push_str(&format!("price_per_lcu_hour = \"{}\"\n", a.per_lcu_hour));
+        out.push_str(&format!(
+            "new_connections_per_lcu_per_second = {}\n",
+            a.new_connections_per_second
+        ));
+        out.push_str(&format!(
+            "active_connections_per_lcu_per_minute = {}\n",
+            a.active_connections_per_minute
+        ));
+        out.push_str(&format!(
+            "processed_gb_per_lcu_hour = \"{}\"\n",
+            a.processed_gb_per_hour
+        ));
+        out.push_str(&format!(
+            "processed_gb_per_lcu_hour_lambda = \"{}\"\n",
+            a.processed_gb_per_hour_lambda
+        ));
+        out.push_str(&format!(
+            "rule_evaluations_per_lcu_per_second = {}\n",
+            a.rule_evaluations_per_second
+        ));
+        out.push_str(&format!("free_rules_per_request = {}\n", a.free_rules));
+    }
     out
 }
 
@@ -1193,7 +1463,10 @@ mod tests {
 
     #[test]
     fn default_book_round_trips_through_toml() {
-        let book = PriceBook::aws_us_east_1();
+        let mut book = PriceBook::aws_us_east_1();
+        assert_eq!(book.meta.origin, BookOrigin::Embedded);
+        // Read back from text, the same prices are no longer the embedded book.
+        book.meta.origin = BookOrigin::Text;
         let text = book.to_toml_string();
         assert_eq!(PriceBook::from_toml_str(&text).unwrap(), book);
         // Written in the file's units and exact decimals, not per unit.
@@ -1236,6 +1509,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("up_to_bytes = 999\n"), "{text}");
+        book.meta.origin = BookOrigin::Text;
         assert_eq!(PriceBook::from_toml_str(&text).unwrap(), book);
     }
 

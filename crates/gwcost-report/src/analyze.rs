@@ -1,12 +1,14 @@
 //! The `gwcost analyze` report: each month's usage billed with the price book, and the total.
 //!
-//! Its `Serialize` form is the JSON contract of `gwcost analyze --format json` (schema_version 1):
-//! fields are only ever added, never renamed or removed.
+//! Its `Serialize` form is the JSON contract of `gwcost analyze --format json` (`SCHEMA_VERSION`):
+//! adding a field keeps the version; renaming, retyping or removing one raises it.
 
 use std::collections::BTreeMap;
 
 use gwcost_analytics::{Analysis, Breakdown, InputsSummary, MonthUsage};
-use gwcost_pricing::{BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month};
+use gwcost_pricing::{
+    BillOptions, BookOrigin, MeteringBasis, MonthBill, PriceBook, Usage, bill_month,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -14,7 +16,13 @@ use crate::money::format_count;
 use crate::projection::MonthProjection;
 
 /// Version of the JSON contract.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+/// `gwcost compare --format json`'s contract version (2: `websocket.billed_units`).
+pub const COMPARE_SCHEMA_VERSION: u32 = 2;
+/// `gwcost quote --format json`'s contract version (2: `lines[].billed_units`).
+pub const QUOTE_SCHEMA_VERSION: u32 = 2;
+/// `gwcost reconcile --format json`'s contract version (fields only added so far).
+pub const RECONCILE_SCHEMA_VERSION: u32 = 1;
 
 /// How the report bills.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,19 +30,60 @@ pub struct ReportOptions {
     pub free_tier: bool,
 }
 
-/// Which price book priced the report.
+/// Which price book priced the report (JSON `price_book`, the same in every command): an edited
+/// or imported copy keeps the name of the book it came from, so the name alone does not say;
+/// `source` and, for a file, its path and content hash do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PriceBookLine {
     pub name: String,
+    pub region: String,
     pub as_of: String,
+    /// `embedded` (compiled into gwcost), `file` (`--price-book`) or `text` (a library caller's).
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// SHA-256 of the file's bytes, lowercase hex (what `sha256sum` prints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Where the book's data-transfer-out rates come from when they are not its region's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_transfer_out_source: Option<String>,
 }
 
 impl PriceBookLine {
     pub(crate) fn of(book: &PriceBook) -> Self {
+        let (source, path, sha256) = match &book.meta.origin {
+            BookOrigin::Embedded => ("embedded", None, None),
+            BookOrigin::File { path, sha256 } => ("file", Some(path.clone()), Some(sha256.clone())),
+            BookOrigin::Text => ("text", None, None),
+        };
         Self {
             name: book.meta.name.clone(),
+            region: book.meta.region.clone(),
             as_of: book.meta.as_of.clone(),
+            source: source.to_owned(),
+            path,
+            sha256,
+            data_transfer_out_source: book.data_transfer_out.source.clone(),
         }
+    }
+
+    /// The book in words, for every header: `aws-eu-west-2 (embedded, as of 2025-10-20)`,
+    /// `aws-us-east-1 (file my.toml, sha256 …, as of 2026-11-01)`.
+    pub fn describe(&self) -> String {
+        match (&self.path, &self.sha256) {
+            (Some(p), Some(h)) => {
+                format!("{} (file {p}, sha256 {h}, as of {})", self.name, self.as_of)
+            }
+            _ => format!("{} ({}, as of {})", self.name, self.source, self.as_of),
+        }
+    }
+
+    /// The note every output that prices data transfer out carries when the rates are borrowed.
+    pub fn transfer_note(&self) -> Option<String> {
+        self.data_transfer_out_source
+            .as_ref()
+            .map(|s| format!("Data transfer out is priced at {s}."))
     }
 }
 
@@ -111,7 +160,10 @@ impl Accounting {
 pub struct ApiLine {
     /// Every REQUEST event, billable or not.
     pub requests: u64,
-    /// Metered units of the billable requests (HTTP: 512 KB increments; REST: one each).
+    /// Metered units of the billable requests (HTTP: 512 KB increments; REST: one each). JSON
+    /// `billed_units`, the one name of this quantity in every output (schema 2; was
+    /// `billed_requests`).
+    #[serde(rename = "billed_units")]
     pub billed_requests: u64,
     /// Exact, unrounded.
     pub cost_usd: Decimal,
@@ -122,6 +174,8 @@ pub struct ApiLine {
 pub struct WebSocketLine {
     pub connections: u64,
     pub messages: u64,
+    /// Messages in 32 KB increments. JSON `billed_units` (schema 2; was `billed_messages`).
+    #[serde(rename = "billed_units")]
     pub billed_messages: u64,
     pub connection_minutes: u64,
     /// Messages plus connection minutes; exact, unrounded.

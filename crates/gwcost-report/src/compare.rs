@@ -20,7 +20,7 @@ use gwcost_pricing::{
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::analyze::{COMPARE_SCHEMA_VERSION as SCHEMA_VERSION, PriceBookLine};
 use crate::projection::{MonthProjection, days_in_month};
 
 /// Decimal places kept when a cost is divided out (per-route allocation). Far below a cent.
@@ -36,6 +36,8 @@ pub struct CompareOptions {
     pub cache_hours: Option<u64>,
     /// How many routes to name where oversize payloads cost money.
     pub top_routes: usize,
+    /// How to price the same traffic on an ALB.
+    pub alb: crate::front_door::AlbOptions,
 }
 
 impl Default for CompareOptions {
@@ -45,6 +47,7 @@ impl Default for CompareOptions {
             rest_cache_gb: None,
             cache_hours: None,
             top_routes: 5,
+            alb: crate::front_door::AlbOptions::default(),
         }
     }
 }
@@ -52,8 +55,16 @@ impl Default for CompareOptions {
 /// Why a comparison cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    #[error(transparent)]
+    #[error("--rest-cache: {0}")]
     Pricing(#[from] PricingError),
+    /// More cache hours than the month has: a cache is billed per hour it exists, at most every
+    /// hour of the month.
+    #[error("--cache-hours {hours} is more than the {month_hours} hours of {month}")]
+    CacheHoursPastMonth {
+        hours: u64,
+        month: String,
+        month_hours: u64,
+    },
 }
 
 /// What was read, and the time span it covers.
@@ -121,6 +132,8 @@ pub struct TransferSide {
 pub struct WebSocketSide {
     pub connections: u64,
     pub messages: u64,
+    /// Messages in 32 KB increments. JSON `billed_units` (schema 2; was `billed_messages`).
+    #[serde(rename = "billed_units")]
     pub billed_messages: u64,
     pub connection_minutes: u64,
     pub cost_usd: Decimal,
@@ -187,6 +200,9 @@ pub struct Comparison {
     pub oversize: Oversize,
     /// WebSocket's 32 KB increments, when there is WebSocket traffic with extra units to show.
     pub websocket_oversize: Option<Oversize>,
+    /// The same traffic on an Application Load Balancer (when the price book has ALB prices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alb: Option<crate::front_door::AlbSide>,
 }
 
 /// One UTC calendar month.
@@ -262,8 +278,30 @@ pub struct CompareReport {
     pub routes: Vec<RouteLine>,
     pub daily: Vec<DayLine>,
     pub payload_sizes: PayloadSizes,
+    /// How the ALB was priced (when the price book has ALB prices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alb: Option<AlbSetup>,
+    /// Which of HTTP API, REST API and the ALB is cheapest, and the break-even multiple.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub front_door: Option<crate::front_door::FrontDoor>,
     /// What a reader should know to trust the numbers.
     pub notes: Vec<String>,
+}
+
+/// How the ALB side was priced (JSON `alb`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlbSetup {
+    pub target: gwcost_pricing::AlbTarget,
+    /// Rules processed per request (the first 10 are free).
+    pub rules: u64,
+    /// `flag` (--alb-rules) or `routes` (one per route seen).
+    pub rules_from: String,
+    /// Requests per client connection assumed where the logs name none.
+    pub requests_per_connection: u64,
+    pub price_per_alb_hour_usd: Decimal,
+    pub price_per_lcu_hour_usd: Decimal,
+    /// Where the ALB prices come from.
+    pub source: String,
 }
 
 fn pct(part: Decimal, whole: Decimal) -> Option<Decimal> {
@@ -424,6 +462,12 @@ fn add_comparison(total: &mut Comparison, c: &Comparison) {
     r.total_usd += c.rest_api.total_usd;
     total.data_transfer_out.bytes += c.data_transfer_out.bytes;
     total.data_transfer_out.cost_usd += c.data_transfer_out.cost_usd;
+    if let Some(a) = &c.alb {
+        match &mut total.alb {
+            Some(t) => t.add(a),
+            None => total.alb = Some(a.clone()),
+        }
+    }
     let w = &mut total.websocket;
     w.connections += c.websocket.connections;
     w.messages += c.websocket.messages;
@@ -492,6 +536,23 @@ impl CompareReport {
             None => None,
         };
 
+        let routes_seen = analysis
+            .months
+            .values()
+            .filter_map(|m| m.by_route.as_ref())
+            .flat_map(|b| b.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let alb_rules = opts
+            .alb
+            .rules
+            .unwrap_or_else(|| u64::try_from(routes_seen).unwrap_or(u64::MAX));
+        let alb_months = book
+            .alb
+            .as_ref()
+            .map(|p| crate::front_door::alb_months(analysis, p, &opts.alb, alb_rules))
+            .unwrap_or_default();
+
         let mut months = Vec::with_capacity(analysis.months.len());
         let mut http_incs = Vec::new();
         let mut ws_incs = Vec::new();
@@ -505,6 +566,13 @@ impl CompareReport {
             let (cache_hours, cache_cost_usd) = match &rest_cache {
                 Some(c) => {
                     let h = c.hours_per_month.unwrap_or(hours);
+                    if h > hours {
+                        return Err(CompareError::CacheHoursPastMonth {
+                            hours: h,
+                            month: month.to_string(),
+                            month_hours: hours,
+                        });
+                    }
                     (h, rest_cache_cost(book, c.size_gb, h)?)
                 }
                 None => (0, Decimal::ZERO),
@@ -563,6 +631,11 @@ impl CompareReport {
                 savings_usd,
                 oversize,
                 websocket_oversize,
+                alb: alb_months.get(month).map(|a| {
+                    let mut a = a.clone();
+                    a.total_usd += dto;
+                    a
+                }),
             };
             add_comparison(&mut total, &comparison);
 
@@ -660,8 +733,32 @@ impl CompareReport {
                 http: buckets(&analysis.http_sizes),
                 websocket: buckets(&analysis.ws_sizes),
             },
+            alb: book.alb.as_ref().map(|p| AlbSetup {
+                target: opts.alb.target,
+                rules: alb_rules,
+                rules_from: if opts.alb.rules.is_some() {
+                    "flag"
+                } else {
+                    "routes"
+                }
+                .to_owned(),
+                requests_per_connection: opts.alb.requests_per_connection,
+                price_per_alb_hour_usd: p.per_alb_hour,
+                price_per_lcu_hour_usd: p.per_lcu_hour,
+                source: p.source.clone(),
+            }),
+            front_door: None,
             notes: Vec::new(),
         };
+        report.front_door = report.total.alb.as_ref().and_then(|a| {
+            crate::front_door::front_door(
+                analysis,
+                book,
+                opts.free_tier,
+                report.total.rest_api.cache_cost_usd,
+                a,
+            )
+        });
         report.verdict = verdict(&report);
         report.notes = notes(&report, analysis, book, ws_extra_known);
         Ok(report)
@@ -778,6 +875,59 @@ fn notes(
              is per stage and not allocated to routes."
         ),
     ];
+    if r.total.data_transfer_out.bytes > 0 {
+        out.extend(r.price_book.transfer_note());
+    }
+    if let Some(f) = &r.front_door {
+        out.push(f.sentence.clone());
+    }
+    match (&r.alb, &r.total.alb) {
+        (Some(setup), Some(a)) => {
+            let target = match setup.target {
+                gwcost_pricing::AlbTarget::Instance => "instance/IP targets, 1 GB per LCU-hour",
+                gwcost_pricing::AlbTarget::Lambda => "Lambda targets, 0.4 GB per LCU-hour",
+            };
+            out.push(format!(
+                "ALB ({target}; {} rule{} per request, from {}; ${}/ALB-hour, ${}/LCU-hour): \
+                 {} hours and {} LCU-hours, ${} before data transfer out; dominant dimension: {}.",
+                setup.rules,
+                if setup.rules == 1 { "" } else { "s" },
+                if setup.rules_from == "flag" {
+                    "--alb-rules"
+                } else {
+                    "the routes seen"
+                },
+                setup.price_per_alb_hour_usd.normalize(),
+                setup.price_per_lcu_hour_usd.normalize(),
+                a.hours,
+                a.lcu_hours.round_dp(4).normalize(),
+                a.cost_usd.round_dp(2),
+                a.dominant.map_or("none (no traffic)", |d| d.as_str()),
+            ));
+            if a.assumed_connection_requests > 0 {
+                out.push(format!(
+                    "{} request{} named no client connection (API Gateway's logs do not): the ALB \
+                     is priced as if every {} request{} opened a new connection, active for one \
+                     minute (--alb-requests-per-connection).",
+                    crate::money::format_count(a.assumed_connection_requests),
+                    if a.assumed_connection_requests == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    setup.requests_per_connection,
+                    if setup.requests_per_connection == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                ));
+            }
+        }
+        _ => {
+            out.push("The price book has no ALB prices ([alb]): the ALB is not priced.".to_owned())
+        }
+    }
     if let Some(c) = &r.rest_cache {
         out.push(match c.hours_per_month {
             Some(h) => format!(

@@ -33,9 +33,8 @@ pub(crate) fn summary_lines(r: &CompareReport) -> Vec<String> {
     };
     let mut out = vec![
         format!(
-            "Price book: {} (as of {}), {}; free tier {}; HTTP metering basis: {}; REST cache: {}",
-            r.price_book.name,
-            r.price_book.as_of,
+            "Price book: {}, {}; free tier {}; HTTP metering basis: {}; REST cache: {}",
+            r.price_book.describe(),
             r.currency,
             if r.free_tier { "on" } else { "off" },
             r.metering_basis,
@@ -283,8 +282,55 @@ fn websocket_section(r: &CompareReport) -> Option<Section> {
 }
 
 /// Every table of the report, in reading order.
+/// The three front doors side by side, month by month, with the break-even under the table.
+fn front_door_section(r: &CompareReport) -> Option<Section> {
+    let f = r.front_door.as_ref()?;
+    let mut rows = Vec::new();
+    let mut row = |label: &str, c: &crate::compare::Comparison| {
+        let a = c.alb.as_ref()?;
+        rows.push(vec![
+            label.to_owned(),
+            format_usd(c.http_api.total_usd),
+            format_usd(c.rest_api.total_usd),
+            format_usd(a.total_usd),
+            crate::money::format_count(a.hours),
+            a.lcu_hours.round_dp(2).normalize().to_string(),
+            a.dominant.map_or("none", |d| d.as_str()).replace('_', " "),
+        ]);
+        Some(())
+    };
+    for m in &r.months {
+        row(&m.month, &m.comparison)?;
+    }
+    row("Total", &r.total)?;
+    Some(Section {
+        title: "Front doors: HTTP API, REST API, ALB (USD, with data transfer out)".to_owned(),
+        header: vec![
+            "Month",
+            "HTTP API",
+            "REST API",
+            "ALB",
+            "ALB hours",
+            "LCU-hours",
+            "Dominant LCU dimension",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+        rows,
+        footer: Some(f.sentence.clone()),
+    })
+}
+
 pub(crate) fn sections(r: &CompareReport) -> Vec<Section> {
     let mut out = vec![comparison_section(r)];
+    out.extend(front_door_section(r));
     out.extend(oversize_sections(
         r,
         "HTTP API 512 KB increments",

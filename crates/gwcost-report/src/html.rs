@@ -196,10 +196,7 @@ pub(crate) fn render_html(r: &CompareReport) -> Result<String, ChartError> {
         ("Malformed lines", format_count(i.malformed_lines)),
         ("Bytes read", format_bytes(i.bytes)),
         ("Time span", span),
-        (
-            "Price book",
-            format!("{} (as of {})", r.price_book.name, r.price_book.as_of),
-        ),
+        ("Price book", r.price_book.describe()),
         ("HTTP metering basis", r.metering_basis.to_string()),
         (
             "Free tier",

@@ -25,6 +25,7 @@ mod charts;
 mod compare;
 mod compare_render;
 mod format;
+mod front_door;
 mod html;
 mod infracost;
 mod money;
@@ -46,11 +47,12 @@ pub use compare::{
     RouteLine, SizeBucket, TransferSide, WebSocketSide,
 };
 pub use format::{AnyReport, Format, RenderError, render};
+pub use front_door::{AlbOptions, AlbSide, FrontDoor};
 pub use html::{MarkdownReport, render_markdown_report};
 pub use money::{format_bytes, format_count, format_usd};
-pub use prices::render_prices_table;
+pub use prices::{render_prices_table, render_regions};
 pub use projection::{MonthProjection, ProjectError, ProjectionSpec, project};
-pub use quote::{Quote, QuoteError, QuoteLine, quote_http, quote_rest, quote_websocket};
+pub use quote::{Quote, QuoteError, QuoteLine, quote_alb, quote_http, quote_rest, quote_websocket};
 pub use reconcile::{
     CurColumns, CurError, CurLayout, CurLine, CurSummary, ReconcileError, ReconcileLine,
     ReconcileMonth, ReconcileOptions, ReconcileReport,

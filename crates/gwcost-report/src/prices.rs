@@ -75,6 +75,32 @@ fn tier_rows(
     }
 }
 
+/// `gwcost prices --regions`: the embedded books, one a line, then the regions AWS's data could
+/// not make a complete book for.
+pub fn render_regions() -> String {
+    let mut rows = Vec::new();
+    for (region, _) in gwcost_pricing::EMBEDDED {
+        let location = gwcost_pricing::LOCATIONS
+            .iter()
+            .find(|(_, r)| r == region)
+            .map_or("", |(l, _)| *l);
+        let as_of = PriceBook::embedded(region)
+            .map(|b| b.meta.as_of)
+            .unwrap_or_default();
+        rows.push(vec![(*region).to_owned(), location.to_owned(), as_of]);
+    }
+    let mut out = text_table(
+        &["Region", "Location", "Prices as of"],
+        &[Align::Left, Align::Left, Align::Left],
+        &rows,
+    );
+    for (region, why) in gwcost_pricing::NOT_EMBEDDED {
+        out.push_str(&format!("\nNo embedded book for {region}: {why}"));
+    }
+    out.push('\n');
+    out
+}
+
 /// The price book as an aligned table plus its settings.
 pub fn render_prices_table(book: &PriceBook) -> String {
     let mut rows = Vec::new();
@@ -165,6 +191,26 @@ pub fn render_prices_table(book: &PriceBook) -> String {
         "Data transfer out: {} free per month with the free tier\n",
         crate::money::format_bytes(book.data_transfer_out.free_bytes_per_month)
     ));
+    if let Some(src) = &book.data_transfer_out.source {
+        out.push_str(&format!("Data transfer out is priced at {src}\n"));
+    }
+    match &book.alb {
+        Some(a) => out.push_str(&format!(
+            "ALB: {} per ALB-hour, {} per LCU-hour (1 LCU: {} new connections/s, {} active \
+             connections/min, {} GB/h — {} GB/h to Lambda — or {} rule evaluations/s beyond the \
+             first {} rules); source: {}\n",
+            dollars(a.per_alb_hour),
+            dollars(a.per_lcu_hour),
+            a.new_connections_per_second,
+            format_count(a.active_connections_per_minute),
+            a.processed_gb_per_hour.normalize(),
+            a.processed_gb_per_hour_lambda.normalize(),
+            format_count(a.rule_evaluations_per_second),
+            a.free_rules,
+            a.source
+        )),
+        None => out.push_str("ALB: no prices in this book (the ALB is not priced)\n"),
+    }
     out.push_str(&format!(
         "Not billed (errorResponseType): {}\n",
         book.unbilled_error_types.join(", ")

@@ -281,6 +281,16 @@ pub fn project(
             *u = f.apply_usage(u)?;
         }
     }
+    // The ALB's hours scale like the months they fall in (the same traffic, more of it).
+    for (hour_ms, t) in &mut out.alb_hours {
+        if let Some(f) = factors.get(&Day::of_epoch_ms(*hour_ms).month()) {
+            t.requests = f.apply(t.requests)?;
+            t.processed_bytes = f.apply(t.processed_bytes)?;
+            t.new_connections = f.apply(t.new_connections)?;
+            t.active_connection_minutes = f.apply(t.active_connection_minutes)?;
+            t.requests_without_connection = f.apply(t.requests_without_connection)?;
+        }
+    }
     Ok((out, said))
 }
 

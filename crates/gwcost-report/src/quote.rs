@@ -2,13 +2,12 @@
 //! same `bill_month` as observed traffic.
 
 use gwcost_pricing::{
-    BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month, http_units, increments,
-    rest_cache_cost, ws_message_units,
+    BillOptions, MeteringBasis, MonthBill, PriceBook, Usage, bill_month, rest_cache_cost,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::analyze::{PriceBookLine, QUOTE_SCHEMA_VERSION as SCHEMA_VERSION};
 use crate::money::{format_count, format_usd};
 use crate::table::{Align, csv_field, markdown_table, text_table};
 
@@ -23,6 +22,8 @@ pub enum QuoteError {
     },
     #[error(transparent)]
     Pricing(#[from] gwcost_pricing::PricingError),
+    #[error("price book {0} has no ALB prices ([alb]); pass one that does with --price-book")]
+    NoAlbPrices(String),
 }
 
 /// One priced line of a quote.
@@ -32,7 +33,8 @@ pub struct QuoteLine {
     pub item: String,
     /// How many of the user's units (requests, messages, minutes, bytes, hours).
     pub quantity: u64,
-    /// Metered units billed (after increments).
+    /// Metered units billed (after increments). JSON `billed_units` (schema 2; was `billed`).
+    #[serde(rename = "billed_units")]
     pub billed: u64,
     pub cost_usd: Decimal,
 }
@@ -51,6 +53,9 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
     /// Sum of the lines; exact.
     pub total_usd: Decimal,
+    /// `quote alb`: the month's LCU by dimension and the dominant one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alb: Option<gwcost_pricing::AlbBill>,
 }
 
 fn mul(what: &'static str, count: u64, per: u64) -> Result<u64, QuoteError> {
@@ -67,15 +72,21 @@ fn quote(
     lines: Vec<QuoteLine>,
 ) -> Quote {
     let total_usd = lines.iter().map(|l| l.cost_usd).sum();
+    let price_book = PriceBookLine::of(book);
+    let mut assumptions = assumptions;
+    if lines.iter().any(|l| l.item == "data_transfer_out_bytes") {
+        assumptions.extend(price_book.transfer_note());
+    }
     Quote {
         schema_version: SCHEMA_VERSION,
         currency: book.meta.currency.clone(),
-        price_book: PriceBookLine::of(book),
+        price_book,
         free_tier,
         api: api.to_owned(),
         assumptions,
         lines,
         total_usd,
+        alb: None,
     }
 }
 
@@ -99,13 +110,9 @@ pub fn quote_http(
     response_bytes: u64,
 ) -> Result<Quote, QuoteError> {
     let basis = basis.unwrap_or(book.http_api.metering_basis);
-    let per = http_units(
-        request_bytes,
-        response_bytes,
-        None,
-        basis,
-        book.http_api.increment_bytes,
-    );
+    let per = book
+        .request_units(request_bytes, response_bytes, None, Some(basis))
+        .http;
     let usage = Usage {
         requests,
         billable_requests: requests,
@@ -143,10 +150,7 @@ pub fn quote_rest(
     response_bytes: u64,
     cache: Option<(Decimal, u64)>,
 ) -> Result<Quote, QuoteError> {
-    let per = match book.rest_api.streaming_increment_bytes {
-        Some(inc) => increments(response_bytes, inc),
-        None => 1,
-    };
+    let per = book.request_units(0, response_bytes, None, None).rest;
     let usage = Usage {
         requests,
         billable_requests: requests,
@@ -189,7 +193,7 @@ pub fn quote_websocket(
     message_bytes: Option<u64>,
     connection_minutes: u64,
 ) -> Result<Quote, QuoteError> {
-    let per = ws_message_units(message_bytes, book.websocket.message_increment_bytes);
+    let per = book.message_units(message_bytes);
     let usage = Usage {
         ws_messages: messages,
         ws_message_units: mul("WebSocket message units", messages, per)?,
@@ -222,6 +226,57 @@ pub fn quote_websocket(
     Ok(quote(book, free_tier, "websocket", assumptions, lines))
 }
 
+/// An ALB month: `hours` hours, each carrying `hour`'s traffic (AWS's calculator asks the same
+/// averages), priced as the fixed fee of every hour plus each hour's LCU.
+pub fn quote_alb(
+    book: &PriceBook,
+    free_tier: bool,
+    hours: u64,
+    hour: gwcost_pricing::AlbHour,
+    target: gwcost_pricing::AlbTarget,
+    rules: u64,
+) -> Result<Quote, QuoteError> {
+    let prices = book
+        .alb
+        .as_ref()
+        .ok_or_else(|| QuoteError::NoAlbPrices(book.meta.name.clone()))?;
+    let traffic = vec![hour; usize::try_from(hours).unwrap_or(0)];
+    let bill = gwcost_pricing::alb_bill(&traffic, hours, prices, target, rules);
+    let per_hour = gwcost_pricing::hour_lcu(&hour, prices, target, rules);
+    let lines = vec![
+        QuoteLine {
+            item: "alb_hours".to_owned(),
+            quantity: hours,
+            billed: hours,
+            cost_usd: bill.hourly_fee_usd,
+        },
+        QuoteLine {
+            item: "alb_lcu_hours".to_owned(),
+            quantity: hours,
+            billed: hours,
+            cost_usd: bill.lcu_cost_usd,
+        },
+    ];
+    let assumptions = vec![format!(
+        "{hours} hours of {} new connections, {} active connections a minute, {} B processed and \
+         {} requests through {rules} rule{} each ({} targets): {} LCU an hour, dominant: {}",
+        format_count(hour.new_connections),
+        format_count(hour.active_connection_minutes / 60),
+        format_count(hour.processed_bytes),
+        format_count(hour.requests),
+        if rules == 1 { "" } else { "s" },
+        match target {
+            gwcost_pricing::AlbTarget::Instance => "instance",
+            gwcost_pricing::AlbTarget::Lambda => "Lambda",
+        },
+        per_hour.lcu.round_dp(6).normalize(),
+        per_hour.dominant.as_str()
+    )];
+    let mut q = quote(book, free_tier, "alb", assumptions, lines);
+    q.alb = Some(bill);
+    Ok(q)
+}
+
 fn item_label(item: &str) -> String {
     match item {
         "http_api_requests" => "HTTP API requests".to_owned(),
@@ -229,6 +284,8 @@ fn item_label(item: &str) -> String {
         "websocket_messages" => "WebSocket messages".to_owned(),
         "websocket_connection_minutes" => "WebSocket connection minutes".to_owned(),
         "data_transfer_out_bytes" => "Data transfer out (bytes)".to_owned(),
+        "alb_hours" => "ALB hours".to_owned(),
+        "alb_lcu_hours" => "ALB LCU (hours)".to_owned(),
         other => match other
             .strip_prefix("rest_api_cache_")
             .and_then(|s| s.strip_suffix("_gb_hours"))
@@ -266,10 +323,9 @@ fn rows(q: &Quote) -> Vec<Vec<String>> {
 
 fn header_line(q: &Quote) -> String {
     format!(
-        "Quote ({} API, one month): price book {} (as of {}), {}; free tier {}",
+        "Quote ({} API, one month): price book {}, {}; free tier {}",
         q.api,
-        q.price_book.name,
-        q.price_book.as_of,
+        q.price_book.describe(),
         q.currency,
         if q.free_tier { "on" } else { "off" }
     )

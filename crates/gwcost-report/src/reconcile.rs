@@ -13,7 +13,7 @@ use gwcost_pricing::{BillOptions, GB, PriceBook, UsageKind as Kind, bill_month};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::analyze::{PriceBookLine, SCHEMA_VERSION};
+use crate::analyze::{PriceBookLine, RECONCILE_SCHEMA_VERSION as SCHEMA_VERSION};
 use crate::money::format_count;
 use crate::projection::{MonthProjection, ProjectionSpec, project};
 use crate::table::{Align, csv_field, markdown_table, text_table};
@@ -674,6 +674,7 @@ impl ReconcileReport {
         if is_projected {
             notes.push(crate::render::PROJECTION_NOTE.to_owned());
         }
+        notes.extend(PriceBookLine::of(book).transfer_note());
         Ok(ReconcileReport {
             schema_version: SCHEMA_VERSION,
             currency: book.meta.currency.clone(),
@@ -765,9 +766,8 @@ fn signed(diff: Option<Decimal>) -> String {
 
 fn header_lines(r: &ReconcileReport) -> Vec<String> {
     let mut out = vec![format!(
-        "Price book: {} (as of {}), {}; free tier {}; CUR: {} ({} rows, {} API Gateway usage rows)",
-        r.price_book.name,
-        r.price_book.as_of,
+        "Price book: {}, {}; free tier {}; CUR: {} ({} rows, {} API Gateway usage rows)",
+        r.price_book.describe(),
         r.currency,
         if r.free_tier { "on" } else { "off" },
         match r.cur.layout {

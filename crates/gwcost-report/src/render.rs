@@ -27,9 +27,8 @@ fn summary_lines(r: &AnalyzeReport) -> Vec<String> {
     let c = &r.context;
     let mut out = vec![
         format!(
-            "Price book: {} (as of {}), {}; free tier {}; HTTP metering basis: {}",
-            r.price_book.name,
-            r.price_book.as_of,
+            "Price book: {}, {}; free tier {}; HTTP metering basis: {}",
+            r.price_book.describe(),
             r.currency,
             if r.free_tier { "on" } else { "off" },
             c.metering_basis.as_str()
@@ -60,6 +59,9 @@ fn notes(r: &AnalyzeReport) -> Vec<String> {
     ];
     if r.observed_total.is_some() {
         out.push(PROJECTION_NOTE.to_owned());
+    }
+    if r.total.data_transfer_out.bytes > 0 {
+        out.extend(r.price_book.transfer_note());
     }
     if c.oversize_requests > 0 {
         out.push(format!(
@@ -376,15 +378,24 @@ pub(crate) fn render_markdown(r: &AnalyzeReport) -> String {
 }
 
 /// CSV: one row per month per API line, then the totals (month `total`). Costs are exact.
-/// A projected report adds a last column, `figures` (`projected` or `observed`), and gives
-/// each month's rows twice.
+/// With `--by`, two more columns, `by` (`route`, `stage` or `status`) and `key`, and each
+/// month's breakdown rows after its own (empty `by` and `key` on the month's rows). A projected
+/// report adds a last column, `figures` (`projected` or `observed`), and gives each month's rows
+/// twice.
 pub(crate) fn render_csv(r: &AnalyzeReport) -> String {
     let projected = r.observed_total.is_some();
+    let by = r
+        .months
+        .iter()
+        .any(|m| m.by_route.is_some() || m.by_stage.is_some() || m.by_status.is_some());
     let mut out = String::from(
         "month,api,requests,billed_units,connections,connection_minutes,bytes,cost_usd",
     );
+    if by {
+        out.push_str(",by,key");
+    }
     out.push_str(if projected { ",figures\n" } else { "\n" });
-    let mut rows = |month: &str, l: &Lines, figures: Option<&str>| {
+    let mut rows = |month: &str, l: &Lines, figures: Option<&str>, group: Option<(&str, &str)>| {
         let m = csv_field(month);
         let start = out.len();
         out.push_str(&format!(
@@ -404,22 +415,44 @@ pub(crate) fn render_csv(r: &AnalyzeReport) -> String {
             "{m},data_transfer_out,,,,,{},{}\n",
             l.data_transfer_out.bytes, l.data_transfer_out.cost_usd
         ));
+        let mut tail = String::new();
+        if by {
+            let (b, k) = group.unwrap_or(("", ""));
+            tail.push_str(&format!(",{},{}", csv_field(b), csv_field(k)));
+        }
         if let Some(f) = figures {
-            let tagged = out[start..].replace('\n', &format!(",{f}\n"));
+            tail.push_str(&format!(",{f}"));
+        }
+        if !tail.is_empty() {
+            let tagged = out[start..].replace('\n', &format!("{tail}\n"));
             out.truncate(start);
             out.push_str(&tagged);
         }
     };
     let tag = |f: &'static str| projected.then_some(f);
     for m in &r.months {
-        rows(&m.month, &m.lines, tag("projected"));
+        rows(&m.month, &m.lines, tag("projected"), None);
+        for (name, group) in [
+            ("route", &m.by_route),
+            ("stage", &m.by_stage),
+            ("status", &m.by_status),
+        ] {
+            for row in group.iter().flatten() {
+                rows(
+                    &m.month,
+                    &row.lines,
+                    tag("projected"),
+                    Some((name, &row.key)),
+                );
+            }
+        }
         if let Some(o) = &m.observed {
-            rows(&m.month, o, tag("observed"));
+            rows(&m.month, o, tag("observed"), None);
         }
     }
-    rows("total", &r.total, tag("projected"));
+    rows("total", &r.total, tag("projected"), None);
     if let Some(o) = &r.observed_total {
-        rows("total", o, tag("observed"));
+        rows("total", o, tag("observed"), None);
     }
     out
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use gwcost_pricing::{BillOptions, PriceBook, Usage, bill_month, http_units, ws_message_units};
+use gwcost_pricing::{BillOptions, PriceBook, Usage, bill_month};
 
 use crate::access_log::LogCounters;
 
@@ -166,23 +166,14 @@ impl Metrics {
         m.response_bytes
             .fetch_add(response_bytes, Ordering::Relaxed);
         if self.book.is_billable(error_type) {
-            let http = &self.book.http_api;
-            let units = http_units(
-                request_bytes,
-                response_bytes,
-                None,
-                http.metering_basis,
-                http.increment_bytes,
-            );
-            r.http_units.fetch_add(units, Ordering::Relaxed);
+            let units = self
+                .book
+                .request_units(request_bytes, response_bytes, None, None);
+            r.http_units.fetch_add(units.http, Ordering::Relaxed);
             m.billable_requests.fetch_add(1, Ordering::Relaxed);
-            m.http_units.fetch_add(units, Ordering::Relaxed);
-            let rest_units = match self.book.rest_api.streaming_increment_bytes {
-                Some(inc) => gwcost_pricing::increments(response_bytes, inc),
-                None => 1,
-            };
-            m.rest_units.fetch_add(rest_units, Ordering::Relaxed);
-            if units > 1 {
+            m.http_units.fetch_add(units.http, Ordering::Relaxed);
+            m.rest_units.fetch_add(units.rest, Ordering::Relaxed);
+            if units.http > 1 {
                 m.oversize_requests.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -220,7 +211,7 @@ impl Metrics {
         };
         count.fetch_add(1, Ordering::Relaxed);
         volume.fetch_add(bytes, Ordering::Relaxed);
-        let units = ws_message_units(Some(bytes), self.book.websocket.message_increment_bytes);
+        let units = self.book.message_units(Some(bytes));
         self.ws_message_units.fetch_add(units, Ordering::Relaxed);
         let m = self.month_for(time_ms);
         m.ws_messages.fetch_add(1, Ordering::Relaxed);
