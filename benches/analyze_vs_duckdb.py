@@ -259,11 +259,10 @@ def gwcost_months(report: dict) -> dict[str, dict[str, int]]:
     for m in report.get("months", []):
         http, rest, ws = m["http_api"], m["rest_api"], m["websocket"]
         months[m["month"]] = {
-            # `billed_units` in the output vocabulary; `billed_requests`/`billed_messages` before.
-            "http_units": int(http.get("billed_units", http.get("billed_requests"))),
-            "rest_units": int(rest.get("billed_units", rest.get("billed_requests"))),
+            "http_units": int(http["billed_units"]),
+            "rest_units": int(rest["billed_units"]),
             "messages": int(ws["messages"]),
-            "message_units": int(ws.get("billed_units", ws.get("billed_messages"))),
+            "message_units": int(ws["billed_units"]),
             "connection_minutes": int(ws["connection_minutes"]),
         }
     return months
