@@ -6,7 +6,7 @@
 //! `Content-Length` that a `Transfer-Encoding` overrides; its body ends the log line.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
@@ -46,7 +46,9 @@ pub async fn send(
         pending: Some(pending),
         sent,
     };
-    let upstream = async {
+    // Pinned where it is made: the upstream call's future is the largest of the request's,
+    // and each move of it is a copy.
+    let upstream = pin!(async {
         if entry.plain_http {
             upstream_pool::send(&entry.upstream.authority, upstream_req)
                 .await
@@ -57,8 +59,8 @@ pub async fn send(
                 .await
                 .map_err(UpstreamError::Legacy)
         }
-    };
-    let result = within(conn, state.limits.integration_timeout, upstream).await;
+    });
+    let result = within(conn, sent, state.limits.integration_timeout, upstream).await;
     let Some(mut pending) = guard.pending.take() else {
         return Response::new(MeteredBody::unlogged(ProxyBody::empty(), state.clone()));
     };
@@ -101,10 +103,16 @@ pub async fn send(
     }
 }
 
-/// `fut`'s output, or `None` once `limit` has passed (what `tokio::time::timeout` does: the
-/// future is polled first, then the timer), on the connection's reused timer when it is free.
-async fn within<T>(conn: &ConnInfo, limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
-    let now = tokio::time::Instant::now();
+/// `fut`'s output, or `None` once `limit` has passed since `now` (what `tokio::time::timeout`
+/// does: the future is polled first, then the timer), on the connection's reused timer when it
+/// is free.
+async fn within<T>(
+    conn: &ConnInfo,
+    now: Instant,
+    limit: Duration,
+    mut fut: Pin<&mut impl Future<Output = T>>,
+) -> Option<T> {
+    let now = tokio::time::Instant::from_std(now);
     // As tokio's `timeout`: a limit past what an Instant holds is never reached.
     let deadline = now
         .checked_add(limit)
@@ -121,7 +129,6 @@ async fn within<T>(conn: &ConnInfo, limit: Duration, fut: impl Future<Output = T
         }
         None => Box::pin(tokio::time::sleep_until(deadline)),
     };
-    let mut fut = pin!(fut);
     let out = std::future::poll_fn(|cx| {
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Some(v));
