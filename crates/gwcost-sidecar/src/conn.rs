@@ -2,11 +2,14 @@
 //! data thread serving it.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Mutex;
 
 use http::HeaderValue;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Sleep;
 
 use crate::body::CountingBody;
 
@@ -27,6 +30,11 @@ pub struct ConnInfo {
     /// The legacy client of the thread serving this connection (see `server`): its pooled
     /// connections live on that thread's runtime, so each data thread has its own.
     pub client: UpstreamClient,
+    /// The integration timeout's timer, reused by this connection's requests one after another
+    /// (HTTP/1.1 serves one at a time): moving a registered timer's deadline later is one atomic
+    /// store, where a new timer per request is inserted into and removed from the runtime's timer
+    /// wheel. A request that finds it taken (HTTP/2, several at once) makes its own.
+    pub integration_timer: Mutex<Option<Pin<Box<Sleep>>>>,
     /// This connection's share of `max_connections`, released when the last holder (the
     /// connection, or the WebSocket relay it became) drops it.
     _permit: OwnedSemaphorePermit,
@@ -49,6 +57,7 @@ impl ConnInfo {
             id,
             connected_at: crate::state::now_ms(),
             client,
+            integration_timer: Mutex::new(None),
             _permit: permit,
         }
     }

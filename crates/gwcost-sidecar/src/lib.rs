@@ -35,6 +35,7 @@ pub mod path;
 pub mod phase;
 pub mod routes;
 pub mod server;
+pub mod spare_timer;
 pub mod state;
 pub mod throttle;
 pub mod tls;

@@ -201,7 +201,7 @@ pub async fn run(
     // cut off after `header_read_timeout` (slowloris).
     builder
         .http1()
-        .timer(TokioTimer::new())
+        .timer(crate::spare_timer::SpareTimer)
         .max_buf_size(cfg.max_header_bytes)
         .header_read_timeout(cfg.header_read_timeout);
     // HTTP/2 has no header read timeout: keep-alive pings find dead peers instead.

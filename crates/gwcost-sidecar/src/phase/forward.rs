@@ -5,9 +5,12 @@
 //! is 413. The response keeps the upstream's status and headers, minus hop-by-hop fields and a
 //! `Content-Length` that a `Transfer-Encoding` overrides; its body ends the log line.
 
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use http::{Request, Response, header};
 
@@ -43,7 +46,9 @@ pub async fn send(
         pending: Some(pending),
         sent,
     };
-    let upstream = async {
+    // Pinned where it is made: the upstream call's future is the largest of the request's,
+    // and each move of it is a copy.
+    let upstream = pin!(async {
         if entry.plain_http {
             upstream_pool::send(&entry.upstream.authority, upstream_req)
                 .await
@@ -54,15 +59,15 @@ pub async fn send(
                 .await
                 .map_err(UpstreamError::Legacy)
         }
-    };
-    let result = tokio::time::timeout(state.limits.integration_timeout, upstream).await;
+    });
+    let result = within(conn, sent, state.limits.integration_timeout, upstream).await;
     let Some(mut pending) = guard.pending.take() else {
         return Response::new(MeteredBody::unlogged(ProxyBody::empty(), state.clone()));
     };
     pending.event.integration_latency = Some(millis(sent.elapsed()));
     match result {
-        Err(_) => answer::respond(state, pending, Refusal::IntegrationTimeout),
-        Ok(Err(e)) => {
+        None => answer::respond(state, pending, Refusal::IntegrationTimeout),
+        Some(Err(e)) => {
             let why = if stats
                 .as_ref()
                 .is_some_and(|s| s.over_limit.load(Ordering::Relaxed))
@@ -77,7 +82,7 @@ pub async fn send(
             };
             answer::respond(state, pending, why)
         }
-        Ok(Ok(resp)) => {
+        Some(Ok(resp)) => {
             let (mut parts, body) = resp.into_parts();
             pending.event.status = parts.status.as_u16();
             pending.event.integration_status = Some(parts.status.as_u16());
@@ -96,4 +101,43 @@ pub async fn send(
             )
         }
     }
+}
+
+/// `fut`'s output, or `None` once `limit` has passed since `now` (what `tokio::time::timeout`
+/// does: the future is polled first, then the timer), on the connection's reused timer when it
+/// is free.
+async fn within<T>(
+    conn: &ConnInfo,
+    now: Instant,
+    limit: Duration,
+    mut fut: Pin<&mut impl Future<Output = T>>,
+) -> Option<T> {
+    let now = tokio::time::Instant::from_std(now);
+    // As tokio's `timeout`: a limit past what an Instant holds is never reached.
+    let deadline = now
+        .checked_add(limit)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
+    let taken = conn
+        .integration_timer
+        .lock()
+        .ok()
+        .and_then(|mut t| t.take());
+    let mut timer = match taken {
+        Some(mut timer) => {
+            timer.as_mut().reset(deadline);
+            timer
+        }
+        None => Box::pin(tokio::time::sleep_until(deadline)),
+    };
+    let out = std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await;
+    if let Ok(mut slot) = conn.integration_timer.lock() {
+        *slot = Some(timer);
+    }
+    out
 }

@@ -46,7 +46,9 @@ pub async fn handle(
         Err(why) => return Ok(answer::respond(state, pending, why)),
     };
     if pending.connect {
-        return Ok(websocket::proxy_upgrade(req, conn, state, entry, pending).await);
+        // Boxed: once per WebSocket, where its state inline would make every request's
+        // future (copied whole at each move) as large as the upgrade's.
+        return Ok(Box::pin(websocket::proxy_upgrade(req, conn, state, entry, pending)).await);
     }
     let upstream_req = match rewrite::upstream_request(req, entry, conn, state, &mut pending) {
         Ok(r) => r,

@@ -373,6 +373,53 @@ async fn slowloris_is_closed_after_the_header_read_timeout() {
     assert_eq!(get(sc.addr, "/after").await.status, StatusCode::OK);
 }
 
+/// The header read timeout's timers are reused from request to request (a data thread's
+/// spares): a slow head after ordinary requests, and on a connection that already served one,
+/// still gets exactly its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_after_served_requests_is_closed_after_the_header_read_timeout() {
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start(
+        "[server]\nheader_read_timeout_ms = 1000\n",
+        &["--upstream", &upstream.url()],
+    );
+    for _ in 0..4 {
+        assert_eq!(get(sc.addr, "/warm").await.status, StatusCode::OK);
+    }
+    let mut s = TcpStream::connect(sc.addr).await.unwrap();
+    s.write_all(b"GET /first HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+    let head = b"GET /slow-headers HTTP/1.1\r\nhost: x\r\nx-a: 1\r\nx-b: 2\r\nx-c: 3\r\n\r\n";
+    let t = Instant::now();
+    let mut closed_at = None;
+    for b in head {
+        if s.write_all(&[*b]).await.is_err() {
+            closed_at = Some(t.elapsed());
+            break;
+        }
+        if tokio::time::timeout(Duration::from_millis(150), s.read(&mut buf))
+            .await
+            .is_ok()
+        {
+            closed_at = Some(t.elapsed());
+            break;
+        }
+    }
+    let closed_at = closed_at.expect("the connection was not closed");
+    assert!(
+        closed_at >= Duration::from_millis(900) && closed_at < Duration::from_millis(2500),
+        "{closed_at:?}"
+    );
+    assert_eq!(upstream.hits(), 5);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_mb_upload_is_413_without_buffering_it() {
     let upstream = Upstream::start().await;

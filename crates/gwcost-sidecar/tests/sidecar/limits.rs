@@ -113,6 +113,61 @@ async fn slow_upstream_is_504_after_the_configured_timeout() {
     assert!(r.integration_latency.unwrap() >= 1000);
 }
 
+/// Requests on one keep-alive connection share a timer (pushed later for each request): each
+/// must still get its own full timeout, after an earlier request's deadline and after the timer
+/// fired for a previous one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_request_on_a_keep_alive_connection_gets_the_whole_timeout() {
+    let upstream = Upstream::start().await;
+    let sc = Sidecar::start(
+        "[limits]\nintegration_timeout_ms = 1000\n",
+        &["--upstream", &upstream.url()],
+    );
+    let stream = tokio::net::TcpStream::connect(sc.addr).await.unwrap();
+    let (mut s, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut timed = async |path: &str| {
+        s.ready().await.unwrap();
+        let t = Instant::now();
+        let resp = s
+            .send_request(request("GET", sc.addr, path, Proto::H1, full(Bytes::new())))
+            .await
+            .unwrap();
+        let got = read_whole(resp).await;
+        (got.status, t.elapsed())
+    };
+    // Deadline A = now + 1 s; then, 600 ms later, a slow request's own deadline is 1.6 s.
+    assert_eq!(timed("/slow/10").await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // 800 ms is past deadline A but within its own second: answered.
+    let (status, took) = timed("/slow/800").await;
+    assert_eq!(status, StatusCode::OK, "{took:?}");
+    // Timed out after a full second of its own.
+    let (status, took) = timed("/slow/4000").await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_millis(3000),
+        "{took:?}"
+    );
+    // After the timer fired: again a whole second, and a quick answer still passes.
+    let (status, took) = timed("/slow/700").await;
+    assert_eq!(status, StatusCode::OK, "{took:?}");
+    let (status, took) = timed("/slow/4000").await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_millis(3000),
+        "{took:?}"
+    );
+    let recs = sc.wait_log(5).await;
+    let statuses: Vec<_> = recs.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [Some(200), Some(200), Some(504), Some(200), Some(504)]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_upstream_is_502() {
     // A port that was free a moment ago and has no listener now.
