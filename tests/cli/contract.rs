@@ -509,7 +509,7 @@ fn convert_reads_csv_and_parquet_like_analyze() {
     };
     let expected = total("oct.csv");
     assert_eq!(expected["http_api"]["requests"], 31);
-    assert_eq!(expected["http_api"]["billed_requests"], 33);
+    assert_eq!(expected["http_api"]["billed_units"], 33);
     s.run(&["convert", "oct.csv", "--to", "parquet", "from-csv"])
         .success()
         .stderr_has("wrote 31 rows");

@@ -112,6 +112,11 @@ fn every_commands_json_is_valid_against_its_schema() {
     ] {
         docs.push(("quote", run(q)));
     }
+    let mut by = vec!["analyze", "--by", "route,stage,status"];
+    by.extend(logs);
+    docs.push(("analyze", run(&by)));
+    by[0] = "compare";
+    docs.push(("compare", run(&by)));
     let refs: Vec<(&str, &Value)> = docs.iter().map(|(n, v)| (*n, v)).collect();
     let Some(out) = verdicts(&refs) else { return };
     assert_eq!(out.len(), docs.len());

@@ -43,8 +43,8 @@ pub use analyze::{
 pub use charts::{CHART_SIZE, Chart, ChartError, chart_png, chart_svg};
 pub use compare::{
     ALLOCATION_DP, CacheLine, CompareError, CompareInputs, CompareMonth, CompareOptions,
-    CompareReport, Comparison, DayLine, HttpSide, Oversize, OversizeRoute, PayloadSizes, RestSide,
-    RouteLine, SizeBucket, TransferSide, WebSocketSide,
+    CompareReport, Comparison, DayLine, HttpSide, KeyLine, Oversize, OversizeRoute, PayloadSizes,
+    RestSide, RouteLine, SizeBucket, TransferSide, WebSocketSide,
 };
 pub use format::{AnyReport, Format, RenderError, render};
 pub use front_door::{AlbOptions, AlbSide, FrontDoor};
