@@ -22,10 +22,21 @@ pub(crate) fn prices(p: &PricesArgs) -> Result<()> {
         PricesFormat::Table => gwcost_report::render_prices_table(&book),
         PricesFormat::Toml => book.to_toml_string(),
         PricesFormat::Json => {
-            // The TOML layout (per-million and per-GB prices as written), as JSON.
+            // The TOML layout (per-million and per-GB prices as written), as JSON, after the
+            // blocks every JSON output shares (docs/output-vocabulary.md).
             let value: toml::Value = toml::from_str(&book.to_toml_string())
                 .context("re-reading the price book's TOML")?;
-            let mut s = serde_json::to_string_pretty(&value)?;
+            let mut doc = serde_json::json!({
+                "schema_version": gwcost_report::PRICES_SCHEMA_VERSION,
+                "currency": book.meta.currency,
+                "price_book": gwcost_report::PriceBookLine::of(&book),
+            });
+            if let (Some(d), serde_json::Value::Object(b)) =
+                (doc.as_object_mut(), serde_json::to_value(&value)?)
+            {
+                d.extend(b);
+            }
+            let mut s = serde_json::to_string_pretty(&doc)?;
             s.push('\n');
             s
         }

@@ -38,7 +38,8 @@ mod table;
 
 pub use analyze::{
     Accounting, AnalyzeReport, ApiLine, BreakdownRow, InputsLine, Lines, MonthReport,
-    PriceBookLine, ReportContext, ReportOptions, SCHEMA_VERSION, TransferLine, WebSocketLine,
+    PRICES_SCHEMA_VERSION, PriceBookLine, ReportContext, ReportOptions, SCHEMA_VERSION,
+    TransferLine, WebSocketLine,
 };
 pub use charts::{CHART_SIZE, Chart, ChartError, chart_png, chart_svg};
 pub use compare::{
