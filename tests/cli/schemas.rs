@@ -48,6 +48,13 @@ pub fn assert_valid(name: &str, v: &Value) {
     }
 }
 
+/// Panics unless `v` is invalid against `docs/schema/<name>.json`.
+pub fn assert_invalid(name: &str, v: &Value) {
+    if let Some(out) = verdicts(&[(name, v)]) {
+        assert!(out[0].starts_with("invalid"), "{name} accepted: {v}");
+    }
+}
+
 #[test]
 fn every_commands_json_is_valid_against_its_schema() {
     let s = Scratch::new();
