@@ -73,7 +73,9 @@ fn import(i: &PricesImportArgs) -> Result<()> {
         let Some(dir) = &i.output else {
             bail!("--all writes one file per region: give the directory with -o DIR");
         };
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        // Written in a temporary folder and moved in when every book is whole: a failed import
+        // leaves no folder, or the existing one as it was.
+        let staged = crate::output::StagedDir::create_or_merge(dir)?;
         let mut written = 0;
         for region in offer.regions() {
             match offer.book(&region, &template) {
@@ -81,7 +83,7 @@ fn import(i: &PricesImportArgs) -> Result<()> {
                     for w in &b.warnings {
                         eprintln!("gwcost: {region}: {w}");
                     }
-                    let path = dir.join(format!("aws-{region}.toml"));
+                    let path = staged.path().join(format!("aws-{region}.toml"));
                     emit(Some(&path), &b.toml)?;
                     written += 1;
                 }
@@ -91,6 +93,7 @@ fn import(i: &PricesImportArgs) -> Result<()> {
         if written == 0 {
             bail!("{shown}: no region could be imported");
         }
+        staged.commit()?;
         eprintln!("gwcost: wrote {written} price books to {}", dir.display());
         return Ok(());
     }
