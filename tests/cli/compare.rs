@@ -407,3 +407,153 @@ fn alb_assumption_for_logs_without_connections_and_the_break_even() {
         dec("1")
     );
 }
+
+/// `--by` (README's common flags): stage and status beside the per-route lines, in every format.
+/// November 2025, one month:
+/// - prod GET /a 200, 0 B: 1 HTTP unit; prod GET /a 500, 1.5 MB response: 3 units;
+/// - dev POST /b 201, 0 B: 1 unit.
+///
+/// The month bills 5 HTTP units × $0.000001 = $0.000005 and 3 REST requests × $0.0000035 =
+/// $0.0000105, allocated by units: prod 4/5 and 2/3 → $0.000004 and $0.000007; dev 1/5 and 1/3
+/// → $0.000001 and $0.0000035; status 500 3/5 and 1/3 → $0.000003 and $0.0000035; 200 and 201
+/// 1/5 and 1/3 each → $0.000001 and $0.0000035.
+const BY_LOG: &str = concat!(
+    r#"{"requestId":"b1","requestTimeEpoch":1763193600000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /a","status":200,"requestLength":0,"responseLength":0}"#,
+    "\n",
+    r#"{"requestId":"b2","requestTimeEpoch":1763200000000,"eventType":"REQUEST","stage":"prod","routeKey":"GET /a","status":500,"requestLength":0,"responseLength":1572864}"#,
+    "\n",
+    r#"{"requestId":"b3","requestTimeEpoch":1763300000000,"eventType":"REQUEST","stage":"dev","routeKey":"POST /b","status":201,"requestLength":0,"responseLength":0}"#,
+    "\n",
+);
+
+#[test]
+fn by_stage_and_status_in_every_format() {
+    let s = Scratch::new();
+    s.write("log.jsonl", BY_LOG.as_bytes());
+    let v = compare_json(&s, &["log.jsonl", "--by", "stage,status"]);
+    let line = |l: &Value| {
+        (
+            l["key"].as_str().unwrap().to_owned(),
+            l["requests"].as_u64().unwrap(),
+            l["http_units"].as_u64().unwrap(),
+            usd(&l["http_cost_usd"]),
+            usd(&l["rest_cost_usd"]),
+        )
+    };
+    let stages: Vec<_> = v["by_stage"].as_array().unwrap().iter().map(line).collect();
+    assert_eq!(
+        stages,
+        [
+            ("prod".to_owned(), 2, 4, dec("0.000004"), dec("0.000007")),
+            ("dev".to_owned(), 1, 1, dec("0.000001"), dec("0.0000035")),
+        ]
+    );
+    let statuses: Vec<_> = v["by_status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(line)
+        .collect();
+    // 500 first (most units), then 200 and 201 by name.
+    assert_eq!(
+        statuses,
+        [
+            ("500".to_owned(), 1, 3, dec("0.000003"), dec("0.0000035")),
+            ("200".to_owned(), 1, 1, dec("0.000001"), dec("0.0000035")),
+            ("201".to_owned(), 1, 1, dec("0.000001"), dec("0.0000035")),
+        ]
+    );
+    // Without --by the JSON has no by_stage/by_status; routes are always there.
+    let plain = compare_json(&s, &["log.jsonl"]);
+    assert!(plain.get("by_stage").is_none() && plain.get("by_status").is_none());
+    assert_eq!(plain["routes"][0]["route"], "GET /a");
+
+    // Table and Markdown: one section per breakdown with the same figures.
+    let table = s
+        .run(&["compare", "log.jsonl", "--by", "stage"])
+        .success()
+        .stdout;
+    assert!(table.contains("By stage (all months, USD):"), "{table}");
+    let prod = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("prod"))
+        .unwrap();
+    // The table rounds money to cents (JSON and CSV carry the exact amounts).
+    assert_eq!(
+        prod.split_whitespace().collect::<Vec<_>>(),
+        ["prod", "2", "4", "<$0.01", "<$0.01"]
+    );
+    let md = s
+        .run(&[
+            "compare",
+            "log.jsonl",
+            "--by",
+            "status",
+            "--format",
+            "markdown",
+        ])
+        .success()
+        .stdout;
+    assert!(md.contains("### By status (all months, USD)"), "{md}");
+
+    // CSV: `by` and `key` columns, one `total` row per key, the rectangle kept.
+    let csv = s
+        .run(&[
+            "compare",
+            "log.jsonl",
+            "--by",
+            "route,stage",
+            "--format",
+            "csv",
+        ])
+        .success()
+        .stdout;
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let header = &rows[0];
+    assert!(rows.iter().all(|r| r.len() == header.len()), "{csv}");
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let keyed = |by: &str, key: &str| {
+        rows.iter()
+            .find(|r| r[col("by")] == by && r[col("key")] == key)
+            .unwrap_or_else(|| panic!("no {by} {key} row in {csv}"))
+    };
+    let dev = keyed("stage", "dev");
+    assert_eq!(dev[col("month")], "total");
+    assert_eq!(dev[col("requests")], "1");
+    assert_eq!(dev[col("http_units")], "1");
+    assert_eq!(dec(dev[col("http_api_cost_usd")]), dec("0.000001"));
+    assert_eq!(dec(dev[col("rest_api_cost_usd")]), dec("0.0000035"));
+    let a = keyed("route", "GET /a");
+    assert_eq!(dec(a[col("http_api_cost_usd")]), dec("0.000004"));
+    assert_eq!(dec(a[col("rest_api_cost_usd")]), dec("0.000007"));
+    // The month's own row keeps its figures with empty by/key.
+    let month = rows.iter().find(|r| r[0] == "2025-11").unwrap();
+    assert_eq!((month[col("by")], month[col("key")]), ("", ""));
+    assert_eq!(dec(month[col("http_api_cost_usd")]), dec("0.000005"));
+    // Without --by route, CSV has no route rows.
+    let csv = s
+        .run(&["compare", "log.jsonl", "--by", "stage", "--format", "csv"])
+        .success()
+        .stdout;
+    assert!(!csv.contains(",route,"), "{csv}");
+}
+
+/// The infracost usage file has no breakdown: `--by` is refused in one line naming the flag
+/// (exit 2), not dropped.
+#[test]
+fn by_is_refused_with_infracost_usage() {
+    let s = Scratch::new();
+    s.write("log.jsonl", BY_LOG.as_bytes());
+    let r = s.run(&[
+        "compare",
+        "log.jsonl",
+        "--by",
+        "stage",
+        "--format",
+        "infracost-usage",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--by"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+}

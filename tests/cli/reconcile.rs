@@ -588,4 +588,50 @@ fn reconcile_json_is_valid_against_its_schema() {
     let s = scratch();
     let v = reconcile(&s, &["--cur", "cur2.csv.gz", "logs/"]);
     crate::schemas::assert_valid("reconcile", &v);
+    // A renamed field and an integer unit amount are refused.
+    let mut renamed = v.clone();
+    let l = renamed["months"][0]["lines"][0].as_object_mut().unwrap();
+    let units = l.remove("aws_units").unwrap();
+    l.insert("aws_amount".into(), units);
+    crate::schemas::assert_invalid("reconcile", &renamed);
+    let mut integer = v.clone();
+    integer["months"][0]["lines"][0]["gwcost_units"] = serde_json::json!(10);
+    crate::schemas::assert_invalid("reconcile", &integer);
+}
+
+/// The one documented exception to "counts are integers" (docs/output-vocabulary.md): a
+/// reconcile line's unit amounts are in its `unit`, and AWS's usage amounts are a CUR DOUBLE and
+/// data transfer is in GB, both fractional — so `aws_units`, `gwcost_units` and `diff_units`
+/// are decimal strings on every line, whole or not, never a mix of types in one field.
+#[test]
+fn reconcile_unit_amounts_are_decimal_strings_on_every_line() {
+    let s = scratch();
+    let v = reconcile(&s, &["--cur", "cur2.csv.gz", "logs/"]);
+    let oct = &v["months"][0];
+    // Whole requests are strings too, so a reader parses one type per field.
+    assert_eq!(
+        line(oct, "USE1-ApiGatewayHttpRequest")["gwcost_units"],
+        "10"
+    );
+    // 1,572,864 B = 0.00146484375 GB (2^30 B): not an integer.
+    let dto = line(oct, "USE1-DataTransfer-Out-Bytes");
+    assert_eq!(dto["gwcost_units"], "0.00146484375");
+    for l in v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["lines"].as_array().unwrap())
+    {
+        for f in ["aws_units", "gwcost_units", "diff_units"] {
+            assert!(l[f].is_string() || l[f].is_null(), "{f} in {l}");
+        }
+    }
+    let vocabulary = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/output-vocabulary.md"),
+    )
+    .unwrap();
+    assert!(
+        vocabulary.contains("`aws_units`, `gwcost_units`"),
+        "the exception is documented"
+    );
 }

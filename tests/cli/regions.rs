@@ -248,3 +248,80 @@ fn prices_regions_lists_every_embedded_book_and_what_is_missing() {
     assert!(text.contains("EU (London)"));
     assert!(text.contains("No embedded book for mx-central-1: AWS's data has no HTTP API prices"));
 }
+
+/// `prices import --all -o DIR` writes its books in a temporary folder and moves them in when all
+/// are whole. An offer no region can be built from (every HTTP API price removed) fails and
+/// leaves no folder, its parents included.
+#[test]
+fn a_failed_import_all_leaves_no_folder() {
+    let s = scratch();
+    let mut offer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.path("offer.json")).unwrap()).unwrap();
+    offer["products"].as_object_mut().unwrap().retain(|_, p| {
+        !p["attributes"]["usagetype"]
+            .as_str()
+            .unwrap()
+            .ends_with("ApiGatewayHttpRequest")
+    });
+    s.write("no-http.json", offer.to_string().as_bytes());
+    s.run(&[
+        "prices",
+        "import",
+        "no-http.json",
+        "--all",
+        "-o",
+        "new/books",
+    ])
+    .status(2)
+    .stderr_has("no region could be imported");
+    assert!(!s.path("new").exists(), "a failed import left a folder");
+}
+
+/// A failure midway (the second region's file would land on a folder) leaves an existing folder
+/// exactly as it was: no first book beside the old files. A good run refreshes the folder,
+/// keeping what else is in it.
+#[test]
+fn a_failed_import_all_leaves_an_existing_folder_untouched() {
+    let s = scratch();
+    s.write("books/keep.txt", b"mine\n");
+    s.write("books/aws-zz-test-1.toml/inside", b"a folder in the way\n");
+    let r = s.run(&["prices", "import", "offer.json", "--all", "-o", "books"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("aws-zz-test-1.toml is a directory; nothing was written to books"),
+        "{}",
+        r.stderr
+    );
+    let mut left: Vec<String> = std::fs::read_dir(s.path("books"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["aws-zz-test-1.toml", "keep.txt"]);
+    assert!(s.path("books/aws-zz-test-1.toml/inside").is_file());
+    // No staging folder is left beside it either.
+    let beside: Vec<_> = std::fs::read_dir(s.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".gwcost-"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+
+    std::fs::remove_dir_all(s.path("books/aws-zz-test-1.toml")).unwrap();
+    s.run(&["prices", "import", "offer.json", "--all", "-o", "books"])
+        .success()
+        .stderr_has("wrote 2 price books");
+    assert_eq!(
+        std::fs::read_to_string(s.path("books/keep.txt")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        book(&s, "books/aws-zz-test-1.toml").meta.region,
+        "zz-test-1"
+    );
+    assert_eq!(
+        book(&s, "books/aws-us-east-1.toml").meta.region,
+        "us-east-1"
+    );
+}

@@ -236,3 +236,23 @@ fn format_follows_the_file_extension_unless_given() {
             .starts_with("<!DOCTYPE html>")
     );
 }
+
+/// `--by` (shared with `compare`): the HTML and Markdown reports gain a section per breakdown;
+/// without it they have none.
+#[test]
+fn by_stage_adds_its_section_to_both_reports() {
+    let s = Scratch::new();
+    s.write("log.jsonl", LOG.as_bytes());
+    s.run(&["report", "log.jsonl", "--by", "stage", "-o", "r.html"])
+        .success();
+    let html = std::fs::read_to_string(s.path("r.html")).unwrap();
+    assert!(html.contains("By stage (all months, USD)"), "{html}");
+    s.run(&["report", "log.jsonl", "--by", "status", "-o", "r.md"])
+        .success();
+    let md = std::fs::read_to_string(s.path("r.md")).unwrap();
+    assert!(md.contains("### By status (all months, USD)"), "{md}");
+    assert!(md.contains("| 200 "), "{md}");
+    s.run(&["report", "log.jsonl", "-o", "plain.md"]).success();
+    let plain = std::fs::read_to_string(s.path("plain.md")).unwrap();
+    assert!(!plain.contains("By stage") && !plain.contains("By status"));
+}

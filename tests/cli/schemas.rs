@@ -48,6 +48,13 @@ pub fn assert_valid(name: &str, v: &Value) {
     }
 }
 
+/// Panics unless `v` is invalid against `docs/schema/<name>.json`.
+pub fn assert_invalid(name: &str, v: &Value) {
+    if let Some(out) = verdicts(&[(name, v)]) {
+        assert!(out[0].starts_with("invalid"), "{name} accepted: {v}");
+    }
+}
+
 #[test]
 fn every_commands_json_is_valid_against_its_schema() {
     let s = Scratch::new();
@@ -112,6 +119,20 @@ fn every_commands_json_is_valid_against_its_schema() {
     ] {
         docs.push(("quote", run(q)));
     }
+    let mut by = vec!["analyze", "--by", "route,stage,status"];
+    by.extend(logs);
+    docs.push(("analyze", run(&by)));
+    by[0] = "compare";
+    docs.push(("compare", run(&by)));
+    for extra in [
+        &[][..],
+        &["--region", "eu-west-2"][..],
+        &["--price-book", "book.toml"][..],
+    ] {
+        let mut p = vec!["prices"];
+        p.extend(extra);
+        docs.push(("prices", run(&p)));
+    }
     let refs: Vec<(&str, &Value)> = docs.iter().map(|(n, v)| (*n, v)).collect();
     let Some(out) = verdicts(&refs) else { return };
     assert_eq!(out.len(), docs.len());
@@ -130,11 +151,48 @@ fn every_commands_json_is_valid_against_its_schema() {
         .as_object_mut()
         .unwrap()
         .remove("source");
+    // Every schema refuses a renamed field.
+    let rename = |doc: &Value, at: &[&str], from: &str, to: &str| {
+        let mut d = doc.clone();
+        let mut o = &mut d;
+        for k in at {
+            o = match k.parse::<usize>() {
+                Ok(i) => &mut o[i],
+                Err(_) => &mut o[*k],
+            };
+        }
+        let o = o.as_object_mut().unwrap();
+        let v = o.remove(from).unwrap();
+        o.insert(to.into(), v);
+        d
+    };
+    let compare_renamed = rename(
+        &docs[1].1,
+        &["total", "http_api"],
+        "billed_units",
+        "billed_requests",
+    );
+    let quote_renamed = rename(&docs[9].1, &["lines", "0"], "billed_units", "billed");
+    let prices = docs.iter().find(|(n, _)| *n == "prices").unwrap();
+    assert_eq!(prices.1["schema_version"], 1);
+    let prices_renamed = rename(
+        &prices.1,
+        &["http_api", "tiers", "0"],
+        "price_per_million",
+        "price_per_million_usd",
+    );
+    let mut prices_float = prices.1.clone();
+    prices_float["data_transfer_out"]["tiers"][0]["price_per_gb"] = serde_json::json!(0.09);
     let bad = verdicts(&[
         ("analyze", &renamed),
         ("compare", &float_money),
         ("quote", &no_source),
+        ("compare", &compare_renamed),
+        ("quote", &quote_renamed),
+        ("prices", &prices_renamed),
+        ("prices", &prices_float),
     ])
     .unwrap();
+    assert_eq!(bad.len(), 7);
     assert!(bad.iter().all(|v| v.starts_with("invalid")), "{bad:?}");
 }

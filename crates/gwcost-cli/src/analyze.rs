@@ -8,11 +8,7 @@ use crate::cli::{AnalyzeArgs, ByArg};
 
 pub(crate) fn analyze(a: &AnalyzeArgs) -> Result<()> {
     let spec = crate::common::projection(&a.projection)?;
-    let breakdowns = Breakdowns {
-        route: a.by.contains(&ByArg::Route),
-        stage: a.by.contains(&ByArg::Stage),
-        status: a.by.contains(&ByArg::Status),
-    };
+    let breakdowns = breakdowns(&a.by);
     let (book, analysis) = crate::inputs::read_inputs(&a.input, breakdowns)?;
     let opts = ReportOptions {
         free_tier: a.input.pricing.free_tier,
@@ -25,4 +21,13 @@ pub(crate) fn analyze(a: &AnalyzeArgs) -> Result<()> {
         AnalyzeReport::new(&projected, &book, opts).with_observed(&observed, &said)
     };
     crate::common::render_and_emit(AnyReport::Analyze(&report), a.format, a.output.as_deref())
+}
+
+/// `--by` as the analysis's breakdowns (shared by `analyze`, `compare` and `report`).
+pub(crate) fn breakdowns(by: &[ByArg]) -> Breakdowns {
+    Breakdowns {
+        route: by.contains(&ByArg::Route),
+        stage: by.contains(&ByArg::Stage),
+        status: by.contains(&ByArg::Status),
+    }
 }

@@ -395,6 +395,12 @@ pub struct CompareOptionsArgs {
     /// How many routes to name where oversize payloads cost money.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top_routes: usize,
+    /// Break HTTP and REST costs down (all months, allocated like the per-route lines): table
+    /// and Markdown sections, JSON `by_stage`/`by_status` (`routes` is always there), CSV `by`
+    /// and `key` columns with one `total` row per key; HTML report sections. Refused with
+    /// `--format infracost-usage`.
+    #[arg(long = "by", value_enum, value_delimiter = ',')]
+    pub by: Vec<ByArg>,
     /// What the ALB forwards to: instance (instances, containers, IPs: 1 GB per LCU-hour) or
     /// lambda (0.4 GB per LCU-hour).
     #[arg(long, value_enum, default_value_t = AlbTargetArg::Instance)]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use gwcost_analytics::Breakdowns;
 use gwcost_report::{AnyReport, CompareOptions, CompareReport};
 
-use crate::cli::{CompareArgs, CompareOptionsArgs, InputArgs, ProjectionArgs};
+use crate::cli::{CompareArgs, CompareOptionsArgs, InputArgs, OutputFormat, ProjectionArgs};
 
 /// Reads the inputs and compares HTTP API with REST API, projected when asked.
 pub(crate) fn build_report(
@@ -16,10 +16,8 @@ pub(crate) fn build_report(
 ) -> Result<CompareReport> {
     let spec = crate::common::projection(projection)?;
     // Per-route lines and the routes behind oversize payloads need the route breakdown.
-    let breakdowns = Breakdowns {
-        route: true,
-        ..Breakdowns::default()
-    };
+    let by = crate::analyze::breakdowns(&c.by);
+    let breakdowns = Breakdowns { route: true, ..by };
     let (book, analysis) = crate::inputs::read_inputs(input, breakdowns)?;
     let opts = CompareOptions {
         free_tier: input.pricing.free_tier,
@@ -31,6 +29,7 @@ pub(crate) fn build_report(
             rules: c.alb_rules,
             requests_per_connection: c.alb_requests_per_connection,
         },
+        by,
     };
     let observed = CompareReport::new(&analysis, &book, &opts)?;
     let (projected, said) = gwcost_report::project(&analysis, &spec)?;
@@ -41,6 +40,12 @@ pub(crate) fn build_report(
 }
 
 pub(crate) fn compare(a: &CompareArgs) -> Result<()> {
+    // The infracost usage file has no place for a breakdown: refuse rather than drop it.
+    if a.format == OutputFormat::InfracostUsage && !a.compare.by.is_empty() {
+        anyhow::bail!(
+            "--by: --format infracost-usage has no breakdown (use table, json, csv or markdown)"
+        );
+    }
     let report = build_report(&a.input, &a.compare, &a.projection)?;
     crate::common::render_and_emit(AnyReport::Compare(&report), a.format, a.output.as_deref())
 }

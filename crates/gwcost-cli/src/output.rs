@@ -230,14 +230,27 @@ pub(crate) struct StagedDir {
     tmp: Option<tempfile::TempDir>,
     target: PathBuf,
     created: Vec<PathBuf>,
+    /// An existing folder the staged files join at commit (`prices import --all`).
+    merge: bool,
 }
 
 impl StagedDir {
     /// Stages `target`, which must not exist or be an empty folder (anything in it could be
     /// read twice beside the new files).
     pub(crate) fn create(target: &Path) -> Result<Self> {
+        Self::stage(target, false)
+    }
+
+    /// Stages files for `target`, which may already hold others (`prices import --all` refreshing
+    /// a folder of books): at commit the staged files are moved in, replacing their namesakes;
+    /// before that the folder is untouched.
+    pub(crate) fn create_or_merge(target: &Path) -> Result<Self> {
+        Self::stage(target, target.is_dir())
+    }
+
+    fn stage(target: &Path, merge: bool) -> Result<Self> {
         let shown = target.display().to_string();
-        if target.exists() {
+        if target.exists() && !merge {
             let mut entries =
                 fs::read_dir(target).with_context(|| format!("{shown}: not a folder"))?;
             if entries.next().is_some() {
@@ -262,6 +275,7 @@ impl StagedDir {
                 tmp: Some(tmp),
                 target: target.to_path_buf(),
                 created,
+                merge,
             }),
             Err(source) => {
                 remove_dirs(&created);
@@ -288,6 +302,9 @@ impl StagedDir {
             target: self.target.display().to_string(),
             source,
         };
+        if self.merge {
+            return merge_into(tmp.path(), &self.target);
+        }
         if self.target.is_dir() {
             fs::remove_dir(&self.target).map_err(fail)?;
         }
@@ -313,6 +330,36 @@ impl Drop for StagedDir {
         drop(self.tmp.take());
         remove_dirs(&self.created);
     }
+}
+
+/// Moves the files of `staged` into `target`, after checking that none would land on a folder
+/// (the one rename that can fail for a reason known in advance: exit 2, like `-o` naming a
+/// folder), so a refused merge leaves `target` as it was.
+fn merge_into(staged: &Path, target: &Path) -> Result<()> {
+    let fail = |source: io::Error| WriteFailed {
+        target: target.display().to_string(),
+        source,
+    };
+    let names = fs::read_dir(staged)
+        .and_then(|d| {
+            d.map(|e| e.map(|e| e.file_name()))
+                .collect::<io::Result<Vec<_>>>()
+        })
+        .map_err(fail)?;
+    for n in &names {
+        let to = target.join(n);
+        if to.is_dir() {
+            anyhow::bail!(
+                "{} is a directory; nothing was written to {}",
+                to.display(),
+                target.display()
+            );
+        }
+    }
+    for n in &names {
+        fs::rename(staged.join(n), target.join(n)).map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// Creates `dir` and its missing ancestors; returns the ones it created, deepest first.

@@ -22,10 +22,21 @@ pub(crate) fn prices(p: &PricesArgs) -> Result<()> {
         PricesFormat::Table => gwcost_report::render_prices_table(&book),
         PricesFormat::Toml => book.to_toml_string(),
         PricesFormat::Json => {
-            // The TOML layout (per-million and per-GB prices as written), as JSON.
+            // The TOML layout (per-million and per-GB prices as written), as JSON, after the
+            // blocks every JSON output shares (docs/output-vocabulary.md).
             let value: toml::Value = toml::from_str(&book.to_toml_string())
                 .context("re-reading the price book's TOML")?;
-            let mut s = serde_json::to_string_pretty(&value)?;
+            let mut doc = serde_json::json!({
+                "schema_version": gwcost_report::PRICES_SCHEMA_VERSION,
+                "currency": book.meta.currency,
+                "price_book": gwcost_report::PriceBookLine::of(&book),
+            });
+            if let (Some(d), serde_json::Value::Object(b)) =
+                (doc.as_object_mut(), serde_json::to_value(&value)?)
+            {
+                d.extend(b);
+            }
+            let mut s = serde_json::to_string_pretty(&doc)?;
             s.push('\n');
             s
         }
@@ -62,7 +73,9 @@ fn import(i: &PricesImportArgs) -> Result<()> {
         let Some(dir) = &i.output else {
             bail!("--all writes one file per region: give the directory with -o DIR");
         };
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        // Written in a temporary folder and moved in when every book is whole: a failed import
+        // leaves no folder, or the existing one as it was.
+        let staged = crate::output::StagedDir::create_or_merge(dir)?;
         let mut written = 0;
         for region in offer.regions() {
             match offer.book(&region, &template) {
@@ -70,7 +83,7 @@ fn import(i: &PricesImportArgs) -> Result<()> {
                     for w in &b.warnings {
                         eprintln!("gwcost: {region}: {w}");
                     }
-                    let path = dir.join(format!("aws-{region}.toml"));
+                    let path = staged.path().join(format!("aws-{region}.toml"));
                     emit(Some(&path), &b.toml)?;
                     written += 1;
                 }
@@ -80,6 +93,7 @@ fn import(i: &PricesImportArgs) -> Result<()> {
         if written == 0 {
             bail!("{shown}: no region could be imported");
         }
+        staged.commit()?;
         eprintln!("gwcost: wrote {written} price books to {}", dir.display());
         return Ok(());
     }

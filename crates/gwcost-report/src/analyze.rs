@@ -23,6 +23,8 @@ pub const COMPARE_SCHEMA_VERSION: u32 = 2;
 pub const QUOTE_SCHEMA_VERSION: u32 = 2;
 /// `gwcost reconcile --format json`'s contract version (fields only added so far).
 pub const RECONCILE_SCHEMA_VERSION: u32 = 1;
+/// `gwcost prices --format json` (docs/schema/prices.json).
+pub const PRICES_SCHEMA_VERSION: u32 = 1;
 
 /// How the report bills.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,7 +53,7 @@ pub struct PriceBookLine {
 }
 
 impl PriceBookLine {
-    pub(crate) fn of(book: &PriceBook) -> Self {
+    pub fn of(book: &PriceBook) -> Self {
         let (source, path, sha256) = match &book.meta.origin {
             BookOrigin::Embedded => ("embedded", None, None),
             BookOrigin::File { path, sha256 } => ("file", Some(path.clone()), Some(sha256.clone())),

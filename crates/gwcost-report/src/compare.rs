@@ -38,6 +38,9 @@ pub struct CompareOptions {
     pub top_routes: usize,
     /// How to price the same traffic on an ALB.
     pub alb: crate::front_door::AlbOptions,
+    /// `--by`: the breakdowns to show beside the per-route lines (which JSON always has); the
+    /// analysis must carry them.
+    pub by: gwcost_analytics::Breakdowns,
 }
 
 impl Default for CompareOptions {
@@ -48,6 +51,7 @@ impl Default for CompareOptions {
             cache_hours: None,
             top_routes: 5,
             alb: crate::front_door::AlbOptions::default(),
+            by: gwcost_analytics::Breakdowns::default(),
         }
     }
 }
@@ -184,6 +188,17 @@ pub struct RouteLine {
     pub rest_cost_usd: Decimal,
 }
 
+/// One stage's or status class's share over all months (`--by stage|status`), allocated like a
+/// [`RouteLine`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyLine {
+    pub key: String,
+    pub requests: u64,
+    pub http_units: u64,
+    pub http_cost_usd: Decimal,
+    pub rest_cost_usd: Decimal,
+}
+
 /// The comparison of one period (a month or the total).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Comparison {
@@ -276,6 +291,15 @@ pub struct CompareReport {
     pub observed_total: Option<Comparison>,
     /// Per route over all months (sums of the monthly allocations), busiest first.
     pub routes: Vec<RouteLine>,
+    /// `--by stage`: per stage over all months, busiest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_stage: Option<Vec<KeyLine>>,
+    /// `--by status`: per status class over all months, busiest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_status: Option<Vec<KeyLine>>,
+    /// `--by` as asked (CSV adds the per-route rows only when `route` was asked).
+    #[serde(skip)]
+    pub by: gwcost_analytics::Breakdowns,
     pub daily: Vec<DayLine>,
     pub payload_sizes: PayloadSizes,
     /// How the ALB was priced (when the price book has ALB prices).
@@ -477,6 +501,42 @@ fn add_comparison(total: &mut Comparison, c: &Comparison) {
     total.savings_usd += c.savings_usd;
 }
 
+/// One breakdown's lines of a month, costs allocated like the routes', added into `totals`.
+fn add_key_lines(
+    totals: &mut BTreeMap<String, KeyLine>,
+    b: Option<&Breakdown>,
+    http_cost: Decimal,
+    rest_cost: Decimal,
+    month: &gwcost_analytics::MonthUsage,
+) {
+    let usage = &month.usage;
+    for (key, u) in b.into_iter().flatten().filter(|(_, u)| u.requests > 0) {
+        let t = totals.entry(key.clone()).or_insert_with(|| KeyLine {
+            key: key.clone(),
+            requests: 0,
+            http_units: 0,
+            http_cost_usd: Decimal::ZERO,
+            rest_cost_usd: Decimal::ZERO,
+        });
+        t.requests += u.requests;
+        t.http_units += u.http_units;
+        t.http_cost_usd += allocate(http_cost, u.http_units, usage.http_units);
+        t.rest_cost_usd += allocate(rest_cost, u.rest_units, usage.rest_units);
+    }
+}
+
+/// Busiest first, like [`sort_routes`].
+fn sorted_key_lines(totals: BTreeMap<String, KeyLine>) -> Vec<KeyLine> {
+    let mut v: Vec<KeyLine> = totals.into_values().collect();
+    v.sort_by(|a, b| {
+        b.http_units
+            .cmp(&a.http_units)
+            .then_with(|| b.requests.cmp(&a.requests))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    v
+}
+
 fn sort_routes(routes: &mut [RouteLine]) {
     routes.sort_by(|a, b| {
         b.http_units
@@ -558,6 +618,8 @@ impl CompareReport {
         let mut ws_incs = Vec::new();
         let mut total = Comparison::default();
         let mut route_totals: BTreeMap<String, RouteLine> = BTreeMap::new();
+        let mut stage_totals: BTreeMap<String, KeyLine> = BTreeMap::new();
+        let mut status_totals: BTreeMap<String, KeyLine> = BTreeMap::new();
 
         for (month, mu) in &analysis.months {
             let usage = &mu.usage;
@@ -669,6 +731,18 @@ impl CompareReport {
                 t.rest_cost_usd += r.rest_cost_usd;
             }
 
+            for (totals, b) in [
+                (&mut stage_totals, mu.by_stage.as_ref()),
+                (&mut status_totals, mu.by_status.as_ref()),
+            ] {
+                add_key_lines(
+                    totals,
+                    b,
+                    bill.http_api.cost_usd,
+                    bill.rest_api.cost_usd,
+                    mu,
+                );
+            }
             http_incs.push(http_inc);
             ws_incs.push(ws_inc);
             months.push(CompareMonth {
@@ -728,6 +802,9 @@ impl CompareReport {
             total,
             observed_total: None,
             routes,
+            by_stage: opts.by.stage.then(|| sorted_key_lines(stage_totals)),
+            by_status: opts.by.status.then(|| sorted_key_lines(status_totals)),
+            by: opts.by,
             daily,
             payload_sizes: PayloadSizes {
                 http: buckets(&analysis.http_sizes),

@@ -4,7 +4,7 @@
 //! The table and Markdown share their rows ([`Section`]s) so they cannot disagree; both round
 //! money half-even to cents, JSON and CSV carry it exactly.
 
-use crate::compare::{CompareReport, Comparison, Oversize, RouteLine, format_pct};
+use crate::compare::{CompareReport, Comparison, KeyLine, Oversize, RouteLine, format_pct};
 use crate::money::format_count;
 use crate::table::{Align, csv_field, markdown_table, text_table};
 
@@ -358,6 +358,35 @@ pub(crate) fn sections(r: &CompareReport) -> Vec<Section> {
             footer: None,
         });
     }
+    for (name, lines) in [("stage", &r.by_stage), ("status", &r.by_status)] {
+        let Some(lines) = lines else { continue };
+        let mut header = vec!["Route", "Requests", "HTTP units", "HTTP API", "REST API"];
+        header[0] = if name == "stage" { "Stage" } else { "Status" };
+        out.push(Section {
+            title: format!("By {name} (all months, USD)"),
+            header,
+            align: vec![
+                Align::Left,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+            ],
+            rows: lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.key.clone(),
+                        format_count(l.requests),
+                        format_count(l.http_units),
+                        format_usd(l.http_cost_usd),
+                        format_usd(l.rest_cost_usd),
+                    ]
+                })
+                .collect(),
+            footer: None,
+        });
+    }
     out.extend(websocket_section(r));
     out
 }
@@ -421,15 +450,20 @@ pub(crate) fn render_compare_markdown(r: &CompareReport) -> String {
 
 /// CSV: one row per month and the total (`month` = `total`), exact amounts, then nothing else:
 /// one rectangular table a spreadsheet can sum. A projected report adds each month's observed
-/// row (`2026-09 observed`, `total observed`) under its projected one.
+/// row (`2026-09 observed`, `total observed`) under its projected one. With `--by`, two more
+/// columns, `by` (`route`, `stage` or `status`) and `key`, and after the total one `total` row
+/// per key over all months, filling requests, HTTP units and the two allocated costs (empty `by`
+/// and `key` on the other rows).
 pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
+    let by = r.by.any();
     let mut out = String::from(
         "month,requests,http_units,http_api_cost_usd,rest_units,rest_api_cost_usd,\
          rest_cache_hours,rest_cache_cost_usd,data_transfer_out_bytes,data_transfer_out_cost_usd,\
          http_total_usd,rest_total_usd,savings_usd,savings_pct,oversize_requests,\
          oversize_extra_units,oversize_extra_cost_usd,websocket_cost_usd,\
-         websocket_extra_units,websocket_extra_cost_usd\n",
+         websocket_extra_units,websocket_extra_cost_usd",
     );
+    out.push_str(if by { ",by,key\n" } else { "\n" });
     let mut row = |label: &str, c: &Comparison| {
         let (ws_units, ws_cost) = c
             .websocket_oversize
@@ -459,7 +493,7 @@ pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
             ws_cost,
         ];
         out.push_str(&cells.join(","));
-        out.push('\n');
+        out.push_str(if by { ",,\n" } else { "\n" });
     };
     for m in &r.months {
         row(&m.month, &m.comparison);
@@ -470,6 +504,33 @@ pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
     row("total", &r.total);
     if let Some(o) = &r.observed_total {
         row("total observed", o);
+    }
+    let routes: Vec<KeyLine> = r
+        .routes
+        .iter()
+        .map(|l| KeyLine {
+            key: l.route.clone(),
+            requests: l.requests,
+            http_units: l.http_units,
+            http_cost_usd: l.http_cost_usd,
+            rest_cost_usd: l.rest_cost_usd,
+        })
+        .collect();
+    for (name, lines) in [
+        ("route", r.by.route.then_some(&routes)),
+        ("stage", r.by_stage.as_ref()),
+        ("status", r.by_status.as_ref()),
+    ] {
+        for l in lines.into_iter().flatten() {
+            out.push_str(&format!(
+                "total,{},{},{},,{},,,,,,,,,,,,,,,{name},{}\n",
+                l.requests,
+                l.http_units,
+                l.http_cost_usd,
+                l.rest_cost_usd,
+                csv_field(&l.key)
+            ));
+        }
     }
     out
 }

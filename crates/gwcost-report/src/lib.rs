@@ -38,13 +38,14 @@ mod table;
 
 pub use analyze::{
     Accounting, AnalyzeReport, ApiLine, BreakdownRow, InputsLine, Lines, MonthReport,
-    PriceBookLine, ReportContext, ReportOptions, SCHEMA_VERSION, TransferLine, WebSocketLine,
+    PRICES_SCHEMA_VERSION, PriceBookLine, ReportContext, ReportOptions, SCHEMA_VERSION,
+    TransferLine, WebSocketLine,
 };
 pub use charts::{CHART_SIZE, Chart, ChartError, chart_png, chart_svg};
 pub use compare::{
     ALLOCATION_DP, CacheLine, CompareError, CompareInputs, CompareMonth, CompareOptions,
-    CompareReport, Comparison, DayLine, HttpSide, Oversize, OversizeRoute, PayloadSizes, RestSide,
-    RouteLine, SizeBucket, TransferSide, WebSocketSide,
+    CompareReport, Comparison, DayLine, HttpSide, KeyLine, Oversize, OversizeRoute, PayloadSizes,
+    RestSide, RouteLine, SizeBucket, TransferSide, WebSocketSide,
 };
 pub use format::{AnyReport, Format, RenderError, render};
 pub use front_door::{AlbOptions, AlbSide, FrontDoor};
