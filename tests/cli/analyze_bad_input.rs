@@ -258,3 +258,61 @@ fn an_overlong_line_is_skipped_and_named() {
         assert_eq!(v["inputs"]["lines"], 14, "{args:?}");
     }
 }
+
+/// A CSV record over the limit — a quoted field of 3 MiB with no newline, or one spanning
+/// lines — is reported `FILE:LINE: line longer than N bytes` at the line it starts on and
+/// skipped; the rows around it bill as without it, gzipped or not.
+#[test]
+fn an_overlong_csv_record_is_skipped_and_named() {
+    let s = Scratch::new();
+    let good = std::fs::read_to_string(crate::util::fixture("gwcost-header.csv")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    // Line 4: a row whose quoted requestId holds 3 MiB and no newline.
+    lines.insert(
+        3,
+        format!("\"{}\",1763193600000,REQUEST", "x".repeat(3 << 20)),
+    );
+    // Line 7: a quoted field spanning 3 lines of 1 MiB each (lines 7 to 9).
+    let mib = "y".repeat(1 << 20);
+    lines.insert(6, format!("r0,\"{mib}\n{mib}\n{mib}\",REQUEST"));
+    let text = lines.join("\n") + "\n";
+    s.write("long.csv", text.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    s.write("long.csv.gz", &gz.finish().unwrap());
+    s.copy_fixture("gwcost-header.csv");
+    let plain = s
+        .run(&["analyze", "gwcost-header.csv", "--format", "json"])
+        .success()
+        .json();
+    for file in ["long.csv", "long.csv.gz"] {
+        let r = s
+            .run(&["analyze", file, "--format", "json"])
+            .success()
+            .stderr_has(&format!("{file}:4: line longer than 1048576 bytes"))
+            .stderr_has(&format!("{file}:7: line longer than 1048576 bytes"));
+        let v = r.json();
+        assert_eq!(crate::util::bill(&v), crate::util::bill(&plain), "{file}");
+        assert_eq!(v["inputs"]["malformed_lines"], 2, "{file}");
+        assert_eq!(
+            v["inputs"]["lines"],
+            plain["inputs"]["lines"].as_u64().unwrap() + 2,
+            "{file}"
+        );
+    }
+    // A file with no newline at all, read as CSV, is one overlong record and nothing else:
+    // nothing understood (exit 2), saying why.
+    s.write("flat.csv", "z,".repeat(2 << 20).as_bytes());
+    s.run(&[
+        "analyze",
+        "flat.csv",
+        "--input-format",
+        "csv",
+        "--format",
+        "json",
+    ])
+    .status(2)
+    .stderr_has(
+        "flat.csv: CSV none of which is an access-log record (e.g. line longer than 1048576 bytes)",
+    );
+}

@@ -19,11 +19,11 @@ use polars::prelude::*;
 use crate::analysis::{MAX_MALFORMED_KEPT, Malformed, Month};
 use crate::blocks::{BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{self, InputFormat, Messages, cloudwatch_export};
+use crate::formats::message::MessageParser;
+use crate::formats::template::LogFormat;
+use crate::formats::{self, InputFormat, Messages, cloudwatch_export, columns, jsonl, polars_io};
 use crate::input::{self, Format, Input};
-use crate::message::MessageParser;
-use crate::template::LogFormat;
-use crate::{Event, Progress, columns, jsonl, polars_io};
+use crate::{Event, Progress};
 
 /// Rows buffered per month before a part file is written.
 pub const ROWS_PER_PART: usize = 200_000;

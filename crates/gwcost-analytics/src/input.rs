@@ -11,9 +11,9 @@ use flate2::read::MultiGzDecoder;
 
 use crate::blocks::{self, BLOCK_BYTES, BlockReader};
 use crate::error::AnalyticsError;
-use crate::formats::{self, InputFormat, Messages};
-use crate::message::MessageParser;
-use crate::{AnalyzeOptions, Engine, Progress, Tally, columns, jsonl, polars_io};
+use crate::formats::message::MessageParser;
+use crate::formats::{self, InputFormat, Messages, columns, jsonl, polars_io};
+use crate::{AnalyzeOptions, Engine, Progress, Tally};
 
 /// One input as named by the user.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,20 +12,13 @@
 mod alb;
 mod analysis;
 mod blocks;
-mod clf;
-mod columns;
 mod convert;
 mod error;
 mod event;
-mod fastjson;
 mod formats;
 mod input;
-mod jsonl;
-mod message;
-mod polars_io;
 pub mod sql;
 mod tally;
-mod template;
 
 pub use alb::{AlbHourTraffic, AlbTraffic};
 pub use analysis::{
@@ -38,9 +31,9 @@ pub use convert::{
 pub use error::AnalyticsError;
 pub use event::{Event, EventRef};
 pub use formats::InputFormat;
+pub use formats::template::{LogFormat, read_log_format};
 pub use input::{Input, OpenStream, StreamSource, parse_date};
 pub use tally::Tally;
-pub use template::{LogFormat, read_log_format};
 
 use gwcost_pricing::{MeteringBasis, PriceBook};
 

@@ -175,7 +175,8 @@ pub struct InputArgs {
     /// Do not list malformed lines on stderr nor draw a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// JSON-lines parser (polars: cross-check engine).
+    /// JSON-lines parser (polars: cross-check engine; it reads each file whole, so its memory
+    /// grows with the file, unlike the default's line limit).
     #[arg(long, value_enum, default_value_t = EngineArg::Fast, hide = true)]
     pub engine: EngineArg,
     /// Worker threads for big JSON-lines files (default: one per core).

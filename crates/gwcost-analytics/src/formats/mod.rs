@@ -5,12 +5,31 @@
 //! format is one file here, one [`InputFormat`] variant and one registry line.
 //!
 //! Containers hand their log events to a [`Messages`] sink as (number, message, timestamp)
-//! triples; the message is then read like a log line (`crate::message`).
+//! triples; the message is then read like a log line (`message`).
+//!
+//! The readers live here too, beside the detection they answer to: `jsonl` (JSON lines,
+//! folded a block at a time), `fastjson` (its scanner, which `template` also builds events
+//! with), `clf` and `template` (`--log-format` lines), `message` (one line or container
+//! message, whatever its layout), `columns` (CSV, and rows as objects), `polars_io` (Parquet
+//! and the polars cross-check engine), `records` (the Firehose destination's back-to-back
+//! records). What stays at the crate root is plumbing shared by every format and by no one
+//! format: `blocks` (cutting any line stream into line-aligned blocks under the line limit, used
+//! by the line readers, `records`, `columns`' record limit, `input` and `convert`), `tally`
+//! (the counters a bill folds into), `input` and `convert` (where the two [`Sink`]s, metering and
+//! the Parquet writer, are implemented). Nothing here imports `input` or `convert`, so the
+//! crate's imports have no circle.
 
+pub(crate) mod clf;
 pub(crate) mod cloudwatch_export;
+pub(crate) mod columns;
+pub(crate) mod fastjson;
 pub(crate) mod insights_csv;
 pub(crate) mod json_docs;
+pub(crate) mod jsonl;
+pub(crate) mod message;
+pub(crate) mod polars_io;
 pub(crate) mod records;
+pub(crate) mod template;
 
 use std::fmt;
 use std::io::Read;
@@ -177,7 +196,7 @@ fn sniff_lines(d: &[u8]) -> bool {
         Some(l) if l.is_empty() || l.starts_with(b"{") => true,
         Some(l) => std::str::from_utf8(l)
             .ok()
-            .is_some_and(|s| crate::clf::parse(s).is_ok()),
+            .is_some_and(|s| clf::parse(s).is_ok()),
     }
 }
 

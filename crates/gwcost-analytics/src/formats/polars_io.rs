@@ -13,9 +13,9 @@ use serde_json::{Map, Value};
 
 use crate::EventRef;
 use crate::Tally;
-use crate::columns::event_from_object;
 use crate::error::AnalyticsError;
-use crate::fastjson::{Builder, Val, field_of, printable_ascii, text};
+use crate::formats::columns::event_from_object;
+use crate::formats::fastjson::{Builder, Val, field_of, printable_ascii, text};
 use gwcost_log::Field as LogField;
 use gwcost_log::{Direction, EventType, KNOWN_FIELDS};
 
@@ -742,13 +742,13 @@ pub(crate) fn read_ndjson(
     let mut line_numbers = Vec::new();
     let mut lines = 0;
     for (i, line) in data.split(|b| *b == b'\n').enumerate() {
-        let Some(t) = crate::jsonl::content(line) else {
+        let Some(t) = crate::formats::jsonl::content(line) else {
             continue;
         };
         let line_no = i as u64 + 1;
         // Which lines are malformed is decided by the reference parser (polars would read a
         // `"status": true` as null where `LogRecord` refuses it); polars then reads the values.
-        match crate::jsonl::parse_line(t, false) {
+        match crate::formats::jsonl::parse_line(t, false) {
             Some(Ok(_)) if t.first() == Some(&b'{') => {
                 kept.extend_from_slice(t);
                 kept.push(b'\n');

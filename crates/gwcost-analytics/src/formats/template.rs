@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::AnalyticsError;
-use crate::fastjson::{Builder, KeyMap, Val};
+use crate::formats::fastjson::{Builder, KeyMap, Val};
 
 /// A parsed `--log-format` template.
 #[derive(Debug, Clone, PartialEq, Eq)]

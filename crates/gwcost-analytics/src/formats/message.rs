@@ -4,8 +4,9 @@
 
 use gwcost_log::LogRecord;
 
-use crate::template::LogFormat;
-use crate::{Event, Tally, clf, fastjson};
+use crate::formats::template::LogFormat;
+use crate::formats::{clf, fastjson};
+use crate::{Event, Tally};
 
 /// How messages are read: under a stage template or the schema's names; `clf` also accepts API
 /// Gateway's CLF lines (without a template).

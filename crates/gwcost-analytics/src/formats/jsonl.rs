@@ -4,7 +4,7 @@
 
 use crate::Event;
 use crate::Tally;
-use crate::message::{MessageParser, parse_record};
+use crate::formats::message::{MessageParser, parse_record};
 
 /// A line without surrounding whitespace and a leading UTF-8 byte order mark; `None` when
 /// nothing is left (blank lines are skipped, not malformed).
