@@ -435,9 +435,9 @@ fn by_stage_and_status_in_every_format() {
         (
             l["key"].as_str().unwrap().to_owned(),
             l["requests"].as_u64().unwrap(),
-            l["http_units"].as_u64().unwrap(),
-            usd(&l["http_cost_usd"]),
-            usd(&l["rest_cost_usd"]),
+            l["http_api_billed_units"].as_u64().unwrap(),
+            usd(&l["http_api_cost_usd"]),
+            usd(&l["rest_api_cost_usd"]),
         )
     };
     let stages: Vec<_> = v["by_stage"].as_array().unwrap().iter().map(line).collect();
@@ -520,7 +520,7 @@ fn by_stage_and_status_in_every_format() {
     let dev = keyed("stage", "dev");
     assert_eq!(dev[col("month")], "total");
     assert_eq!(dev[col("requests")], "1");
-    assert_eq!(dev[col("http_units")], "1");
+    assert_eq!(dev[col("http_api_billed_units")], "1");
     assert_eq!(dec(dev[col("http_api_cost_usd")]), dec("0.000001"));
     assert_eq!(dec(dev[col("rest_api_cost_usd")]), dec("0.0000035"));
     let a = keyed("route", "GET /a");

@@ -263,7 +263,18 @@ fn every_format_keeps_the_observed_figures() {
         ])
         .success()
         .stdout;
-    assert!(csv.contains("\n2026-09 observed,4,4,0.000004,"), "{csv}");
+    // The same shape as analyze's projected CSV: a `figures` column, never a row label.
+    assert!(
+        csv.lines().next().is_some_and(|h| h.ends_with(",figures")),
+        "{csv}"
+    );
+    assert!(csv.contains("\n2026-09,4,4,0.000004,"), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("2026-09,4,4,0.000004,") && l.ends_with(",observed")),
+        "{csv}"
+    );
+    assert!(!csv.contains("observed,"), "{csv}");
     s.run(&["compare", "sep.jsonl", "--scale", "100000000"])
         .success()
         .stdout_has("2026-09 observed")

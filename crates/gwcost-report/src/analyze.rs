@@ -18,7 +18,7 @@ use crate::projection::MonthProjection;
 /// Version of the JSON contract.
 pub const SCHEMA_VERSION: u32 = 2;
 /// `gwcost compare --format json`'s contract version (2: `websocket.billed_units`).
-pub const COMPARE_SCHEMA_VERSION: u32 = 2;
+pub const COMPARE_SCHEMA_VERSION: u32 = 3;
 /// `gwcost quote --format json`'s contract version (2: `lines[].billed_units`).
 pub const QUOTE_SCHEMA_VERSION: u32 = 2;
 /// `gwcost reconcile --format json`'s contract version (fields only added so far).

@@ -183,8 +183,13 @@ pub struct Oversize {
 pub struct RouteLine {
     pub route: String,
     pub requests: u64,
+    /// HTTP API billed units of the line (the output vocabulary's `billed_units`, prefixed
+    /// with the front door as in the CSV's other columns).
+    #[serde(rename = "http_api_billed_units")]
     pub http_units: u64,
+    #[serde(rename = "http_api_cost_usd")]
     pub http_cost_usd: Decimal,
+    #[serde(rename = "rest_api_cost_usd")]
     pub rest_cost_usd: Decimal,
 }
 
@@ -194,8 +199,13 @@ pub struct RouteLine {
 pub struct KeyLine {
     pub key: String,
     pub requests: u64,
+    /// HTTP API billed units of the line (the output vocabulary's `billed_units`, prefixed
+    /// with the front door as in the CSV's other columns).
+    #[serde(rename = "http_api_billed_units")]
     pub http_units: u64,
+    #[serde(rename = "http_api_cost_usd")]
     pub http_cost_usd: Decimal,
+    #[serde(rename = "rest_api_cost_usd")]
     pub rest_cost_usd: Decimal,
 }
 

@@ -449,22 +449,35 @@ pub(crate) fn render_compare_markdown(r: &CompareReport) -> String {
 }
 
 /// CSV: one row per month and the total (`month` = `total`), exact amounts, then nothing else:
-/// one rectangular table a spreadsheet can sum. A projected report adds each month's observed
-/// row (`2026-09 observed`, `total observed`) under its projected one. With `--by`, two more
+/// one rectangular table a spreadsheet can sum. A projected report adds a last column,
+/// `figures` (`projected` or `observed`, as `analyze` does), and each month's observed row under
+/// its projected one, with the same `month`. With `--by`, two more
 /// columns, `by` (`route`, `stage` or `status`) and `key`, and after the total one `total` row
 /// per key over all months, filling requests, HTTP units and the two allocated costs (empty `by`
 /// and `key` on the other rows).
 pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
     let by = r.by.any();
     let mut out = String::from(
-        "month,requests,http_units,http_api_cost_usd,rest_units,rest_api_cost_usd,\
+        "month,requests,http_api_billed_units,http_api_cost_usd,rest_api_billed_units,rest_api_cost_usd,\
          rest_cache_hours,rest_cache_cost_usd,data_transfer_out_bytes,data_transfer_out_cost_usd,\
          http_total_usd,rest_total_usd,savings_usd,savings_pct,oversize_requests,\
          oversize_extra_units,oversize_extra_cost_usd,websocket_cost_usd,\
          websocket_extra_units,websocket_extra_cost_usd",
     );
-    out.push_str(if by { ",by,key\n" } else { "\n" });
-    let mut row = |label: &str, c: &Comparison| {
+    let projected = r.observed_total.is_some();
+    out.push_str(if by { ",by,key" } else { "" });
+    out.push_str(if projected { ",figures\n" } else { "\n" });
+    // The last cells of a row: `by,key` (empty here) and `figures`.
+    let tail = |figures: &str| {
+        let mut t = String::from(if by { ",," } else { "" });
+        if projected {
+            t.push(',');
+            t.push_str(figures);
+        }
+        t.push('\n');
+        t
+    };
+    let mut row = |label: &str, c: &Comparison, figures: &str| {
         let (ws_units, ws_cost) = c
             .websocket_oversize
             .as_ref()
@@ -493,17 +506,17 @@ pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
             ws_cost,
         ];
         out.push_str(&cells.join(","));
-        out.push_str(if by { ",,\n" } else { "\n" });
+        out.push_str(&tail(figures));
     };
     for m in &r.months {
-        row(&m.month, &m.comparison);
+        row(&m.month, &m.comparison, "projected");
         if let Some(o) = &m.observed {
-            row(&format!("{} observed", m.month), o);
+            row(&m.month, o, "observed");
         }
     }
-    row("total", &r.total);
+    row("total", &r.total, "projected");
     if let Some(o) = &r.observed_total {
-        row("total observed", o);
+        row("total", o, "observed");
     }
     let routes: Vec<KeyLine> = r
         .routes
@@ -523,12 +536,13 @@ pub(crate) fn render_compare_csv(r: &CompareReport) -> String {
     ] {
         for l in lines.into_iter().flatten() {
             out.push_str(&format!(
-                "total,{},{},{},,{},,,,,,,,,,,,,,,{name},{}\n",
+                "total,{},{},{},,{},,,,,,,,,,,,,,,{name},{}{}\n",
                 l.requests,
                 l.http_units,
                 l.http_cost_usd,
                 l.rest_cost_usd,
-                csv_field(&l.key)
+                csv_field(&l.key),
+                if projected { ",projected" } else { "" }
             ));
         }
     }
